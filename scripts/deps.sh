@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# deps.sh: installs the Debian 12 packages pypi-fcgi needs to build, serve and test.
+# Usage: scripts/deps.sh [build|serve|test|bench]...   (default: test)
+set -euo pipefail
+
+build=(build-essential autoconf automake pkg-config libfcgi-dev libssl-dev libarchive-dev libcrypt-dev check)
+serve=(lighttpd curl)
+test=(libfcgi-bin python3 python3-venv python3-pip-whl python3-setuptools-whl python3-wheel-whl spawn-fcgi valgrind)
+bench=(wrk)
+
+want=()
+[ $# -gt 0 ] || set -- test
+for what in "$@"; do
+    case $what in
+    build) want+=("${build[@]}") ;;
+    serve) want+=("${build[@]}" "${serve[@]}") ;;
+    test) want+=("${build[@]}" "${serve[@]}" "${test[@]}") ;;
+    bench) want+=("${build[@]}" "${serve[@]}" "${test[@]}" "${bench[@]}") ;;
+    *) echo "deps.sh: unknown set '$what'" >&2; exit 2 ;;
+    esac
+done
+
+missing=()
+for p in "${want[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps.sh: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+    exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

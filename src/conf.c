@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: MIT */
+/* conf.c: the settings table and its parsers. */
+#include "config.h"
+#include "conf.h"
+#include <errno.h>
+#include <stdarg.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "log.h"
+
+const struct conf_setting conf_settings[] = {
+    { "root", "DIR", "(none)",
+      "a package root; repeat for several (in a config file: one root = line each); the first receives uploads" },
+    { "threads", "N", "4", "worker threads per process (1..1024); use 1 under mod_fcgid" },
+    { "listen", "ADDR", "fd 0",
+      "unix:PATH or tcp:HOST:PORT; default: the listening socket on fd 0 (spawn-fcgi, mod_fcgid, lighttpd)" },
+    { "sendfile", "MODE", "none",
+      "none (stream files ourselves), x-sendfile (lighttpd, Apache mod_xsendfile) or x-accel-redirect:/PREFIX/ (nginx)" },
+    { "url-prefix", "PATH", "(SCRIPT_NAME)", "where the index is mounted, e.g. /pypi; default: the SCRIPT_NAME the web server passes" },
+    { "log-level", "LEVEL", "info", "error, warn, info or debug" },
+    { "rescan-interval", "SECONDS", "5",
+      "how often the whole tree is checked for files added where no project page looks (0: never)" },
+    { "cache-size", "MIB", "32", "rendered pages kept in memory per process, in MiB (1..4096)" },
+};
+const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
+
+void conf_init(struct config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->threads = 4;
+    cfg->sendfile = SENDFILE_NONE;
+    cfg->log_level = LOG_INFO;
+    cfg->rescan_interval = 5;
+    cfg->cache_size = 32;
+}
+
+void conf_free(struct config *cfg)
+{
+    for (size_t i = 0; i < cfg->nroots; i++)
+        free(cfg->roots[i]);
+    free(cfg->roots);
+    free(cfg->listen);
+    free(cfg->accel_prefix);
+    free(cfg->url_prefix);
+    free(cfg->conf_file);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+__attribute__((format(printf, 2, 3)))
+static enum pf_err fail(buf_t *err, const char *fmt, ...)
+{
+    va_list ap;
+    buf_reset(err);
+    va_start(ap, fmt);
+    (void)buf_vprintf(err, fmt, ap);
+    va_end(ap);
+    return PF_EINVAL;
+}
+
+static enum pf_err parse_long(const char *name, const char *v, long lo, long hi, long *out, buf_t *err)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < lo || n > hi) {
+        buf_reset(err);
+        (void)buf_printf(err, "%s: '%s' is not a number from %ld to %ld", name, v, lo, hi);
+        return PF_EINVAL;
+    }
+    *out = n;
+    return PF_EOK;
+}
+
+static enum pf_err set_str(char **dst, const char *v)
+{
+    char *p = strdup(v);
+    if (!p)
+        return PF_ENOMEM;
+    free(*dst);
+    *dst = p;
+    return PF_EOK;
+}
+
+static enum pf_err add_root(struct config *cfg, const char *v)
+{
+    char **r = realloc(cfg->roots, (cfg->nroots + 1) * sizeof *r);
+    if (!r)
+        return PF_ENOMEM;
+    cfg->roots = r;
+    if (!(r[cfg->nroots] = strdup(v)))
+        return PF_ENOMEM;
+    cfg->nroots++;
+    return PF_EOK;
+}
+
+enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t *err)
+{
+    if (strcmp(name, "root") == 0)
+        return *v ? add_root(cfg, v) : fail(err, "%s: empty path%s", name, "");
+    if (strcmp(name, "threads") == 0)
+        return parse_long(name, v, 1, 1024, &cfg->threads, err);
+    if (strcmp(name, "rescan-interval") == 0)
+        return parse_long(name, v, 0, 86400, &cfg->rescan_interval, err);
+    if (strcmp(name, "cache-size") == 0)
+        return parse_long(name, v, 1, 4096, &cfg->cache_size, err);
+    if (strcmp(name, "log-level") == 0) {
+        int l = log_level_parse(v);
+        if (l < 0)
+            return fail(err, "%s: '%s' is not error, warn, info or debug", name, v);
+        cfg->log_level = l;
+        return PF_EOK;
+    }
+    if (strcmp(name, "listen") == 0) {
+        if (strncmp(v, "unix:/", 6) != 0 && strncmp(v, "tcp:", 4) != 0)
+            return fail(err, "%s: '%s' is neither unix:/ABSOLUTE/PATH nor tcp:HOST:PORT", name, v);
+        if (strncmp(v, "tcp:", 4) == 0) {
+            const char *colon = strrchr(v + 4, ':');
+            char *end;
+            long port = colon ? strtol(colon + 1, &end, 10) : 0;
+            if (!colon || colon == v + 4 || *end || port < 1 || port > 65535)
+                return fail(err, "%s: '%s' needs tcp:HOST:PORT with a host and a port", name, v);
+        }
+        return set_str(&cfg->listen, v);
+    }
+    if (strcmp(name, "sendfile") == 0) {
+        if (strcmp(v, "none") == 0)
+            cfg->sendfile = SENDFILE_NONE;
+        else if (strcmp(v, "x-sendfile") == 0)
+            cfg->sendfile = SENDFILE_X_SENDFILE;
+        else if (strncmp(v, "x-accel-redirect:", 17) == 0) {
+            const char *p = v + 17;
+            size_t n = strlen(p);
+            if (n < 2 || p[0] != '/' || p[n - 1] != '/' || strstr(p, "..") || strpbrk(p, "?#% \t"))
+                return fail(err, "%s: the x-accel-redirect prefix '%s' must look like /INTERNAL/PREFIX/", name, p);
+            cfg->sendfile = SENDFILE_X_ACCEL;
+            return set_str(&cfg->accel_prefix, p);
+        } else
+            return fail(err, "%s: '%s' is not none, x-sendfile or x-accel-redirect:/PREFIX/", name, v);
+        return PF_EOK;
+    }
+    if (strcmp(name, "url-prefix") == 0) {
+        size_t n = strlen(v);
+        if (n && (v[0] != '/' || v[n - 1] == '/'))
+            return fail(err, "%s: '%s' must start with '/' and not end with one (or be empty for /)", name, v);
+        return set_str(&cfg->url_prefix, v);
+    }
+    return fail(err, "unknown setting '%s'%s", name, "");
+}
+
+enum pf_err conf_parse_text(struct config *cfg, const char *text, const char *origin, buf_t *err)
+{
+    sv_t t = sv_cstr(text);
+    for (int lineno = 1; t.len; lineno++) {
+        sv_t line = sv_split(&t, '\n');
+        if (line.len > 4096)
+            return fail(err, "%s: line too long%s", origin, "");
+        long hash = sv_index(line, '#');
+        if (hash >= 0)
+            line.len = (size_t)hash;
+        line = sv_trim(line);
+        if (line.len && line.p[line.len - 1] == '\r')
+            line = sv_trim(sv_make(line.p, line.len - 1));
+        if (!line.len)
+            continue;
+        long eq = sv_index(line, '=');
+        char key[64], val[4097];
+        sv_t k = eq < 0 ? line : sv_trim(sv_make(line.p, (size_t)eq));
+        sv_t v = eq < 0 ? SV_LIT("") : sv_trim(sv_make(line.p + eq + 1, line.len - (size_t)eq - 1));
+        if (eq < 0 || k.len == 0 || k.len >= sizeof key) {
+            buf_reset(err);
+            (void)buf_printf(err, "%s:%d: expected 'key = value'", origin, lineno);
+            return PF_EINVAL;
+        }
+        memcpy(key, k.p, k.len);
+        key[k.len] = '\0';
+        memcpy(val, v.p, v.len);
+        val[v.len] = '\0';
+        enum pf_err e = conf_set(cfg, key, val, err);
+        if (e) {
+            char msg[600];
+            snprintf(msg, sizeof msg, "%s:%d: %s", origin, lineno, err->p ? err->p : "");
+            buf_reset(err);
+            (void)buf_append_str(err, msg);
+            return e;
+        }
+    }
+    return PF_EOK;
+}
+
+static enum pf_err parse_file(struct config *cfg, const char *path, buf_t *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        buf_reset(err);
+        (void)buf_printf(err, "cannot read config file %s: %s", path, strerror(errno));
+        return PF_EINVAL;
+    }
+    buf_t text;
+    buf_init(&text, 1 << 20);
+    char chunk[4096];
+    size_t n;
+    enum pf_err e = PF_EOK;
+    while (!e && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        e = buf_append(&text, chunk, n);
+    fclose(f);
+    if (e) {
+        buf_free(&text);
+        return fail(err, "config file %s is larger than 1 MiB%s", path, "");
+    }
+    e = conf_parse_text(cfg, text.p ? text.p : "", path, err);
+    buf_free(&text);
+    return e;
+}
+
+static const struct conf_setting *find_setting(const char *name, size_t len)
+{
+    for (size_t i = 0; i < conf_nsettings; i++)
+        if (strlen(conf_settings[i].name) == len && strncmp(conf_settings[i].name, name, len) == 0)
+            return &conf_settings[i];
+    return NULL;
+}
+
+enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const char **action, int *argi,
+                              buf_t *err)
+{
+    *action = "serve";
+    *argi = argc;
+    /* The -c file is read first so that the command line overrides it. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc)
+                return fail(err, "%s needs a file%s", argv[i], "");
+            enum pf_err e = set_str(&cfg->conf_file, argv[i + 1]);
+            if (e || (e = parse_file(cfg, argv[i + 1], err)))
+                return e;
+            break;
+        }
+    }
+    size_t file_roots = cfg->nroots;
+    bool cmdline_roots = false;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            *action = "help";
+            return PF_EOK;
+        }
+        if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            *action = "version";
+            return PF_EOK;
+        }
+        if (strcmp(a, "-t") == 0) {
+            cfg->check_only = true;
+            continue;
+        }
+        if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0) {
+            i++;
+            continue;
+        }
+        if (i == 1 && (strcmp(a, "yank") == 0 || strcmp(a, "unyank") == 0)) {
+            *action = a;
+            *argi = i + 1;
+            return PF_EOK;
+        }
+        if (strcmp(a, "--") == 0) {
+            for (i++; i < argc; i++) {
+                if (!cmdline_roots) {
+                    for (size_t r = 0; r < file_roots; r++)
+                        free(cfg->roots[r]);
+                    cfg->nroots = 0;
+                    cmdline_roots = true;
+                }
+                if (add_root(cfg, argv[i]))
+                    return PF_ENOMEM;
+            }
+            break;
+        }
+        if (strncmp(a, "--", 2) == 0) {
+            const char *name = a + 2, *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            const struct conf_setting *s = find_setting(name, len);
+            if (!s || strcmp(s->name, "root") == 0)
+                return fail(err, "unknown option '%s' (see --help)%s", a, "");
+            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v)
+                return fail(err, "option --%s needs a value%s", s->name, "");
+            enum pf_err e = conf_set(cfg, s->name, v, err);
+            if (e)
+                return e;
+            continue;
+        }
+        if (a[0] == '-' && a[1])
+            return fail(err, "unknown option '%s' (see --help)%s", a, "");
+        if (!cmdline_roots) {
+            /* Roots on the command line replace those of the file. */
+            for (size_t r = 0; r < file_roots; r++)
+                free(cfg->roots[r]);
+            cfg->nroots = 0;
+            cmdline_roots = true;
+        }
+        if (add_root(cfg, a))
+            return PF_ENOMEM;
+    }
+    return PF_EOK;
+}
+
+enum pf_err conf_check(struct config *cfg, buf_t *err)
+{
+    if (cfg->nroots == 0)
+        return fail(err, "no package root given (pypi-fcgi [options] ROOT...)%s%s", "", "");
+    for (size_t i = 0; i < cfg->nroots; i++) {
+        char *real = realpath(cfg->roots[i], NULL);
+        struct stat st;
+        if (!real || stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            enum pf_err e = fail(err, "package root %s: %s", cfg->roots[i],
+                                 real ? "not a directory" : strerror(errno));
+            free(real);
+            return e;
+        }
+        free(cfg->roots[i]);
+        cfg->roots[i] = real;
+    }
+    return PF_EOK;
+}
+
+void conf_usage(FILE *f)
+{
+    fprintf(f, "usage: pypi-fcgi [options] ROOT...\n"
+               "       pypi-fcgi yank [--reason TEXT] FILE...\n"
+               "       pypi-fcgi unyank FILE...\n\n"
+               "A PyPI-compatible package index served as a FastCGI responder.\n\n"
+               "  -c FILE            read settings from FILE (key = value); the command line wins\n"
+               "  -t                 check the configuration, print it and exit\n"
+               "  -h, --help         print this help\n"
+               "  -V, --version      print the version\n");
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        const struct conf_setting *s = &conf_settings[i];
+        if (strcmp(s->name, "root") == 0)
+            continue;
+        char opt[64];
+        snprintf(opt, sizeof opt, "--%s %s", s->name, s->arg);
+        fprintf(f, "  %-18s %s (default: %s)\n", opt, s->help, s->deflt);
+    }
+    fprintf(f, "\nSee pypi-fcgi(8).\n");
+}
+
+void conf_print(const struct config *cfg, FILE *f)
+{
+    static const char *const modes[] = { "none", "x-sendfile", "x-accel-redirect:" };
+    for (size_t i = 0; i < cfg->nroots; i++)
+        fprintf(f, "root = %s\n", cfg->roots[i]);
+    fprintf(f, "threads = %ld\n", cfg->threads);
+    if (cfg->listen)
+        fprintf(f, "listen = %s\n", cfg->listen);
+    else
+        fprintf(f, "# listen: the socket on fd 0\n");
+    fprintf(f, "sendfile = %s%s\n", modes[cfg->sendfile], cfg->accel_prefix ? cfg->accel_prefix : "");
+    if (cfg->url_prefix)
+        fprintf(f, "url-prefix = %s\n", cfg->url_prefix);
+    else
+        fprintf(f, "# url-prefix: SCRIPT_NAME\n");
+    fprintf(f, "log-level = %s\n", log_level_name((enum log_level)cfg->log_level));
+    fprintf(f, "rescan-interval = %ld\n", cfg->rescan_interval);
+    fprintf(f, "cache-size = %ld\n", cfg->cache_size);
+}

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* conf.h: the settings table: command line, key = value file, validation, help. */
+#ifndef PF_CONF_H
+#define PF_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include "buf.h"
+#include "error.h"
+
+enum sendfile_mode { SENDFILE_NONE, SENDFILE_X_SENDFILE, SENDFILE_X_ACCEL };
+
+/* Immutable after start; shared by every thread. */
+struct config {
+    char **roots;        /* absolute paths, without a trailing '/' */
+    size_t nroots;
+    long threads;
+    char *listen;        /* NULL: fd 0 */
+    enum sendfile_mode sendfile;
+    char *accel_prefix;  /* x-accel-redirect prefix, starts and ends with '/' */
+    char *url_prefix;    /* NULL: take the mount point from SCRIPT_NAME */
+    long log_level;
+    long rescan_interval; /* seconds; 0: never sweep the whole tree */
+    long cache_size;     /* MiB of rendered pages kept per process */
+    char *conf_file;   /* the -c file, if any */
+    bool check_only;     /* -t */
+};
+
+/* One row per setting; drives parsing, validation, --help, the printed
+ * configuration and the man-page test. */
+struct conf_setting {
+    const char *name;   /* long option and config-file key */
+    const char *arg;    /* placeholder in --help, e.g. "N" */
+    const char *deflt;  /* default, as text */
+    const char *help;
+};
+
+extern const struct conf_setting conf_settings[];
+extern const size_t conf_nsettings;
+
+/* Fills cfg from argv (and the -c file it names, which the command line
+ * overrides). On error writes a one-line message to err and returns
+ * PF_EINVAL. Sets *action to "serve", or to the subcommand ("help",
+ * "version", "yank", "unyank") with *argi at its first argument. */
+enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const char **action, int *argi,
+                              buf_t *err) PF_WUR;
+/* Parses key = value lines (# comments) from text into cfg. */
+enum pf_err conf_parse_text(struct config *cfg, const char *text, const char *origin, buf_t *err) PF_WUR;
+/* Sets one setting by name from its text value. */
+enum pf_err conf_set(struct config *cfg, const char *name, const char *value, buf_t *err) PF_WUR;
+/* Initialises cfg with every default. */
+void conf_init(struct config *cfg);
+/* Checks the roots exist and are directories, and normalises their paths. */
+enum pf_err conf_check(struct config *cfg, buf_t *err) PF_WUR;
+void conf_free(struct config *cfg);
+void conf_usage(FILE *f);
+/* Prints the effective configuration as a config file. */
+void conf_print(const struct config *cfg, FILE *f);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* escape.h: output escaping by context (HTML text, HTML attribute, URL path, JSON). */
+#ifndef PF_ESCAPE_H
+#define PF_ESCAPE_H
+
+#include "buf.h"
+#include "sv.h"
+
+/* Every byte that reaches a page goes through one of these. Project names,
+ * versions, Requires-Python and yank reasons come from uploaders: this is a
+ * security boundary. */
+
+/* HTML text content: escapes & < > " '. */
+enum pf_err escape_html(buf_t *out, sv_t s) PF_WUR;
+/* A double-quoted HTML attribute value: same set as escape_html (the
+ * spec requires < and > in data-requires-python). */
+enum pf_err escape_attr(buf_t *out, sv_t s) PF_WUR;
+/* A URL path: percent-encodes every byte outside [A-Za-z0-9._~!$'()*+,;=:@/-]
+ * (so '%', '?', '#', '&', '"', '<', '>', spaces and non-ASCII are encoded). */
+enum pf_err escape_url_path(buf_t *out, sv_t s) PF_WUR;
+/* The inside of a JSON string: escapes " \ and control characters, and
+ * < > & as \u003c \u003e \u0026 so the result is also safe inside HTML;
+ * invalid UTF-8 bytes become U+FFFD. */
+enum pf_err escape_json(buf_t *out, sv_t s) PF_WUR;
+
+#endif

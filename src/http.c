@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/* http.c: request derivation, response building and CGI output. */
+#include "config.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "escape.h"
+#include "http.h"
+#include "urlpath.h"
+
+const char *http_param(const struct http_req *req, const char *name)
+{
+    size_t n = strlen(name);
+    for (char **e = req->env; e && *e; e++)
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
+    return NULL;
+}
+
+void http_log(const struct http_req *req, enum log_level level, const char *fmt, ...)
+{
+    if ((int)level > log_threshold)
+        return;
+    char msg[1024], line[1400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    const char *uri = http_param(req, "REQUEST_URI");
+    snprintf(line, sizeof line, "%s %.300s: %s", req->method ? req->method : "-", uri ? uri : "-", msg);
+    if (req->log_sink) {
+        char full[1500];
+        snprintf(full, sizeof full, "pypi-fcgi[%ld]: %s: %s\n", (long)getpid(), log_level_name(level), line);
+        req->log_sink(req->log_ctx, full);
+    } else
+        log_write(level, "%s", line);
+}
+
+void http_resp_init(struct http_resp *resp, index_t *idx)
+{
+    memset(resp, 0, sizeof *resp);
+    resp->status = 200;
+    buf_init(&resp->head, 16384);
+    buf_init(&resp->own, (size_t)64 << 20);
+    resp->file_fd = -1;
+    resp->idx = idx;
+}
+
+void http_resp_free(struct http_resp *resp)
+{
+    buf_free(&resp->head);
+    buf_free(&resp->own);
+    if (resp->file_fd >= 0)
+        close(resp->file_fd);
+    if (resp->proj)
+        index_project_release(resp->idx, resp->proj);
+    if (resp->root)
+        index_root_release(resp->root);
+    resp->file_fd = -1;
+    resp->proj = NULL;
+    resp->root = NULL;
+}
+
+void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (buf_printf(&resp->head, "%s: ", name) == PF_EOK && buf_vprintf(&resp->head, fmt, ap) == PF_EOK)
+        (void)buf_append_str(&resp->head, "\r\n");
+    va_end(ap);
+}
+
+void http_error(struct http_resp *resp, int status, const char *fmt, ...)
+{
+    /* Drop whatever the handler had prepared. */
+    buf_reset(&resp->head);
+    buf_reset(&resp->own);
+    if (resp->file_fd >= 0)
+        close(resp->file_fd);
+    resp->file_fd = -1;
+    resp->body = NULL;
+    resp->offload = false;
+    resp->status = status;
+    http_header(resp, "Content-Type", "text/plain; charset=utf-8");
+    http_header(resp, "Cache-Control", "no-store");
+    va_list ap;
+    va_start(ap, fmt);
+    enum pf_err e = buf_vprintf(&resp->own, fmt, ap);
+    va_end(ap);
+    if (e || buf_append_char(&resp->own, '\n'))
+        buf_reset(&resp->own);
+}
+
+const char *http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 301: return "Moved Permanently";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 406: return "Not Acceptable";
+    case 409: return "Conflict";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+bool http_etag_match(const char *inm, const char *etag)
+{
+    if (!inm || !etag)
+        return false;
+    sv_t want = sv_cstr(etag);
+    if (sv_starts_with(want, SV_LIT("W/")))
+        want = sv_make(want.p + 2, want.len - 2);
+    sv_t list = sv_make(inm, strnlen(inm, HTTP_MAX_HEADER));
+    while (list.len) {
+        sv_t tag = sv_trim(sv_split(&list, ','));
+        if (sv_eq(tag, SV_LIT("*")))
+            return true;
+        if (sv_starts_with(tag, SV_LIT("W/")))
+            tag = sv_make(tag.p + 2, tag.len - 2);
+        if (sv_eq(tag, want))
+            return true;
+    }
+    return false;
+}
+
+enum pf_err http_req_init(struct http_req *req, char **env, const char *url_prefix, struct http_resp *resp)
+{
+    memset(req, 0, sizeof *req);
+    req->env = env;
+    buf_init(&req->path, HTTP_MAX_URI);
+    buf_init(&req->prefix, HTTP_MAX_URI);
+    req->method = http_param(req, "REQUEST_METHOD");
+    if (!req->method)
+        req->method = "GET";
+    req->head = strcmp(req->method, "HEAD") == 0;
+
+    const char *prefix = url_prefix ? url_prefix : http_param(req, "SCRIPT_NAME");
+    if (!prefix)
+        prefix = "";
+    /* The route comes from REQUEST_URI, raw on every server, decoded here
+     * once: PATH_INFO is decoded by the server and loses %2F. */
+    const char *uri = http_param(req, "REQUEST_URI");
+    buf_t decoded;
+    buf_init(&decoded, HTTP_MAX_URI);
+    enum pf_err e;
+    if (uri) {
+        size_t n = strcspn(uri, "?#");
+        if (n > HTTP_MAX_URI) {
+            e = PF_EURITOOLONG;
+            http_error(resp, 414, "The request URI is longer than %d bytes.", HTTP_MAX_URI);
+            goto out;
+        }
+        e = urlpath_decode(sv_make(uri, n), &decoded);
+        if (e) {
+            e = e == PF_ETOOBIG ? PF_EURITOOLONG : PF_EINVAL;
+            http_error(resp, e == PF_EURITOOLONG ? 414 : 400,
+                       "The request path is malformed (bad percent-encoding, an encoded '/' or a NUL byte).");
+            goto out;
+        }
+    } else {
+        const char *pi = http_param(req, "PATH_INFO");
+        e = buf_append_str(&decoded, prefix);
+        if (!e)
+            e = buf_append_str(&decoded, pi ? pi : "");
+        if (e) {
+            http_error(resp, 414, "The request URI is too long.");
+            e = PF_EURITOOLONG;
+            goto out;
+        }
+    }
+    size_t pl = strlen(prefix);
+    sv_t d = buf_sv(&decoded);
+    if (pl && sv_starts_with(d, sv_make(prefix, pl)) && (d.len == pl || d.p[pl] == '/')) {
+        d = sv_make(d.p + pl, d.len - pl);
+    } else if (pl) {
+        /* A server that rewrote the URI: fall back on PATH_INFO. */
+        const char *pi = http_param(req, "PATH_INFO");
+        d = sv_cstr(pi ? pi : "");
+    }
+    e = buf_append_sv(&req->path, d);
+    if (!e)
+        e = escape_url_path(&req->prefix, sv_make(prefix, pl));
+    if (e) {
+        http_error(resp, 414, "The request URI is too long.");
+        e = PF_EURITOOLONG;
+    }
+out:
+    buf_free(&decoded);
+    return e;
+}
+
+void http_req_free(struct http_req *req)
+{
+    buf_free(&req->path);
+    buf_free(&req->prefix);
+}
+
+int http_send(struct http_resp *resp, bool head, const struct http_out *out)
+{
+    const char *body = resp->body ? resp->body : (resp->own.p ? resp->own.p : "");
+    uint64_t len = resp->file_fd >= 0 ? resp->file_len : resp->body ? resp->body_len : resp->own.len;
+    char line[128];
+    int n = snprintf(line, sizeof line, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
+    if (out->write(out->ctx, line, (size_t)n) || out->write(out->ctx, resp->head.p ? resp->head.p : "", resp->head.len))
+        return -1;
+    /* 304 and offloaded files carry no body of ours: the web server sets
+     * their length. */
+    bool offloaded = resp->offload && resp->status == 200;
+    if (resp->status != 304 && !offloaded) {
+        n = snprintf(line, sizeof line, "Content-Length: %" PRIu64 "\r\n", len);
+        if (out->write(out->ctx, line, (size_t)n))
+            return -1;
+    }
+    if (out->write(out->ctx, "\r\n", 2))
+        return -1;
+    if (head || resp->status == 304 || offloaded)
+        return 0;
+    if (resp->file_fd < 0)
+        return out->write(out->ctx, body, (size_t)len);
+    char *chunk = malloc(65536);
+    if (!chunk)
+        return -1;
+    uint64_t sent = 0;
+    int rc = 0;
+    while (sent < len) {
+        size_t want = len - sent < 65536 ? (size_t)(len - sent) : 65536;
+        ssize_t r = read(resp->file_fd, chunk, want);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            /* The file shrank under us: the length already sent is now a
+             * lie, so the connection must fail rather than look complete. */
+            rc = -1;
+            break;
+        }
+        if (out->write(out->ctx, chunk, (size_t)r)) {
+            rc = -1;
+            break;
+        }
+        sent += (uint64_t)r;
+    }
+    free(chunk);
+    return rc;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* http.h: requests and responses as handlers see them, independent of FastCGI. */
+#ifndef PF_HTTP_H
+#define PF_HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "buf.h"
+#include "error.h"
+#include "index.h"
+#include "log.h"
+
+/* Caps on what a request may carry into the handlers. */
+#define HTTP_MAX_URI 8192
+#define HTTP_MAX_HEADER 8192
+
+/* A request: the CGI environment the web server passed, and derived
+ * fields. Everything points into env or into the request's own buffers
+ * and lives until http_req_free. */
+struct http_req {
+    char **env;             /* NAME=value, NULL-terminated (FCGX envp) */
+    const char *method;     /* "GET", "HEAD", ... */
+    buf_t path;             /* decoded path below the mount point, starts with '/' */
+    buf_t prefix;           /* the mount point as a URL path ("" or "/pypi"), percent-encoded */
+    bool head;              /* HEAD: headers only */
+    /* Where per-request log lines go (the FastCGI stderr stream, so they
+     * land in the web server's error log); NULL: the process's stderr. */
+    void (*log_sink)(void *ctx, const char *line);
+    void *log_ctx;
+};
+
+/* A response being built. The body is either borrowed (body/body_len,
+ * kept alive by the references held in proj/root), owned (own), or a file
+ * streamed from file_fd. */
+struct http_resp {
+    int status;
+    buf_t head;             /* extra header lines, each ending in \r\n */
+    const char *body;
+    size_t body_len;
+    buf_t own;
+    bool offload;           /* the web server sends the body (X-Sendfile, X-Accel-Redirect) */
+    int file_fd;            /* -1: none */
+    uint64_t file_len;
+    struct index_project *proj; /* references released by http_resp_free */
+    struct index_root *root;
+    index_t *idx;
+};
+
+/* Where a response is written: the FastCGI stream or a test buffer.
+ * write returns 0, or -1 when the client is gone. */
+struct http_out {
+    int (*write)(void *ctx, const char *p, size_t n);
+    void *ctx;
+};
+
+/* Derives the request fields from env. url_prefix (NULL: SCRIPT_NAME) is
+ * the mount point. Fails with the status to answer (400, 414) when the
+ * URI cannot be decoded or is too long; resp then holds the error page. */
+enum pf_err http_req_init(struct http_req *req, char **env, const char *url_prefix, struct http_resp *resp) PF_WUR;
+void http_req_free(struct http_req *req);
+/* A CGI parameter, or NULL (the first one when duplicated, as libfcgi). */
+const char *http_param(const struct http_req *req, const char *name);
+/* Logs one line about this request (method and path are prefixed). */
+void http_log(const struct http_req *req, enum log_level level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+void http_resp_init(struct http_resp *resp, index_t *idx);
+void http_resp_free(struct http_resp *resp);
+/* Appends a header line "name: value". */
+void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Makes resp an error page: status, text/plain, the message and a
+ * newline as body. Every error answer goes through here. */
+void http_error(struct http_resp *resp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The reason phrase of a status code. */
+const char *http_reason(int status);
+/* True when the If-None-Match header lists etag (weak comparison, or "*"). */
+bool http_etag_match(const char *if_none_match, const char *etag);
+
+/* Writes the whole response as CGI output (Status line, headers,
+ * Content-Length, body unless head). Returns 0, or -1 when the client
+ * went away. */
+int http_send(struct http_resp *resp, bool head, const struct http_out *out);
+
+#endif

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: MIT */
+/* index.h: the index engine: the package tree, per-file records, cached pages. */
+#ifndef PF_INDEX_H
+#define PF_INDEX_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "buf.h"
+#include "conf.h"
+#include "distfile.h"
+#include "error.h"
+#include "sidecar.h"
+#include "version.h"
+
+/* The package tree on disk is the source of truth. Each process keeps:
+ * - the tree: every directory under the roots with the distribution files
+ *   it holds, read with readdir and kept current by stat'ing directories;
+ * - per project, an immutable snapshot (files with their sidecar records,
+ *   and the rendered pages) behind a reference count. A request stats the
+ *   directories the snapshot depends on; when one changed, the snapshot is
+ *   rebuilt and replaced whole. */
+
+typedef struct index index_t;
+
+enum page_format { PAGE_HTML = 0, PAGE_JSON = 1 };
+
+/* A rendered page. Owned by the snapshot it belongs to. */
+struct page {
+    char *body;
+    size_t len;
+    char hash[33]; /* first 128 bits of the body's SHA-256, hex: the ETag core */
+};
+
+/* One distribution file in a project snapshot. */
+struct index_file {
+    char *filename;
+    char *relpath;      /* below its root, '/'-separated */
+    unsigned root;
+    char *version;      /* normalized version string */
+    version_t ver;      /* parsed from version (points into it) */
+    enum distfile_kind kind;
+    sidecar_t rec;      /* sha256, size, Requires-Python, yank, metadata */
+};
+
+struct watch;  /* a directory whose state a snapshot depends on */
+struct pentry; /* the project in the index's tree */
+
+/* An immutable project snapshot. Hold a reference while using it. */
+struct index_project {
+    atomic_int refs;
+    char *name;              /* PEP 503 normalized */
+    size_t nfiles;
+    struct index_file *files; /* sorted by version, then filename */
+    size_t nversions;
+    char **versions;         /* distinct normalized versions, ascending */
+    struct watch *watches;
+    size_t nwatches;
+    struct pentry *pe;       /* lives as long as the index */
+    uint64_t pgen;           /* the tree's generation for this project at build time */
+    bool racy;               /* built from a directory changed too recently to trust */
+    struct page *_Atomic pages[2]; /* rendered on first use */
+    /* LRU bookkeeping, guarded by the index's map lock */
+    struct index_project *lru_prev, *lru_next;
+    size_t cost;
+};
+
+/* The project list (for /simple/ and the welcome page). Immutable. */
+struct index_root {
+    atomic_int refs;
+    size_t nprojects;
+    char **projects;     /* sorted normalized names */
+    uint64_t nfiles;
+    uint64_t gen;        /* tree generation it reflects */
+    struct page *_Atomic pages[2];
+};
+
+/* Opens the index over cfg's roots (which must outlive it) and reads the
+ * whole tree once (readdir only: no file is opened). */
+enum pf_err index_open(const struct config *cfg, index_t **out) PF_WUR;
+/* Stops the background sweep and frees everything. */
+void index_close(index_t *idx);
+
+/* A current snapshot of the project called name (normalized), referenced:
+ * release it with index_project_release. PF_ENOTFOUND when no root holds a
+ * file of that project. */
+enum pf_err index_project(index_t *idx, const char *name, struct index_project **out) PF_WUR;
+void index_project_release(index_t *idx, struct index_project *p);
+/* The page of p in format fmt, rendered on first use; owned by p. */
+enum pf_err index_project_page(index_t *idx, struct index_project *p, enum page_format fmt,
+                               const struct page **out) PF_WUR;
+
+/* A current project list, referenced; release with index_root_release. */
+enum pf_err index_root(index_t *idx, struct index_root **out) PF_WUR;
+void index_root_release(struct index_root *r);
+enum pf_err index_root_page(struct index_root *r, enum page_format fmt, const struct page **out) PF_WUR;
+
+/* Finds the file at relpath (decoded, already checked by
+ * urlpath_relpath_ok) in a current snapshot of its project. On success *proj
+ * holds a reference and *file points into it. PF_ENOTFOUND otherwise. */
+enum pf_err index_find_file(index_t *idx, sv_t relpath, struct index_project **proj,
+                            const struct index_file **file) PF_WUR;
+
+/* Opens a file of a snapshot for reading, refusing any path that leaves
+ * its root (symlinks included). Returns an fd or -1 with errno set. */
+int index_open_file(index_t *idx, const struct index_file *f);
+/* Reads the METADATA served for a wheel (checked against its record). */
+enum pf_err index_read_metadata(index_t *idx, const struct index_file *f, char **out, size_t *len) PF_WUR;
+/* The absolute path of a file, for X-Sendfile. */
+enum pf_err index_abs_path(index_t *idx, const struct index_file *f, buf_t *out) PF_WUR;
+
+/* 0 when every root is readable; otherwise writes the reason. */
+enum pf_err index_health(index_t *idx, buf_t *reason) PF_WUR;
+
+/* Sets or clears the yank flag of the distribution file at path (any path
+ * to a file inside a root), building its record if needed. */
+enum pf_err index_yank(const char *path, bool yank, const char *reason, buf_t *err) PF_WUR;
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* log.c: leveled logging to stderr. */
+#include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "log.h"
+
+int log_threshold = LOG_INFO;
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+void log_write(enum log_level level, const char *fmt, ...)
+{
+    /* One formatted line and one write, so lines from threads do not interleave. */
+    char line[2048];
+    int n = snprintf(line, sizeof line, "pypi-fcgi[%ld]: %s: ", (long)getpid(), log_level_name(level));
+    if (n < 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    if (m < 0)
+        return;
+    size_t len = (size_t)n + (size_t)m;
+    if (len > sizeof line - 2)
+        len = sizeof line - 2;
+    line[len++] = '\n';
+    ssize_t w = write(STDERR_FILENO, line, len);
+    (void)w;
+}
+
+int log_level_parse(const char *s)
+{
+    for (int i = 0; i < 4; i++)
+        if (strcmp(s, level_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *log_level_name(enum log_level level)
+{
+    return (unsigned)level < 4 ? level_names[level] : "?";
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* log.h: leveled logging to stderr; the level is tested before formatting. */
+#ifndef PF_LOG_H
+#define PF_LOG_H
+
+enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
+
+/* The current threshold; set once at start, read by every thread. */
+extern int log_threshold;
+
+/* Writes one line "pypi-fcgi[pid]: level: message" to stderr. */
+void log_write(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define LOG(level, ...)                                                        \
+    do {                                                                       \
+        if ((level) <= log_threshold)                                          \
+            log_write((level), __VA_ARGS__);                                   \
+    } while (0)
+
+/* Parses "error", "warn", "info" or "debug"; returns -1 for anything else. */
+int log_level_parse(const char *s);
+const char *log_level_name(enum log_level level);
+
+#endif

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* main.c: the pypi-fcgi command: serve, check the configuration, yank. */
+#include "config.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "conf.h"
+#include "index.h"
+#include "log.h"
+#include "route.h"
+#include "server.h"
+
+static int yank_main(bool yank, int argc, char **argv, int argi)
+{
+    const char *reason = NULL;
+    int nfiles = 0, rc = 0;
+    for (int i = argi; i < argc; i++) {
+        if (yank && (strcmp(argv[i], "--reason") == 0 || strcmp(argv[i], "-r") == 0)) {
+            if (++i >= argc) {
+                fprintf(stderr, "pypi-fcgi: --reason needs a text\n");
+                return 2;
+            }
+            reason = argv[i];
+            continue;
+        }
+        nfiles++;
+        buf_t err;
+        buf_init(&err, 4096);
+        if (index_yank(argv[i], yank, reason, &err) != PF_EOK) {
+            fprintf(stderr, "pypi-fcgi: %s\n", err.p ? err.p : "failed");
+            rc = 1;
+        } else
+            printf("%s %s\n", yank ? "yanked" : "unyanked", argv[i]);
+        buf_free(&err);
+    }
+    if (!nfiles) {
+        fprintf(stderr, "usage: pypi-fcgi %s FILE...\n", yank ? "yank [--reason TEXT]" : "unyank");
+        return 2;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    conf_init(&cfg);
+    buf_t err;
+    buf_init(&err, 4096);
+    const char *action;
+    int argi, rc = 0;
+    if (conf_parse_args(argc, argv, &cfg, &action, &argi, &err) != PF_EOK) {
+        fprintf(stderr, "pypi-fcgi: %s\n", err.p ? err.p : "invalid arguments");
+        rc = 2;
+        goto out;
+    }
+    if (strcmp(action, "help") == 0) {
+        conf_usage(stdout);
+        goto out;
+    }
+    if (strcmp(action, "version") == 0) {
+        printf("pypi-fcgi %s\n", PACKAGE_VERSION);
+        goto out;
+    }
+    if (strcmp(action, "yank") == 0 || strcmp(action, "unyank") == 0) {
+        rc = yank_main(strcmp(action, "yank") == 0, argc, argv, argi);
+        goto out;
+    }
+    log_threshold = (int)cfg.log_level;
+    if (conf_check(&cfg, &err) != PF_EOK) {
+        fprintf(stderr, "pypi-fcgi: %s\n", err.p);
+        rc = 2;
+        goto out;
+    }
+    if (!cfg.check_only)
+        server_block_signals();
+    index_t *idx;
+    if (index_open(&cfg, &idx) != PF_EOK) {
+        fprintf(stderr, "pypi-fcgi: the package roots cannot be indexed\n");
+        rc = 1;
+        goto out;
+    }
+    if (cfg.check_only) {
+        conf_print(&cfg, stdout);
+        printf("# configuration OK\n");
+        index_close(idx);
+        goto out;
+    }
+    struct app app = { &cfg, idx };
+    rc = server_run(&app);
+    index_close(idx);
+out:
+    buf_free(&err);
+    conf_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* page_files.c: /packages/<path> and its PEP 658 .metadata, offloaded or streamed. */
+#include "config.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "escape.h"
+#include "pages.h"
+#include "urlpath.h"
+
+static void metadata(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
+{
+    char *md;
+    size_t len;
+    enum pf_err e = index_read_metadata(app->idx, f, &md, &len);
+    if (e) {
+        /* The page promised it; a broken promise makes pip fail, so say why. */
+        http_log(req, LOG_ERROR, "METADATA of %s unavailable: %s", f->relpath, pf_strerror(e));
+        http_error(resp, e == PF_ENOTFOUND ? 404 : 500, "The metadata of %s is not available.", f->filename);
+        return;
+    }
+    e = buf_append(&resp->own, md, len);
+    free(md);
+    if (e) {
+        http_error(resp, 500, "The metadata of %s is too large.", f->filename);
+        return;
+    }
+    http_header(resp, "Content-Type", "text/plain; charset=utf-8");
+    http_header(resp, "ETag", "\"%s\"", f->rec.metadata_sha256);
+    http_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+}
+
+static void offload(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
+{
+    buf_t target;
+    buf_init(&target, HTTP_MAX_URI * 2);
+    enum pf_err e;
+    if (app->cfg->sendfile == SENDFILE_X_SENDFILE) {
+        /* Stored names are limited to [A-Za-z0-9._+!@=,~-] (urlpath_segment_ok),
+         * which lighttpd's URL-decoding and Apache's literal reading agree on. */
+        e = index_abs_path(app->idx, f, &target);
+        if (!e)
+            http_header(resp, "X-Sendfile", "%s", target.p);
+    } else {
+        /* nginx takes a URI of an internal location; with several roots
+         * each has its own location under the prefix. */
+        e = buf_append_str(&target, app->cfg->accel_prefix);
+        if (!e && app->cfg->nroots > 1)
+            e = buf_printf(&target, "%u/", f->root);
+        if (!e)
+            e = escape_url_path(&target, sv_cstr(f->relpath));
+        if (!e)
+            http_header(resp, "X-Accel-Redirect", "%s", target.p);
+    }
+    buf_free(&target);
+    if (e) {
+        http_error(resp, 500, "The path of %s is too long.", f->filename);
+        return;
+    }
+    resp->offload = true;
+}
+
+static void stream(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
+{
+    int fd = index_open_file(app->idx, f);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        http_log(req, LOG_WARN, "%s cannot be opened: %s", f->relpath,
+                 fd < 0 && errno == EXDEV ? "it leads outside its root" : strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        http_error(resp, 404, "Not Found");
+        return;
+    }
+    resp->file_fd = fd;
+    resp->file_len = (uint64_t)st.st_size;
+}
+
+void page_files(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    sv_t rel = sv_make(req->path.p + 10, req->path.len - 10); /* after "/packages/" */
+    if (!urlpath_relpath_ok(rel)) {
+        /* Traversal attempts and names no index file can have. */
+        http_log(req, LOG_WARN, "refused file path (outside the roots or not a file name)");
+        http_error(resp, 404, "Not Found");
+        return;
+    }
+    bool want_md = sv_ends_with(rel, SV_LIT(".metadata"));
+    const struct index_file *f;
+    enum pf_err e = index_find_file(app->idx, want_md ? sv_make(rel.p, rel.len - 9) : rel, &resp->proj, &f);
+    if (e) {
+        if (e != PF_ENOTFOUND)
+            http_log(req, LOG_ERROR, "lookup failed: %s", pf_strerror(e));
+        http_error(resp, e == PF_ENOTFOUND ? 404 : 500, "%s", e == PF_ENOTFOUND ? "Not Found" : pf_strerror(e));
+        return;
+    }
+    if (want_md) {
+        metadata(app, req, resp, f);
+        return;
+    }
+    /* Never a Content-Encoding: pip hashes the bytes as sent. */
+    http_header(resp, "Content-Type", "application/octet-stream");
+    http_header(resp, "ETag", "\"%s\"", f->rec.sha256);
+    http_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+    if (app->cfg->sendfile == SENDFILE_NONE)
+        stream(app, req, resp, f);
+    else
+        offload(app, req, resp, f);
+}

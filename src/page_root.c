@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* page_root.c: the welcome page (/) and the health check (/health). */
+#include "config.h"
+#include <inttypes.h>
+#include <string.h>
+#include "escape.h"
+#include "pages.h"
+
+/* The URL this index is served at, as the client reached it. The Host
+ * header is client-supplied: only host-name characters are taken, and
+ * the result is escaped on output like everything else. */
+static void base_url(struct http_req *req, buf_t *out)
+{
+    const char *https = http_param(req, "HTTPS");
+    const char *scheme = http_param(req, "REQUEST_SCHEME");
+    bool tls = (https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0)) || (scheme && strcmp(scheme, "https") == 0);
+    const char *host = http_param(req, "HTTP_HOST");
+    bool ok = host && *host && strlen(host) < 256 && strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(host);
+    if (!ok)
+        host = http_param(req, "SERVER_NAME");
+    if (!host || !*host || strlen(host) >= 256)
+        host = "localhost";
+    (void)buf_printf(out, "%s://%s", tls ? "https" : "http", host);
+    /* Debian's nginx fastcgi_params passes the host without its port. */
+    const char *port = http_param(req, "SERVER_PORT");
+    if (ok && !strchr(host, ':') && !strchr(host, ']') && port && strcmp(port, tls ? "443" : "80") != 0 &&
+        strspn(port, "0123456789") == strlen(port) && strlen(port) <= 5)
+        (void)buf_printf(out, ":%s", port);
+    (void)buf_append_sv(out, buf_sv(&req->prefix));
+}
+
+void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    struct index_root *r;
+    enum pf_err e = index_root(app->idx, &r);
+    if (e) {
+        http_error(resp, 500, "The project list could not be read: %s.", pf_strerror(e));
+        return;
+    }
+    resp->root = r;
+    buf_t url, b;
+    buf_init(&url, 1024);
+    base_url(req, &url);
+    (void)buf_append_str(&url, "/simple/");
+    buf_t *o = &resp->own;
+    e = buf_append_str(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                          "<title>pypi-fcgi package index</title>\n</head>\n<body>\n<h1>Python package index</h1>\n");
+    if (!e)
+        e = buf_printf(o, "<p>This index holds %zu projects in %" PRIu64 " files.</p>\n", r->nprojects, r->nfiles);
+    buf_init(&b, 4096);
+    if (!e)
+        e = escape_html(&b, buf_sv(&url));
+    const char *u = b.p ? b.p : "";
+    if (!e)
+        e = buf_printf(o,
+                       "<h2>Installing</h2>\n"
+                       "<p>pip:</p>\n<pre>pip install --index-url %s PROJECT</pre>\n"
+                       "<p>or in <code>pip.conf</code>:</p>\n<pre>[global]\nindex-url = %s</pre>\n"
+                       "<p>uv:</p>\n<pre>uv pip install --index-url %s PROJECT</pre>\n"
+                       "<p>or in <code>pyproject.toml</code>:</p>\n"
+                       "<pre>[[tool.uv.index]]\nname = \"private\"\nurl = \"%s\"</pre>\n"
+                       "<p>For plain http on a host other than localhost, pip also needs "
+                       "<code>--trusted-host</code>.</p>\n"
+                       "<p><a href=\"simple/\">Browse the simple index</a>.</p>\n</body>\n</html>\n",
+                       u, u, u, u);
+    buf_free(&b);
+    buf_free(&url);
+    if (e) {
+        http_error(resp, 500, "The welcome page could not be built.");
+        return;
+    }
+    http_header(resp, "Content-Type", "text/html; charset=utf-8");
+    http_header(resp, "Cache-Control", "no-cache");
+}
+
+void page_health(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    buf_t reason;
+    buf_init(&reason, 4096);
+    enum pf_err e = index_health(app->idx, &reason);
+    if (e) {
+        http_log(req, LOG_ERROR, "health check failed: %s", reason.p ? reason.p : "");
+        http_error(resp, 503, "unhealthy: %s", reason.p ? reason.p : pf_strerror(e));
+    } else {
+        http_header(resp, "Content-Type", "text/plain; charset=utf-8");
+        http_header(resp, "Cache-Control", "no-store");
+        (void)buf_append_str(&resp->own, "ok\n");
+    }
+    buf_free(&reason);
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/* page_simple.c: /simple/ and /simple/<project>/ (PEP 503, PEP 691), with redirects. */
+#include "config.h"
+#include <string.h>
+#include "accept.h"
+#include "escape.h"
+#include "name.h"
+#include "pages.h"
+
+void page_redirect(struct http_req *req, struct http_resp *resp, const char *path)
+{
+    resp->status = 301;
+    buf_t loc;
+    buf_init(&loc, HTTP_MAX_URI * 2);
+    if (buf_append_sv(&loc, buf_sv(&req->prefix)) || escape_url_path(&loc, sv_cstr(path))) {
+        buf_free(&loc);
+        http_error(resp, 414, "The redirect target is too long.");
+        return;
+    }
+    http_header(resp, "Location", "%s", loc.p);
+    http_header(resp, "Content-Type", "text/plain; charset=utf-8");
+    http_header(resp, "Cache-Control", "max-age=3600");
+    (void)buf_printf(&resp->own, "Moved to %s\n", loc.p);
+    buf_free(&loc);
+}
+
+/* Answers with a cached page, or 304 when the client has it. */
+static void send_page(struct http_req *req, struct http_resp *resp, const struct page *pg, enum accept_type t)
+{
+    static const char tag[] = { 'h', 'v', 'j' };
+    char etag[48];
+    /* One validator per representation: the bytes of text/html and v1+html
+     * are equal but their Content-Type is not. */
+    snprintf(etag, sizeof etag, "\"%s-%c\"", pg->hash, tag[t]);
+    http_header(resp, "Content-Type", "%s", accept_content_type(t));
+    http_header(resp, "Vary", "Accept");
+    http_header(resp, "ETag", "%s", etag);
+    /* Every client revalidates, so a new upload shows up at once (pip >= 26.2
+     * honours Cache-Control on simple pages). */
+    http_header(resp, "Cache-Control", "max-age=0, must-revalidate");
+    if (http_etag_match(http_param(req, "HTTP_IF_NONE_MATCH"), etag)) {
+        resp->status = 304;
+        return;
+    }
+    resp->body = pg->body;
+    resp->body_len = pg->len;
+}
+
+static enum accept_type negotiate(struct http_req *req, struct http_resp *resp)
+{
+    const char *accept = http_param(req, "HTTP_ACCEPT");
+    enum accept_type t = accept_negotiate(accept);
+    if (t == ACCEPT_NONE) {
+        http_error(resp, 406,
+                   "None of the representations of this page is acceptable. Offered:\n"
+                   "application/vnd.pypi.simple.v1+json\n"
+                   "application/vnd.pypi.simple.v1+html\n"
+                   "text/html");
+        http_header(resp, "Vary", "Accept");
+        http_log(req, LOG_INFO, "406 for Accept: %.200s", accept ? accept : "");
+    }
+    return t;
+}
+
+static void root_page(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    enum accept_type t = negotiate(req, resp);
+    if (t == ACCEPT_NONE)
+        return;
+    const struct page *pg;
+    enum pf_err e = index_root(app->idx, &resp->root);
+    if (!e)
+        e = index_root_page(resp->root, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
+    if (e) {
+        http_log(req, LOG_ERROR, "cannot build the project list: %s", pf_strerror(e));
+        http_error(resp, 500, "The project list could not be built: %s.", pf_strerror(e));
+        return;
+    }
+    send_page(req, resp, pg, t);
+}
+
+void page_simple(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    sv_t path = buf_sv(&req->path);
+    if (sv_eq(path, SV_LIT("/simple"))) {
+        page_redirect(req, resp, "/simple/");
+        return;
+    }
+    sv_t rest = sv_make(path.p + 8, path.len - 8); /* after "/simple/" */
+    if (rest.len == 0) {
+        root_page(app, req, resp);
+        return;
+    }
+    bool slash = rest.p[rest.len - 1] == '/';
+    sv_t name = slash ? sv_make(rest.p, rest.len - 1) : rest;
+    char norm[NAME_MAX_LEN + 1];
+    if (!name_is_valid(name) || name_normalize(name, norm, sizeof norm) == 0) {
+        http_error(resp, 404, "Not Found: no such project.");
+        return;
+    }
+    if (!slash || !sv_eq(name, sv_cstr(norm))) {
+        /* PEP 503: to the slashed URL, and a non-normalized name straight
+         * to the normalized one (one hop). */
+        char target[NAME_MAX_LEN + 16];
+        snprintf(target, sizeof target, "/simple/%s/", norm);
+        page_redirect(req, resp, target);
+        return;
+    }
+    enum accept_type t = negotiate(req, resp);
+    if (t == ACCEPT_NONE)
+        return;
+    enum pf_err e = index_project(app->idx, norm, &resp->proj);
+    if (e == PF_ENOTFOUND) {
+        /* Never a fallback to a public index: that invites dependency confusion. */
+        http_error(resp, 404, "Not Found: no project called %s here.", norm);
+        return;
+    }
+    const struct page *pg;
+    if (!e)
+        e = index_project_page(app->idx, resp->proj, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
+    if (e) {
+        http_log(req, LOG_ERROR, "cannot build the page of %s: %s", norm, pf_strerror(e));
+        http_error(resp, 500, "The page of %s could not be built: %s.", norm, pf_strerror(e));
+        return;
+    }
+    send_page(req, resp, pg, t);
+}

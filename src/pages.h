@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* pages.h: the handlers, one file per page family. */
+#ifndef PF_PAGES_H
+#define PF_PAGES_H
+
+#include "route.h"
+
+/* page_root.c */
+void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp);
+void page_health(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* page_simple.c */
+void page_simple(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* page_files.c */
+void page_files(const struct app *app, struct http_req *req, struct http_resp *resp);
+
+/* Sends a 301 to prefix + path (a path below the mount point). */
+void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: MIT */
+/* render.h: the simple API pages (PEP 503 HTML, PEP 691 JSON) from index snapshots. */
+#ifndef PF_RENDER_H
+#define PF_RENDER_H
+
+#include "buf.h"
+#include "index.h"
+
+/* The API version advertised in both serializations (PEP 629, PEP 700). */
+#define RENDER_API_VERSION "1.1"
+/* Largest page rendered. */
+#define RENDER_MAX_PAGE ((size_t)256 << 20)
+
+/* Each appends one whole page to out. Links are relative to the page's
+ * own URL (/simple/ or /simple/<name>/), so the index works under any
+ * mount point; every string from the tree passes an escaping helper. */
+enum pf_err render_project_html(const struct index_project *p, buf_t *out) PF_WUR;
+enum pf_err render_project_json(const struct index_project *p, buf_t *out) PF_WUR;
+enum pf_err render_root_html(const struct index_root *r, buf_t *out) PF_WUR;
+enum pf_err render_root_json(const struct index_root *r, buf_t *out) PF_WUR;
+
+/* Formats microseconds since the epoch as ISO 8601 UTC with 6 fraction
+ * digits and a Z (PEP 700 upload-time); buf needs 28 bytes. */
+void render_time(int64_t usec, char buf[32]);
+
+#endif

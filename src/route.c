@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/* route.c: the route table and request dispatch. */
+#include "config.h"
+#include <string.h>
+#include "pages.h"
+#include "route.h"
+
+enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
+enum match { EXACT, PREFIX };
+
+/* Adding a route is one line here and one handler. */
+static const struct route {
+    const char *path;
+    enum match match;
+    int methods;
+    route_handler_fn fn;
+} routes[] = {
+    { "/", EXACT, M_GET | M_HEAD, page_welcome },
+    { "/health", EXACT, M_GET | M_HEAD, page_health },
+    { "/simple", EXACT, M_GET | M_HEAD, page_simple },
+    { "/simple/", PREFIX, M_GET | M_HEAD, page_simple },
+    { "/packages/", PREFIX, M_GET | M_HEAD, page_files },
+};
+
+static int method_bit(const char *m)
+{
+    if (strcmp(m, "GET") == 0)
+        return M_GET;
+    if (strcmp(m, "HEAD") == 0)
+        return M_HEAD;
+    if (strcmp(m, "POST") == 0)
+        return M_POST;
+    return 0;
+}
+
+static const char *allow_list(int methods)
+{
+    switch (methods) {
+    case M_GET | M_HEAD: return "GET, HEAD";
+    case M_POST: return "POST";
+    default: return "GET, HEAD, POST";
+    }
+}
+
+void route_dispatch(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    const char *path = req->path.p ? req->path.p : "";
+    if (!*path) {
+        /* The mount point itself without its slash. */
+        page_redirect(req, resp, "/");
+        return;
+    }
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        const struct route *r = &routes[i];
+        bool hit = r->match == EXACT ? strcmp(path, r->path) == 0 : strncmp(path, r->path, strlen(r->path)) == 0;
+        if (!hit)
+            continue;
+        if (!(method_bit(req->method) & r->methods)) {
+            http_error(resp, 405, "Method %s is not allowed here.", req->method);
+            http_header(resp, "Allow", "%s", allow_list(r->methods));
+            return;
+        }
+        r->fn(app, req, resp);
+        return;
+    }
+    http_error(resp, 404, "Not Found");
+}
+
+int route_serve(const struct app *app, char **env, const struct http_out *out, void (*log_sink)(void *, const char *),
+                void *log_ctx)
+{
+    struct http_req req;
+    struct http_resp resp;
+    http_resp_init(&resp, app->idx);
+    enum pf_err e = http_req_init(&req, env, app->cfg->url_prefix, &resp);
+    req.log_sink = log_sink;
+    req.log_ctx = log_ctx;
+    if (e)
+        http_log(&req, LOG_INFO, "rejected: %d", resp.status);
+    else
+        route_dispatch(app, &req, &resp);
+    int rc = http_send(&resp, req.head, out);
+    http_resp_free(&resp);
+    http_req_free(&req);
+    return rc;
+}

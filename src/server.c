@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/* server.c: the FastCGI listener, worker threads and graceful shutdown. */
+#include "config.h"
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "log.h"
+#include "server.h"
+
+struct server {
+    const struct app *app;
+    int listen_fd;
+    bool owned;          /* no other process listens on it: shutdown() may wake accept() */
+    char *unix_path;     /* ours to unlink at exit */
+    pthread_mutex_t lock;
+    pthread_cond_t idle;
+    int inflight;
+    bool stopping;
+    sigset_t sigs;
+};
+
+static int fcgi_write(void *ctx, const char *p, size_t n)
+{
+    FCGX_Stream *out = ctx;
+    while (n) {
+        int chunk = n > (size_t)INT_MAX ? INT_MAX : (int)n;
+        if (FCGX_PutStr(p, chunk, out) != chunk)
+            return -1;
+        p += chunk;
+        n -= (size_t)chunk;
+    }
+    return 0;
+}
+
+static void fcgi_log(void *ctx, const char *line)
+{
+    FCGX_PutS(line, (FCGX_Stream *)ctx);
+}
+
+static void *worker(void *arg)
+{
+    struct server *s = arg;
+    FCGX_Request r;
+    if (FCGX_InitRequest(&r, s->listen_fd, 0) != 0) {
+        LOG(LOG_ERROR, "cannot set up a FastCGI request");
+        return NULL;
+    }
+    /* Every worker accepts on its own; no mutex around accept (with
+     * FCGI_KEEP_CONN one would deadlock, and Linux needs none). */
+    for (;;) {
+        int rc = FCGX_Accept_r(&r);
+        if (rc < 0)
+            break;
+        pthread_mutex_lock(&s->lock);
+        s->inflight++;
+        pthread_mutex_unlock(&s->lock);
+        struct http_out out = { fcgi_write, r.out };
+        if (route_serve(s->app, r.envp, &out, fcgi_log, r.err) != 0)
+            LOG(LOG_DEBUG, "client went away during the response (error %d)", FCGX_GetError(r.out));
+        FCGX_Finish_r(&r);
+        pthread_mutex_lock(&s->lock);
+        bool stop = s->stopping;
+        if (--s->inflight == 0)
+            pthread_cond_broadcast(&s->idle);
+        pthread_mutex_unlock(&s->lock);
+        if (stop)
+            break;
+    }
+    FCGX_Free(&r, 1);
+    return NULL;
+}
+
+static void shutdown_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR1);
+}
+
+void server_block_signals(void)
+{
+    sigset_t set;
+    shutdown_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+static void *signal_main(void *arg)
+{
+    struct server *s = arg;
+    int sig = 0;
+    while (sigwait(&s->sigs, &sig) != 0)
+        ;
+    LOG(LOG_INFO, "signal %d: finishing requests in flight, then exiting", sig);
+    pthread_mutex_lock(&s->lock);
+    s->stopping = true;
+    pthread_mutex_unlock(&s->lock);
+    FCGX_ShutdownPending();
+    /* Wakes every thread blocked in accept(). Only on a socket no other
+     * process uses: it would stop them too. */
+    if (s->owned)
+        shutdown(s->listen_fd, SHUT_RDWR);
+    return NULL;
+}
+
+static int open_unix(struct server *s, const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof sa.sun_path) {
+        LOG(LOG_ERROR, "listen: socket path %s is too long", path);
+        return -1;
+    }
+    strcpy(sa.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    /* Replace a stale socket, never any other kind of file. */
+    if (lstat(path, &st) == 0) {
+        if (!S_ISSOCK(st.st_mode)) {
+            LOG(LOG_ERROR, "listen: %s exists and is not a socket", path);
+            close(fd);
+            return -1;
+        }
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0) {
+            LOG(LOG_ERROR, "listen: %s is in use by another process", path);
+            close(fd);
+            return -1;
+        }
+        unlink(path);
+    }
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 1024) != 0) {
+        LOG(LOG_ERROR, "listen: cannot listen on %s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    s->unix_path = strdup(path);
+    return fd;
+}
+
+static int open_tcp(const char *spec)
+{
+    char host[256];
+    const char *colon = strrchr(spec, ':');
+    size_t hl = (size_t)(colon - spec);
+    if (hl >= sizeof host)
+        return -1;
+    memcpy(host, spec, hl);
+    host[hl] = '\0';
+    char *h = host;
+    if (hl > 1 && h[0] == '[' && h[hl - 1] == ']') {
+        h[hl - 1] = '\0';
+        h++;
+    }
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV };
+    struct addrinfo *res;
+    int gai = getaddrinfo(h, colon + 1, &hints, &res);
+    if (gai != 0) {
+        LOG(LOG_ERROR, "listen: %s: %s", spec, gai_strerror(gai));
+        return -1;
+    }
+    int fd = -1;
+    for (struct addrinfo *ai = res; ai && fd < 0; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        int one = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 1024) != 0) {
+            LOG(LOG_ERROR, "listen: cannot listen on %s: %s", spec, strerror(errno));
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+static bool is_listening_socket(int fd)
+{
+    int v = 0;
+    socklen_t len = sizeof v;
+    return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
+}
+
+int server_run(const struct app *app)
+{
+    struct server s;
+    memset(&s, 0, sizeof s);
+    s.app = app;
+    pthread_mutex_init(&s.lock, NULL);
+    pthread_cond_init(&s.idle, NULL);
+    const struct config *cfg = app->cfg;
+    const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
+    if (cfg->listen && strncmp(cfg->listen, "unix:", 5) == 0) {
+        s.listen_fd = open_unix(&s, cfg->listen + 5);
+        s.owned = true;
+    } else if (cfg->listen) {
+        s.listen_fd = open_tcp(cfg->listen + 4);
+        s.owned = true;
+    } else if (lfds && lpid && atol(lpid) == (long)getpid() && atoi(lfds) >= 1 && is_listening_socket(3)) {
+        /* systemd socket activation: systemd keeps the socket, so it is shared. */
+        s.listen_fd = 3;
+        s.owned = false;
+    } else if (is_listening_socket(0)) {
+        /* spawn-fcgi, mod_fcgid and lighttpd's bin-path hand over a socket
+         * of this process alone. */
+        s.listen_fd = 0;
+        s.owned = true;
+    } else {
+        LOG(LOG_ERROR, "no socket to serve on: fd 0 is not a listening socket; use --listen unix:PATH or "
+                       "tcp:HOST:PORT, or start pypi-fcgi from spawn-fcgi, mod_fcgid or lighttpd");
+        return 2;
+    }
+    if (s.listen_fd < 0)
+        return 2;
+    if (FCGX_Init() != 0) {
+        LOG(LOG_ERROR, "FastCGI library initialisation failed");
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    shutdown_signals(&s.sigs);
+    pthread_sigmask(SIG_BLOCK, &s.sigs, NULL); /* inherited by every thread below */
+    pthread_t sigt;
+    if (pthread_create(&sigt, NULL, signal_main, &s) != 0) {
+        LOG(LOG_ERROR, "cannot start the signal thread");
+        return 1;
+    }
+    pthread_detach(sigt);
+    long n = cfg->threads;
+    pthread_t *th = calloc((size_t)n, sizeof *th);
+    long started = 0;
+    for (long i = 0; th && i < n; i++, started++)
+        if (pthread_create(&th[i], NULL, worker, &s) != 0)
+            break;
+    if (started == 0) {
+        LOG(LOG_ERROR, "cannot start worker threads");
+        free(th);
+        return 1;
+    }
+    LOG(LOG_INFO, "serving %zu roots with %ld threads", cfg->nroots, started);
+    int status = 0;
+    if (s.owned) {
+        for (long i = 0; i < started; i++)
+            pthread_join(th[i], NULL);
+    } else {
+        /* A shared socket cannot be shut down: wait until no request is in
+         * flight, then exit; threads blocked in accept() end with us. */
+        pthread_mutex_lock(&s.lock);
+        while (!s.stopping || s.inflight > 0) {
+            struct timespec t;
+            clock_gettime(CLOCK_REALTIME, &t);
+            t.tv_nsec += 50 * 1000000L;
+            if (t.tv_nsec >= 1000000000L) {
+                t.tv_sec++;
+                t.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&s.idle, &s.lock, &t);
+        }
+        pthread_mutex_unlock(&s.lock);
+        if (s.unix_path)
+            unlink(s.unix_path);
+        LOG(LOG_INFO, "exiting");
+        _exit(0);
+    }
+    if (s.unix_path)
+        unlink(s.unix_path);
+    free(s.unix_path);
+    free(th);
+    if (s.listen_fd > 2)
+        close(s.listen_fd);
+    LOG(LOG_INFO, "exiting");
+    return status;
+}

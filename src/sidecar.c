@@ -1,0 +1,413 @@
+/* SPDX-License-Identifier: MIT */
+/* sidecar.c: the per-file record: format, atomic store, strict load. */
+#include "config.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "buf.h"
+#include "sidecar.h"
+
+#define MAGIC "pypi-fcgi-sidecar 1\n"
+
+void sidecar_clear(sidecar_t *rec)
+{
+    free(rec->requires_python);
+    free(rec->yank_reason);
+    free(rec->uploader);
+    memset(rec, 0, sizeof *rec);
+}
+
+static enum pf_err dup_field(char **dst, const char *src)
+{
+    *dst = NULL;
+    if (!src)
+        return PF_EOK;
+    *dst = strdup(src);
+    return *dst ? PF_EOK : PF_ENOMEM;
+}
+
+enum pf_err sidecar_copy(sidecar_t *dst, const sidecar_t *src)
+{
+    *dst = *src;
+    dst->requires_python = dst->yank_reason = dst->uploader = NULL;
+    if (dup_field(&dst->requires_python, src->requires_python) ||
+        dup_field(&dst->yank_reason, src->yank_reason) || dup_field(&dst->uploader, src->uploader)) {
+        sidecar_clear(dst);
+        return PF_ENOMEM;
+    }
+    return PF_EOK;
+}
+
+/* Text fields are stored percent-encoded so that a record is one line per
+ * field whatever the uploader wrote. */
+static enum pf_err put_field(buf_t *b, const char *key, const char *val)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!val)
+        return PF_EOK;
+    if (strlen(val) > SIDECAR_MAX_FIELD)
+        return PF_ETOOBIG;
+    enum pf_err e = buf_printf(b, "%s ", key);
+    for (const unsigned char *p = (const unsigned char *)val; !e && *p; p++) {
+        if (*p <= ' ' || *p >= 0x7f || *p == '%') {
+            char enc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+            e = buf_append(b, enc, 3);
+        } else
+            e = buf_append_char(b, (char)*p);
+    }
+    return e ? e : buf_append_char(b, '\n');
+}
+
+enum pf_err sidecar_encode(const sidecar_t *rec, char **out, size_t *outlen)
+{
+    buf_t b;
+    buf_init(&b, SIDECAR_MAX_REC);
+    enum pf_err e = buf_printf(&b, MAGIC "size %" PRIu64 "\nmtime %" PRId64 ".%09ld\nsha256 %s\n"
+                                     "first-seen %" PRId64 "\nyanked %d\n",
+                               rec->size, rec->mtime_sec, rec->mtime_nsec, rec->sha256,
+                               rec->first_seen_usec, rec->yanked ? 1 : 0);
+    if (!e)
+        e = put_field(&b, "requires-python", rec->requires_python);
+    if (!e && rec->yanked)
+        e = put_field(&b, "yank-reason", rec->yank_reason);
+    if (!e)
+        e = put_field(&b, "uploader", rec->uploader);
+    if (!e && rec->has_metadata)
+        e = buf_printf(&b, "metadata %" PRIu64 " %s\n", rec->metadata_len, rec->metadata_sha256);
+    if (!e) {
+        char sum[DIGEST_HEX_LEN + 1];
+        digest_sha256_hex(b.p, b.len, sum);
+        e = buf_printf(&b, "end %s\n", sum);
+    }
+    if (e) {
+        buf_free(&b);
+        return e;
+    }
+    *outlen = b.len;
+    *out = buf_steal(&b);
+    return PF_EOK;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static enum pf_err get_field(sv_t v, char **dst)
+{
+    if (*dst)
+        return PF_ECORRUPT; /* a field given twice */
+    buf_t b;
+    buf_init(&b, SIDECAR_MAX_FIELD);
+    enum pf_err e = PF_EOK;
+    for (size_t i = 0; i < v.len && !e; i++) {
+        char c = v.p[i];
+        if (c == '%') {
+            if (i + 2 >= v.len) {
+                e = PF_ECORRUPT;
+                break;
+            }
+            int hi = hexval(v.p[i + 1]), lo = hexval(v.p[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                e = PF_ECORRUPT;
+                break;
+            }
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        } else if ((unsigned char)c <= ' ' || (unsigned char)c >= 0x7f) {
+            e = PF_ECORRUPT;
+            break;
+        }
+        e = buf_append_char(&b, c);
+    }
+    if (e) {
+        buf_free(&b);
+        return e == PF_ETOOBIG ? PF_ECORRUPT : e;
+    }
+    *dst = buf_steal(&b);
+    return *dst ? PF_EOK : PF_ENOMEM;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no overflow. */
+static bool parse_u64(sv_t v, uint64_t *out)
+{
+    if (v.len == 0 || v.len > 20)
+        return false;
+    uint64_t n = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return false;
+        uint64_t d = (uint64_t)(v.p[i] - '0');
+        if (n > (UINT64_MAX - d) / 10)
+            return false;
+        n = n * 10 + d;
+    }
+    *out = n;
+    return true;
+}
+
+enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    sv_t all = sv_make(p, len);
+    /* The last line is "end <sha256 of everything before it>\n". */
+    const size_t endlen = 4 + DIGEST_HEX_LEN + 1;
+    if (len < sizeof MAGIC - 1 + endlen || len > SIDECAR_MAX_REC || !sv_starts_with(all, SV_LIT(MAGIC)) ||
+        p[len - 1] != '\n' || memcmp(p + len - endlen, "end ", 4) != 0)
+        return PF_ECORRUPT;
+    char sum[DIGEST_HEX_LEN + 1];
+    digest_sha256_hex(p, len - endlen, sum);
+    if (memcmp(sum, p + len - endlen + 4, DIGEST_HEX_LEN) != 0)
+        return PF_ECORRUPT;
+    sv_t body = sv_make(p + sizeof MAGIC - 1, len - endlen - (sizeof MAGIC - 1));
+    unsigned seen = 0; /* bit per mandatory field */
+    enum pf_err e = PF_EOK;
+    while (body.len && !e) {
+        if (sv_index(body, '\n') < 0) {
+            e = PF_ECORRUPT;
+            break;
+        }
+        sv_t line = sv_split(&body, '\n');
+        sv_t key = sv_split(&line, ' ');
+        uint64_t n;
+        unsigned bit = sv_eq(key, SV_LIT("size"))         ? 1
+                       : sv_eq(key, SV_LIT("mtime"))      ? 2
+                       : sv_eq(key, SV_LIT("sha256"))     ? 4
+                       : sv_eq(key, SV_LIT("first-seen")) ? 8
+                       : sv_eq(key, SV_LIT("yanked"))     ? 16
+                                                          : 0;
+        if (seen & bit) {
+            e = PF_ECORRUPT; /* a field given twice */
+            break;
+        }
+        seen |= bit;
+        if (sv_eq(key, SV_LIT("size"))) {
+            if (!parse_u64(line, &rec->size))
+                e = PF_ECORRUPT;
+        } else if (sv_eq(key, SV_LIT("mtime"))) {
+            sv_t sec = sv_split(&line, '.');
+            uint64_t s, ns;
+            if (!parse_u64(sec, &s) || s > INT64_MAX || line.len != 9 || !parse_u64(line, &ns))
+                e = PF_ECORRUPT;
+            else {
+                rec->mtime_sec = (int64_t)s;
+                rec->mtime_nsec = (long)ns;
+            }
+        } else if (sv_eq(key, SV_LIT("sha256"))) {
+            if (!digest_is_hex64(line.p, line.len))
+                e = PF_ECORRUPT;
+            else
+                { memcpy(rec->sha256, line.p, DIGEST_HEX_LEN); rec->sha256[DIGEST_HEX_LEN] = 0; }
+        } else if (sv_eq(key, SV_LIT("first-seen"))) {
+            if (!parse_u64(line, &n) || n > INT64_MAX)
+                e = PF_ECORRUPT;
+            else
+                rec->first_seen_usec = (int64_t)n;
+        } else if (sv_eq(key, SV_LIT("yanked"))) {
+            if (line.len != 1 || (line.p[0] != '0' && line.p[0] != '1'))
+                e = PF_ECORRUPT;
+            else
+                rec->yanked = line.p[0] == '1';
+        } else if (sv_eq(key, SV_LIT("requires-python"))) {
+            e = get_field(line, &rec->requires_python);
+        } else if (sv_eq(key, SV_LIT("yank-reason"))) {
+            e = get_field(line, &rec->yank_reason);
+        } else if (sv_eq(key, SV_LIT("uploader"))) {
+            e = get_field(line, &rec->uploader);
+        } else if (sv_eq(key, SV_LIT("metadata"))) {
+            sv_t l = sv_split(&line, ' ');
+            if (rec->has_metadata || !parse_u64(l, &rec->metadata_len) || !digest_is_hex64(line.p, line.len))
+                e = PF_ECORRUPT;
+            else {
+                memcpy(rec->metadata_sha256, line.p, DIGEST_HEX_LEN);
+                rec->metadata_sha256[DIGEST_HEX_LEN] = '\0';
+                rec->has_metadata = true;
+            }
+        } else
+            e = PF_ECORRUPT; /* unknown keys mean another format: rebuild */
+    }
+    if (!e && seen != 31)
+        e = PF_ECORRUPT;
+    if (e)
+        sidecar_clear(rec);
+    return e;
+}
+
+bool sidecar_fresh(const sidecar_t *rec, const struct stat *st)
+{
+    return rec->size == (uint64_t)st->st_size && rec->mtime_sec == (int64_t)st->st_mtim.tv_sec &&
+           rec->mtime_nsec == st->st_mtim.tv_nsec;
+}
+
+/* Reads a whole small file relative to dirfd, at most cap bytes. */
+static enum pf_err read_small(int dirfd, const char *path, size_t cap, char **out, size_t *outlen)
+{
+    int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? PF_ENOTFOUND : PF_EIO;
+    enum pf_err e = PF_EOK;
+    struct stat st;
+    char *p = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        e = PF_ECORRUPT;
+        goto out;
+    }
+    if ((uint64_t)st.st_size > cap) {
+        e = PF_ECORRUPT;
+        goto out;
+    }
+    p = malloc((size_t)st.st_size + 1);
+    if (!p) {
+        e = PF_ENOMEM;
+        goto out;
+    }
+    size_t got = 0;
+    while (got < (size_t)st.st_size) {
+        ssize_t r = read(fd, p + got, (size_t)st.st_size - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    if (got != (size_t)st.st_size) {
+        e = PF_ECORRUPT;
+        goto out;
+    }
+    p[got] = '\0';
+    *out = p;
+    *outlen = got;
+    p = NULL;
+out:
+    free(p);
+    close(fd);
+    return e;
+}
+
+static int path_of(char *dst, size_t dstsz, const char *filename, const char *suffix)
+{
+    int n = snprintf(dst, dstsz, SIDECAR_DIR "/%s%s", filename, suffix);
+    return n > 0 && (size_t)n < dstsz ? 0 : -1;
+}
+
+enum pf_err sidecar_load(int dirfd, const char *filename, sidecar_t *rec)
+{
+    char path[512];
+    if (path_of(path, sizeof path, filename, SIDECAR_REC_SUFFIX) != 0)
+        return PF_EINVAL;
+    char *p;
+    size_t len;
+    enum pf_err e = read_small(dirfd, path, SIDECAR_MAX_REC, &p, &len);
+    if (e)
+        return e;
+    e = sidecar_decode(p, len, rec);
+    free(p);
+    return e;
+}
+
+enum pf_err sidecar_load_metadata(int dirfd, const char *filename, const sidecar_t *rec, char **out,
+                                  size_t *outlen)
+{
+    char path[512];
+    if (!rec->has_metadata)
+        return PF_ENOTFOUND;
+    if (path_of(path, sizeof path, filename, SIDECAR_META_SUFFIX) != 0)
+        return PF_EINVAL;
+    char *p;
+    size_t len;
+    enum pf_err e = read_small(dirfd, path, rec->metadata_len, &p, &len);
+    if (e == PF_ENOTFOUND)
+        return PF_ECORRUPT; /* the record promised it */
+    if (e)
+        return e;
+    char sum[DIGEST_HEX_LEN + 1];
+    digest_sha256_hex(p, len, sum);
+    if (len != rec->metadata_len || strcmp(sum, rec->metadata_sha256) != 0) {
+        free(p);
+        return PF_ECORRUPT;
+    }
+    *out = p;
+    *outlen = len;
+    return PF_EOK;
+}
+
+/* Writes data to DIR/.pypi-fcgi/<name> through a temporary file and rename. */
+static enum pf_err write_atomic(int sdirfd, const char *name, const void *data, size_t len)
+{
+    char tmp[600];
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int n = snprintf(tmp, sizeof tmp, ".tmp.%ld.%lx.%ld.%s", (long)getpid(), (unsigned long)pthread_self(),
+                     ts.tv_nsec, name);
+    if (n < 0 || (size_t)n >= sizeof tmp)
+        return PF_EINVAL;
+    int fd = openat(sdirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return PF_EIO;
+    const char *p = data;
+    size_t done = 0;
+    enum pf_err e = PF_EOK;
+    while (done < len) {
+        ssize_t w = write(fd, p + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            e = PF_EIO;
+            break;
+        }
+        done += (size_t)w;
+    }
+    if (!e && fsync(fd) != 0)
+        e = PF_EIO;
+    if (close(fd) != 0 && !e)
+        e = PF_EIO;
+    if (!e && renameat(sdirfd, tmp, sdirfd, name) != 0)
+        e = PF_EIO;
+    if (e)
+        unlinkat(sdirfd, tmp, 0);
+    return e;
+}
+
+enum pf_err sidecar_store(int dirfd, const char *filename, const sidecar_t *rec, const void *metadata,
+                          size_t metadata_len)
+{
+    char name[512];
+    if (mkdirat(dirfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST)
+        return PF_EIO;
+    int sdirfd = openat(dirfd, SIDECAR_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (sdirfd < 0)
+        return PF_EIO;
+    enum pf_err e = PF_EOK;
+    char *enc = NULL;
+    size_t enclen;
+    if (metadata) {
+        if (snprintf(name, sizeof name, "%s" SIDECAR_META_SUFFIX, filename) >= (int)sizeof name) {
+            e = PF_EINVAL;
+            goto out;
+        }
+        if ((e = write_atomic(sdirfd, name, metadata, metadata_len)))
+            goto out;
+    }
+    if (snprintf(name, sizeof name, "%s" SIDECAR_REC_SUFFIX, filename) >= (int)sizeof name) {
+        e = PF_EINVAL;
+        goto out;
+    }
+    if ((e = sidecar_encode(rec, &enc, &enclen)))
+        goto out;
+    e = write_atomic(sdirfd, name, enc, enclen);
+out:
+    free(enc);
+    close(sdirfd);
+    return e;
+}

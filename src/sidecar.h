@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/* sidecar.h: the per-file record of facts learned once (hashes, metadata, yank). */
+#ifndef PF_SIDECAR_H
+#define PF_SIDECAR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include "digest.h"
+#include "error.h"
+
+/* Sidecars live in a dot-directory beside the files they describe:
+ * DIR/.pypi-fcgi/FILENAME.rec, and for wheels DIR/.pypi-fcgi/FILENAME.metadata
+ * (the METADATA bytes served for PEP 658). Both are written to a temporary
+ * file, fsync'd and renamed into place, the metadata first. */
+#define SIDECAR_DIR ".pypi-fcgi"
+#define SIDECAR_REC_SUFFIX ".rec"
+#define SIDECAR_META_SUFFIX ".metadata"
+/* Largest record file read (the METADATA lives in its own file). */
+#define SIDECAR_MAX_REC 65536
+/* Largest text field (Requires-Python, yank reason, uploader). */
+#define SIDECAR_MAX_FIELD 1024
+
+typedef struct {
+    uint64_t size;            /* the file's size and mtime when the record was made: */
+    int64_t mtime_sec;        /* a record whose file no longer matches is stale */
+    long mtime_nsec;
+    char sha256[DIGEST_HEX_LEN + 1];
+    int64_t first_seen_usec;  /* microseconds since the epoch (PEP 700 upload-time) */
+    char *requires_python;    /* malloc'd or NULL */
+    bool yanked;
+    char *yank_reason;        /* malloc'd or NULL; only meaningful when yanked */
+    char *uploader;           /* malloc'd or NULL */
+    bool has_metadata;        /* a .metadata file exists with this hash and length */
+    char metadata_sha256[DIGEST_HEX_LEN + 1];
+    uint64_t metadata_len;
+} sidecar_t;
+
+/* Frees the strings of rec (not rec itself) and zeroes it. */
+void sidecar_clear(sidecar_t *rec);
+/* Deep copy; dst must be cleared or zeroed. */
+enum pf_err sidecar_copy(sidecar_t *dst, const sidecar_t *src) PF_WUR;
+
+/* Reads DIR/.pypi-fcgi/FILENAME.rec relative to dirfd (the directory
+ * holding the file). PF_ENOTFOUND when there is none; PF_ECORRUPT when it is
+ * truncated, garbage, of another format version, or fails its checksum (the
+ * caller rebuilds it; it is never trusted). On success the caller owns rec's
+ * strings. */
+enum pf_err sidecar_load(int dirfd, const char *filename, sidecar_t *rec) PF_WUR;
+
+/* Writes the record (and, when metadata is not NULL, the METADATA bytes
+ * first) atomically. Creates the sidecar directory if needed. */
+enum pf_err sidecar_store(int dirfd, const char *filename, const sidecar_t *rec,
+                          const void *metadata, size_t metadata_len) PF_WUR;
+
+/* Serialises rec into a malloc'd buffer (the on-disk format); for tests. */
+enum pf_err sidecar_encode(const sidecar_t *rec, char **out, size_t *outlen) PF_WUR;
+/* Parses the on-disk format; PF_ECORRUPT on any defect. */
+enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec) PF_WUR;
+
+/* True when rec still describes a file with this stat. */
+bool sidecar_fresh(const sidecar_t *rec, const struct stat *st);
+
+/* Reads the METADATA file into a malloc'd buffer and checks it against
+ * the record's hash and length; PF_ECORRUPT when they differ. */
+enum pf_err sidecar_load_metadata(int dirfd, const char *filename, const sidecar_t *rec,
+                                  char **out, size_t *outlen) PF_WUR;
+
+#endif

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* sv.c: string view helpers. */
+#include "config.h"
+#include "sv.h"
+
+static inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
+
+bool sv_ieq(sv_t a, sv_t b)
+{
+    if (a.len != b.len)
+        return false;
+    for (size_t i = 0; i < a.len; i++)
+        if (lower(a.p[i]) != lower(b.p[i]))
+            return false;
+    return true;
+}
+
+bool sv_iends_with(sv_t s, sv_t suffix)
+{
+    return s.len >= suffix.len && sv_ieq(sv_make(s.p + s.len - suffix.len, suffix.len), suffix);
+}
+
+sv_t sv_trim(sv_t s)
+{
+    while (s.len && (s.p[0] == ' ' || s.p[0] == '\t'))
+        s.p++, s.len--;
+    while (s.len && (s.p[s.len - 1] == ' ' || s.p[s.len - 1] == '\t'))
+        s.len--;
+    return s;
+}
+
+sv_t sv_split(sv_t *s, char c)
+{
+    long i = sv_index(*s, c);
+    sv_t head;
+    if (i < 0) {
+        head = *s;
+        *s = sv_make(s->p + s->len, 0);
+        return head;
+    }
+    head = sv_make(s->p, (size_t)i);
+    *s = sv_make(s->p + i + 1, s->len - (size_t)i - 1);
+    return head;
+}
+
+long sv_index(sv_t s, char c)
+{
+    const char *q = s.len ? memchr(s.p, c, s.len) : NULL;
+    return q ? (long)(q - s.p) : -1;
+}

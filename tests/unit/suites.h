@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/* suites.h: the list of unit-test suites, one per module of src/. */
+#ifndef PF_SUITES_H
+#define PF_SUITES_H
+
+#include <check.h>
+
+#define PF_SUITES(X) \
+    X(accept)        \
+    X(buf)           \
+    X(conf)          \
+    X(digest)        \
+    X(distfile)      \
+    X(escape)        \
+    X(http)          \
+    X(index)         \
+    X(meta)          \
+    X(name)          \
+    X(sidecar)       \
+    X(urlpath)       \
+    X(version)
+
+#define PF_SUITE_DECL(n) Suite *suite_##n(void);
+PF_SUITES(PF_SUITE_DECL)
+#undef PF_SUITE_DECL
+
+#endif

@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: MIT */
+/* test_conf.c: unit tests for conf.c (settings table, command line, config file). */
+#include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "buf.h"
+#include "conf.h"
+#include "log.h"
+#include "suites.h"
+#include "testutil.h"
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define MAXARGS 10
+
+/* The effective configuration as conf_print writes it (malloc'd). */
+static char *printed(const struct config *cfg)
+{
+    char *p = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&p, &n);
+    ck_assert_ptr_nonnull(f);
+    conf_print(cfg, f);
+    ck_assert_int_eq(fclose(f), 0);
+    return p;
+}
+
+/* True when text holds line as a whole line. */
+static bool has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)) != NULL; p++)
+        if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+static void check_lines(const struct config *cfg, const char *const *lines)
+{
+    char *text = printed(cfg);
+    for (size_t i = 0; i < MAXARGS && lines[i]; i++)
+        ck_assert_msg(has_line(text, lines[i]), "no line \"%s\" in:\n%s", lines[i], text);
+    free(text);
+}
+
+/* ---- conf_set, one setting at a time ---- */
+
+struct set_case {
+    const char *name, *value;
+    enum pf_err err;
+    const char *want; /* success: a line of conf_print; failure: a part of the message */
+};
+
+static const struct set_case set_cases[] = {
+    { "threads", "8", PF_EOK, "threads = 8" },
+    { "threads", "1", PF_EOK, "threads = 1" },
+    { "threads", "1024", PF_EOK, "threads = 1024" },
+    { "threads", "0", PF_EINVAL, "'0'" },
+    { "threads", "1025", PF_EINVAL, "'1025'" },
+    { "threads", "-1", PF_EINVAL, "'-1'" },
+    { "threads", "abc", PF_EINVAL, "'abc'" },
+    { "threads", "8x", PF_EINVAL, "'8x'" },
+    { "threads", "8.0", PF_EINVAL, "'8.0'" },
+    { "threads", "", PF_EINVAL, "''" },
+    { "threads", "99999999999999999999999", PF_EINVAL, "'99999999999999999999999'" },
+    { "rescan-interval", "0", PF_EOK, "rescan-interval = 0" },
+    { "rescan-interval", "86400", PF_EOK, "rescan-interval = 86400" },
+    { "rescan-interval", "86401", PF_EINVAL, "'86401'" },
+    { "rescan-interval", "-1", PF_EINVAL, "'-1'" },
+    { "cache-size", "1", PF_EOK, "cache-size = 1" },
+    { "cache-size", "4096", PF_EOK, "cache-size = 4096" },
+    { "cache-size", "0", PF_EINVAL, "'0'" },
+    { "cache-size", "4097", PF_EINVAL, "'4097'" },
+    { "log-level", "error", PF_EOK, "log-level = error" },
+    { "log-level", "warn", PF_EOK, "log-level = warn" },
+    { "log-level", "info", PF_EOK, "log-level = info" },
+    { "log-level", "debug", PF_EOK, "log-level = debug" },
+    { "log-level", "verbose", PF_EINVAL, "'verbose'" },
+    { "log-level", "", PF_EINVAL, "''" },
+    { "sendfile", "none", PF_EOK, "sendfile = none" },
+    { "sendfile", "x-sendfile", PF_EOK, "sendfile = x-sendfile" },
+    { "sendfile", "x-accel-redirect:/internal/", PF_EOK, "sendfile = x-accel-redirect:/internal/" },
+    { "sendfile", "x-accel-redirect:/a/b_c-d/", PF_EOK, "sendfile = x-accel-redirect:/a/b_c-d/" },
+    { "sendfile", "x-accel-redirect:", PF_EINVAL, "x-accel-redirect" },
+    { "sendfile", "x-accel-redirect:/", PF_EINVAL, "'/'" },
+    { "sendfile", "x-accel-redirect:internal/", PF_EINVAL, "'internal/'" },
+    { "sendfile", "x-accel-redirect:/internal", PF_EINVAL, "'/internal'" },
+    { "sendfile", "x-accel-redirect:/a/../b/", PF_EINVAL, "'/a/../b/'" },
+    { "sendfile", "x-accel-redirect:/a?b/", PF_EINVAL, "'/a?b/'" },
+    { "sendfile", "x-accel-redirect:/a#b/", PF_EINVAL, "'/a#b/'" },
+    { "sendfile", "x-accel-redirect:/a%2e/", PF_EINVAL, "'/a%2e/'" },
+    { "sendfile", "x-accel-redirect:/a b/", PF_EINVAL, "'/a b/'" },
+    { "sendfile", "x-accel-redirect:/a\tb/", PF_EINVAL, "x-accel-redirect" },
+    { "sendfile", "x-accel-redirect", PF_EINVAL, "'x-accel-redirect'" },
+    { "sendfile", "X-Sendfile", PF_EINVAL, "'X-Sendfile'" },
+    { "sendfile", "yes", PF_EINVAL, "'yes'" },
+    { "sendfile", "", PF_EINVAL, "''" },
+    { "listen", "unix:/run/pypi-fcgi.sock", PF_EOK, "listen = unix:/run/pypi-fcgi.sock" },
+    { "listen", "tcp:127.0.0.1:9000", PF_EOK, "listen = tcp:127.0.0.1:9000" },
+    { "listen", "tcp:[::1]:9000", PF_EOK, "listen = tcp:[::1]:9000" },
+    { "listen", "tcp:localhost:1", PF_EOK, "listen = tcp:localhost:1" },
+    { "listen", "tcp:h:65535", PF_EOK, "listen = tcp:h:65535" },
+    { "listen", "unix:relative.sock", PF_EINVAL, "'unix:relative.sock'" },
+    { "listen", "unix:", PF_EINVAL, "'unix:'" },
+    { "listen", "tcp:127.0.0.1", PF_EINVAL, "'tcp:127.0.0.1'" },
+    { "listen", "tcp::9000", PF_EINVAL, "'tcp::9000'" },
+    { "listen", "tcp:", PF_EINVAL, "'tcp:'" },
+    { "listen", "tcp:h:0", PF_EINVAL, "'tcp:h:0'" },
+    { "listen", "tcp:h:65536", PF_EINVAL, "'tcp:h:65536'" },
+    { "listen", "tcp:h:abc", PF_EINVAL, "'tcp:h:abc'" },
+    { "listen", "tcp:h:", PF_EINVAL, "'tcp:h:'" },
+    { "listen", "tcp:h:80x", PF_EINVAL, "'tcp:h:80x'" },
+    { "listen", "http://h:80", PF_EINVAL, "'http://h:80'" },
+    { "listen", "127.0.0.1:9000", PF_EINVAL, "'127.0.0.1:9000'" },
+    { "listen", "/run/x.sock", PF_EINVAL, "'/run/x.sock'" },
+    { "listen", "", PF_EINVAL, "''" },
+    { "url-prefix", "/pypi", PF_EOK, "url-prefix = /pypi" },
+    { "url-prefix", "/a/b", PF_EOK, "url-prefix = /a/b" },
+    { "url-prefix", "", PF_EOK, "url-prefix = " },
+    { "url-prefix", "pypi", PF_EINVAL, "'pypi'" },
+    { "url-prefix", "/pypi/", PF_EINVAL, "'/pypi/'" },
+    { "url-prefix", "/", PF_EINVAL, "'/'" },
+    { "root", "/srv/pypi", PF_EOK, "root = /srv/pypi" },
+    { "root", "", PF_EINVAL, "empty" },
+    { "bogus", "1", PF_EINVAL, "'bogus'" },
+    { "Threads", "1", PF_EINVAL, "'Threads'" },
+    { "", "1", PF_EINVAL, "''" },
+};
+
+START_TEST(test_conf_set_table)
+{
+    const struct set_case *c = &set_cases[_i];
+    struct config cfg;
+    buf_t err;
+    conf_init(&cfg);
+    buf_init(&err, 4096);
+    enum pf_err e = conf_set(&cfg, c->name, c->value, &err);
+    ck_assert_msg(e == c->err, "conf_set(%s, \"%s\") = %s, want %s (%s)", c->name, c->value,
+                  pf_errname(e), pf_errname(c->err), err.p ? err.p : "");
+    if (e == PF_EOK) {
+        const char *lines[] = { c->want, NULL };
+        check_lines(&cfg, lines);
+    } else {
+        /* One line, naming the setting and quoting the value. */
+        ck_assert_ptr_nonnull(err.p);
+        ck_assert_msg(strstr(err.p, c->want) != NULL, "\"%s\" not in \"%s\"", c->want, err.p);
+        if (strcmp(c->name, "bogus") && strcmp(c->name, "Threads") && *c->name) {
+            char prefix[64];
+            snprintf(prefix, sizeof prefix, "%s: ", c->name);
+            ck_assert_msg(strncmp(err.p, prefix, strlen(prefix)) == 0, "\"%s\" does not start with \"%s\"",
+                          err.p, prefix);
+        }
+        ck_assert_ptr_null(strchr(err.p, '\n'));
+    }
+    buf_free(&err);
+    conf_free(&cfg);
+}
+END_TEST
+
+/* ---- conf_parse_args ---- */
+
+struct args_case {
+    const char *argv[MAXARGS]; /* after argv[0]; NULL-terminated */
+    enum pf_err err;
+    const char *errsub;        /* failure: a part of the message */
+    const char *action;        /* success: */
+    int argi;                  /* 0: argc */
+    bool check_only;
+    const char *roots[4];
+    const char *lines[MAXARGS]; /* lines conf_print must write */
+};
+
+static const struct args_case args_cases[] = {
+    /* Roots, no options. */
+    { { "/srv/a", NULL }, PF_EOK, NULL, "serve", 0, false, { "/srv/a" },
+      { "threads = 4", "sendfile = none", "log-level = info", "rescan-interval = 5", "cache-size = 32",
+        "# listen: the socket on fd 0", "# url-prefix: SCRIPT_NAME" } },
+    { { "/srv/a", "/srv/b", "rel/c", NULL }, PF_EOK, NULL, "serve", 0, false,
+      { "/srv/a", "/srv/b", "rel/c" }, { "root = /srv/a", "root = /srv/b", "root = rel/c" } },
+    { { NULL }, PF_EOK, NULL, "serve", 0, false, { NULL }, { "threads = 4" } },
+    /* Both option spellings, before and after roots. */
+    { { "--threads", "8", "/r", NULL }, PF_EOK, NULL, "serve", 0, false, { "/r" }, { "threads = 8" } },
+    { { "--threads=8", "/r", NULL }, PF_EOK, NULL, "serve", 0, false, { "/r" }, { "threads = 8" } },
+    { { "/r", "--threads=8", NULL }, PF_EOK, NULL, "serve", 0, false, { "/r" }, { "threads = 8" } },
+    { { "--threads=2", "--threads", "3", NULL }, PF_EOK, NULL, "serve", 0, false, { NULL },
+      { "threads = 3" } },
+    { { "--sendfile", "x-accel-redirect:/internal/", "--listen", "unix:/x", "/r", NULL }, PF_EOK, NULL,
+      "serve", 0, false, { "/r" }, { "sendfile = x-accel-redirect:/internal/", "listen = unix:/x" } },
+    { { "--sendfile=x-sendfile", "--listen=tcp:127.0.0.1:9000", NULL }, PF_EOK, NULL, "serve", 0, false,
+      { NULL }, { "sendfile = x-sendfile", "listen = tcp:127.0.0.1:9000" } },
+    { { "--log-level", "debug", "--url-prefix", "/pypi", "--rescan-interval=0", "--cache-size", "64", NULL },
+      PF_EOK, NULL, "serve", 0, false, { NULL },
+      { "log-level = debug", "url-prefix = /pypi", "rescan-interval = 0", "cache-size = 64" } },
+    /* An empty value after '='. */
+    { { "--url-prefix=", NULL }, PF_EOK, NULL, "serve", 0, false, { NULL }, { "url-prefix = " } },
+    /* -t */
+    { { "-t", "/r", NULL }, PF_EOK, NULL, "serve", 0, true, { "/r" }, { NULL } },
+    { { "/r", "-t", NULL }, PF_EOK, NULL, "serve", 0, true, { "/r" }, { NULL } },
+    /* help and version win wherever they are, once reached. */
+    { { "--help", NULL }, PF_EOK, NULL, "help", 0, false, { NULL }, { NULL } },
+    { { "-h", NULL }, PF_EOK, NULL, "help", 0, false, { NULL }, { NULL } },
+    { { "/r", "--threads", "2", "--help", NULL }, PF_EOK, NULL, "help", 0, false, { "/r" }, { NULL } },
+    { { "--version", NULL }, PF_EOK, NULL, "version", 0, false, { NULL }, { NULL } },
+    { { "-V", NULL }, PF_EOK, NULL, "version", 0, false, { NULL }, { NULL } },
+    /* Subcommands: only as the first argument; argi points after them. */
+    { { "yank", "--reason", "broken", "foo-1.0.tar.gz", NULL }, PF_EOK, NULL, "yank", 2, false, { NULL },
+      { NULL } },
+    { { "unyank", "foo-1.0.tar.gz", NULL }, PF_EOK, NULL, "unyank", 2, false, { NULL }, { NULL } },
+    { { "yank", NULL }, PF_EOK, NULL, "yank", 2, false, { NULL }, { NULL } },
+    { { "/r", "yank", NULL }, PF_EOK, NULL, "serve", 0, false, { "/r", "yank" }, { NULL } },
+    { { "-t", "unyank", NULL }, PF_EOK, NULL, "serve", 0, true, { "unyank" }, { NULL } },
+    /* "--" ends the options. */
+    { { "--", "-weird", "--threads", NULL }, PF_EOK, NULL, "serve", 0, false, { "-weird", "--threads" },
+      { "threads = 4" } },
+    { { "/a", "--", "-b", NULL }, PF_EOK, NULL, "serve", 0, false, { "/a", "-b" }, { NULL } },
+    { { "-", NULL }, PF_EOK, NULL, "serve", 0, false, { "-" }, { NULL } },
+    /* Errors: the message names the option or the setting. */
+    { { "--threads", "0", NULL }, PF_EINVAL, "threads", NULL, 0, false, { NULL }, { NULL } },
+    { { "--threads=1025", NULL }, PF_EINVAL, "threads", NULL, 0, false, { NULL }, { NULL } },
+    { { "--threads", "-4", NULL }, PF_EINVAL, "threads", NULL, 0, false, { NULL }, { NULL } },
+    { { "--threads", "many", NULL }, PF_EINVAL, "threads: 'many'", NULL, 0, false, { NULL }, { NULL } },
+    { { "--threads=", NULL }, PF_EINVAL, "threads: ''", NULL, 0, false, { NULL }, { NULL } },
+    { { "--threads", NULL }, PF_EINVAL, "--threads", NULL, 0, false, { NULL }, { NULL } },
+    { { "/r", "--threads", NULL }, PF_EINVAL, "--threads", NULL, 0, false, { NULL }, { NULL } },
+    { { "--sendfile", "x-accel-redirect:internal", NULL }, PF_EINVAL, "sendfile", NULL, 0, false, { NULL },
+      { NULL } },
+    { { "--sendfile=bogus", NULL }, PF_EINVAL, "sendfile: 'bogus'", NULL, 0, false, { NULL }, { NULL } },
+    { { "--listen", "unix:x", NULL }, PF_EINVAL, "listen: 'unix:x'", NULL, 0, false, { NULL }, { NULL } },
+    { { "--listen=tcp:127.0.0.1", NULL }, PF_EINVAL, "listen", NULL, 0, false, { NULL }, { NULL } },
+    { { "--listen", "tcp:127.0.0.1:0", NULL }, PF_EINVAL, "listen", NULL, 0, false, { NULL }, { NULL } },
+    { { "--frobnicate", NULL }, PF_EINVAL, "'--frobnicate'", NULL, 0, false, { NULL }, { NULL } },
+    { { "/r", "--frobnicate=1", NULL }, PF_EINVAL, "'--frobnicate=1'", NULL, 0, false, { NULL }, { NULL } },
+    { { "-x", NULL }, PF_EINVAL, "'-x'", NULL, 0, false, { NULL }, { NULL } },
+    { { "-tv", NULL }, PF_EINVAL, "'-tv'", NULL, 0, false, { NULL }, { NULL } },
+    { { "--root", "/x", NULL }, PF_EINVAL, "'--root'", NULL, 0, false, { NULL }, { NULL } },
+    { { "--root=/x", NULL }, PF_EINVAL, "'--root=/x'", NULL, 0, false, { NULL }, { NULL } },
+    { { "--thread=2", NULL }, PF_EINVAL, "'--thread=2'", NULL, 0, false, { NULL }, { NULL } },
+    { { "--threadsx=2", NULL }, PF_EINVAL, "'--threadsx=2'", NULL, 0, false, { NULL }, { NULL } },
+    { { "---threads=2", NULL }, PF_EINVAL, "'---threads=2'", NULL, 0, false, { NULL }, { NULL } },
+    { { "--", NULL }, PF_EOK, NULL, "serve", 0, false, { NULL }, { NULL } },
+    { { "--bogus", "--help", NULL }, PF_EINVAL, "'--bogus'", NULL, 0, false, { NULL }, { NULL } },
+    { { "-c", NULL }, PF_EINVAL, "-c", NULL, 0, false, { NULL }, { NULL } },
+    { { "--config", NULL }, PF_EINVAL, "--config", NULL, 0, false, { NULL }, { NULL } },
+};
+
+static int make_argv(const char *const *args, char **argv)
+{
+    int argc = 0;
+    argv[argc++] = (char *)"pypi-fcgi";
+    for (size_t i = 0; i < MAXARGS && args[i]; i++)
+        argv[argc++] = (char *)args[i];
+    argv[argc] = NULL;
+    return argc;
+}
+
+START_TEST(test_conf_args_table)
+{
+    const struct args_case *c = &args_cases[_i];
+    char *argv[MAXARGS + 2];
+    int argc = make_argv(c->argv, argv);
+    struct config cfg;
+    const char *action = NULL;
+    int argi = -1;
+    buf_t err;
+
+    conf_init(&cfg);
+    buf_init(&err, 4096);
+    enum pf_err e = conf_parse_args(argc, argv, &cfg, &action, &argi, &err);
+    ck_assert_msg(e == c->err, "case %d (%s ...): %s, want %s (%s)", _i, argc > 1 ? argv[1] : "",
+                  pf_errname(e), pf_errname(c->err), err.p ? err.p : "");
+    if (e != PF_EOK) {
+        ck_assert_ptr_nonnull(err.p);
+        ck_assert_msg(strstr(err.p, c->errsub) != NULL, "\"%s\" not in \"%s\"", c->errsub, err.p);
+        ck_assert_ptr_null(strchr(err.p, '\n'));
+    } else {
+        ck_assert_str_eq(action, c->action);
+        ck_assert_int_eq(argi, c->argi ? c->argi : argc);
+        ck_assert_int_eq(cfg.check_only, c->check_only);
+        size_t nroots = 0;
+        while (nroots < NELEM(c->roots) && c->roots[nroots])
+            nroots++;
+        /* Subcommands stop parsing: whatever follows is theirs. */
+        if (strcmp(action, "yank") && strcmp(action, "unyank") && strcmp(action, "help") &&
+            strcmp(action, "version")) {
+            ck_assert_uint_eq(cfg.nroots, nroots);
+            for (size_t i = 0; i < nroots; i++)
+                ck_assert_str_eq(cfg.roots[i], c->roots[i]);
+        } else if (nroots) {
+            ck_assert_uint_ge(cfg.nroots, nroots);
+        }
+        check_lines(&cfg, c->lines);
+        ck_assert_ptr_null(cfg.conf_file);
+    }
+    buf_free(&err);
+    conf_free(&cfg);
+}
+END_TEST
+
+/* ---- -c FILE ---- */
+
+struct file_case {
+    const char *file;           /* contents of the -c file */
+    const char *argv[MAXARGS];  /* "@" stands for the file's path */
+    enum pf_err err;
+    const char *errsub;         /* "@" at its start stands for the path */
+    const char *roots[4];
+    const char *lines[MAXARGS];
+};
+
+static const char basic_file[] = "# pypi-fcgi.conf\n"
+                                 "root = /from/file\n"
+                                 "threads = 3\n"
+                                 "listen = unix:/run/f.sock\n"
+                                 "log-level = warn\n";
+
+static const struct file_case file_cases[] = {
+    /* Values from the file. */
+    { basic_file, { "-c", "@", NULL }, PF_EOK, NULL, { "/from/file" },
+      { "threads = 3", "listen = unix:/run/f.sock", "log-level = warn", "cache-size = 32" } },
+    { basic_file, { "--config", "@", NULL }, PF_EOK, NULL, { "/from/file" }, { "threads = 3" } },
+    /* The command line overrides the file, wherever -c is. */
+    { basic_file, { "-c", "@", "--threads", "9", NULL }, PF_EOK, NULL, { "/from/file" },
+      { "threads = 9", "listen = unix:/run/f.sock" } },
+    { basic_file, { "--threads=9", "-c", "@", NULL }, PF_EOK, NULL, { "/from/file" },
+      { "threads = 9", "log-level = warn" } },
+    { basic_file, { "--listen", "tcp:h:1", "-c", "@", "--log-level", "error", NULL }, PF_EOK, NULL,
+      { "/from/file" }, { "threads = 3", "listen = tcp:h:1", "log-level = error" } },
+    /* Roots on the command line replace the file's. */
+    { basic_file, { "-c", "@", "/cmd/root", NULL }, PF_EOK, NULL, { "/cmd/root" }, { "threads = 3" } },
+    { basic_file, { "/cmd/a", "-c", "@", "/cmd/b", NULL }, PF_EOK, NULL, { "/cmd/a", "/cmd/b" },
+      { "root = /cmd/a", "root = /cmd/b" } },
+    { basic_file, { "-c", "@", "--", "/cmd/x", NULL }, PF_EOK, NULL, { "/cmd/x" }, { NULL } },
+    { "root = /f1\nroot = /f2\nroot = /f3\n", { "-c", "@", NULL }, PF_EOK, NULL, { "/f1", "/f2", "/f3" },
+      { NULL } },
+    { "root = /f1\nroot = /f2\nroot = /f3\n", { "-c", "@", "/c1", NULL }, PF_EOK, NULL, { "/c1" },
+      { NULL } },
+    /* Errors in the file carry its path and line. */
+    { "threads = 2\nbogus = 1\n", { "-c", "@", NULL }, PF_EINVAL, "@:2: unknown setting 'bogus'",
+      { NULL }, { NULL } },
+    { "threads = 2\n\nthreads = lots\n", { "-c", "@", NULL }, PF_EINVAL,
+      "@:3: threads: 'lots' is not a number from 1 to 1024", { NULL }, { NULL } },
+    { "threads 2\n", { "-c", "@", NULL }, PF_EINVAL, "@:1: expected 'key = value'", { NULL }, { NULL } },
+    /* An empty file is fine. */
+    { "", { "-c", "@", "/r", NULL }, PF_EOK, NULL, { "/r" }, { "threads = 4" } },
+};
+
+START_TEST(test_conf_file_table)
+{
+    const struct file_case *c = &file_cases[_i];
+    char *dir = tu_mkdtemp();
+    char path[1024], want[1200];
+    const char *args[MAXARGS];
+    char *argv[MAXARGS + 2];
+    struct config cfg;
+    const char *action;
+    int argi;
+    buf_t err;
+
+    snprintf(path, sizeof path, "%s/pypi-fcgi.conf", dir);
+    tu_write_file(path, c->file, strlen(c->file));
+    for (size_t i = 0; i < MAXARGS; i++)
+        args[i] = c->argv[i] && strcmp(c->argv[i], "@") == 0 ? path : c->argv[i];
+    int argc = make_argv(args, argv);
+
+    conf_init(&cfg);
+    buf_init(&err, 4096);
+    enum pf_err e = conf_parse_args(argc, argv, &cfg, &action, &argi, &err);
+    ck_assert_msg(e == c->err, "case %d: %s (%s)", _i, pf_errname(e), err.p ? err.p : "");
+    if (e) {
+        snprintf(want, sizeof want, "%s%s", c->errsub[0] == '@' ? path : "",
+                 c->errsub + (c->errsub[0] == '@'));
+        ck_assert_str_eq(err.p, want);
+    } else {
+        ck_assert_str_eq(action, "serve");
+        ck_assert_ptr_nonnull(cfg.conf_file);
+        ck_assert_str_eq(cfg.conf_file, path);
+        size_t n = 0;
+        while (n < NELEM(c->roots) && c->roots[n])
+            n++;
+        ck_assert_uint_eq(cfg.nroots, n);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_str_eq(cfg.roots[i], c->roots[i]);
+        check_lines(&cfg, c->lines);
+    }
+    buf_free(&err);
+    conf_free(&cfg);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_conf_file_missing)
+{
+    char *argv[] = { (char *)"pypi-fcgi", (char *)"-c", (char *)"/nonexistent/pypi-fcgi.conf", NULL };
+    struct config cfg;
+    const char *action;
+    int argi;
+    buf_t err;
+    conf_init(&cfg);
+    buf_init(&err, 4096);
+    ck_assert_int_eq(conf_parse_args(3, argv, &cfg, &action, &argi, &err), PF_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.p, "/nonexistent/pypi-fcgi.conf"));
+    ck_assert_ptr_nonnull(strstr(err.p, strerror(ENOENT)));
+    buf_free(&err);
+    conf_free(&cfg);
+}
+END_TEST
+
+/* ---- conf_parse_text ---- */
+
+struct text_case {
+    const char *text;
+    enum pf_err err;
+    const char *msg; /* exact error message, origin "t.conf" */
+    const char *roots[4];
+    const char *lines[MAXARGS];
+};
+
+static const struct text_case text_cases[] = {
+    { "", PF_EOK, NULL, { NULL }, { "threads = 4" } },
+    { "\n\n\n", PF_EOK, NULL, { NULL }, { "threads = 4" } },
+    { "# only a comment", PF_EOK, NULL, { NULL }, { "threads = 4" } },
+    { "# comment\n\n   \n\t\nthreads = 5\n", PF_EOK, NULL, { NULL }, { "threads = 5" } },
+    { "threads = 5 # five threads\n", PF_EOK, NULL, { NULL }, { "threads = 5" } },
+    { "threads=5", PF_EOK, NULL, { NULL }, { "threads = 5" } },
+    { "  threads\t=\t5  \n", PF_EOK, NULL, { NULL }, { "threads = 5" } },
+    { "   # indented comment\nthreads = 5\n", PF_EOK, NULL, { NULL }, { "threads = 5" } },
+    /* CRLF line ends. */
+    { "# c\r\nthreads = 6\r\n\r\ncache-size = 7\r\n", PF_EOK, NULL, { NULL },
+      { "threads = 6", "cache-size = 7" } },
+    { "threads = 6 \r\n", PF_EOK, NULL, { NULL }, { "threads = 6" } },
+    { "threads = 6 # c\r\n", PF_EOK, NULL, { NULL }, { "threads = 6" } },
+    /* Later lines win; roots add up. */
+    { "threads = 5\nthreads = 7\n", PF_EOK, NULL, { NULL }, { "threads = 7" } },
+    { "root = /a\nroot = /b c\n", PF_EOK, NULL, { "/a", "/b c" }, { "root = /a", "root = /b c" } },
+    { "sendfile = x-accel-redirect:/internal/\nlisten = tcp:127.0.0.1:9000\nurl-prefix = /pypi\n"
+      "log-level = debug\nrescan-interval = 60\ncache-size = 128\n",
+      PF_EOK, NULL, { NULL },
+      { "sendfile = x-accel-redirect:/internal/", "listen = tcp:127.0.0.1:9000", "url-prefix = /pypi",
+        "log-level = debug", "rescan-interval = 60", "cache-size = 128" } },
+    /* '#' always starts a comment, even inside a value. */
+    { "url-prefix = /a#b\n", PF_EOK, NULL, { NULL }, { "url-prefix = /a" } },
+    /* Missing '=' or key. */
+    { "threads 5\n", PF_EINVAL, "t.conf:1: expected 'key = value'", { NULL }, { NULL } },
+    { "\n\nthreads 5", PF_EINVAL, "t.conf:3: expected 'key = value'", { NULL }, { NULL } },
+    { "# c\r\nthreads\r\n", PF_EINVAL, "t.conf:2: expected 'key = value'", { NULL }, { NULL } },
+    { "= 5\n", PF_EINVAL, "t.conf:1: expected 'key = value'", { NULL }, { NULL } },
+    { "threads = 5\n   =\n", PF_EINVAL, "t.conf:2: expected 'key = value'", { NULL }, { NULL } },
+    { "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa = 1\n", PF_EINVAL,
+      "t.conf:1: expected 'key = value'", { NULL }, { NULL } },
+    /* Unknown keys and bad values, with origin:line. */
+    { "threads = 5\ncolour = blue\n", PF_EINVAL, "t.conf:2: unknown setting 'colour'", { NULL }, { NULL } },
+    { "Threads = 5\n", PF_EINVAL, "t.conf:1: unknown setting 'Threads'", { NULL }, { NULL } },
+    { "thread s = 5\n", PF_EINVAL, "t.conf:1: unknown setting 'thread s'", { NULL }, { NULL } },
+    { "threads = x\n", PF_EINVAL, "t.conf:1: threads: 'x' is not a number from 1 to 1024", { NULL },
+      { NULL } },
+    { "threads = 5 = 6\n", PF_EINVAL, "t.conf:1: threads: '5 = 6' is not a number from 1 to 1024",
+      { NULL }, { NULL } },
+    { "threads =\n", PF_EINVAL, "t.conf:1: threads: '' is not a number from 1 to 1024", { NULL }, { NULL } },
+    { "# a\n# b\n# c\nroot =\n", PF_EINVAL, "t.conf:4: root: empty path", { NULL }, { NULL } },
+    { "\r\n\r\nlog-level = loud\r\n", PF_EINVAL, "t.conf:3: log-level: 'loud' is not error, warn, info or debug",
+      { NULL }, { NULL } },
+};
+
+START_TEST(test_conf_text_table)
+{
+    const struct text_case *c = &text_cases[_i];
+    struct config cfg;
+    buf_t err;
+    conf_init(&cfg);
+    buf_init(&err, 4096);
+    enum pf_err e = conf_parse_text(&cfg, c->text, "t.conf", &err);
+    ck_assert_msg(e == c->err, "case %d: %s (%s)", _i, pf_errname(e), err.p ? err.p : "");
+    if (e) {
+        ck_assert_ptr_nonnull(err.p);
+        ck_assert_str_eq(err.p, c->msg);
+    } else {
+        size_t n = 0;
+        while (n < NELEM(c->roots) && c->roots[n])
+            n++;
+        ck_assert_uint_eq(cfg.nroots, n);
+        for (size_t i = 0; i < n; i++)
+            ck_assert_str_eq(cfg.roots[i], c->roots[i]);
+        check_lines(&cfg, c->lines);
+    }
+    buf_free(&err);
+    conf_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_conf_text_long_line)
+{
+    struct config cfg;
+    buf_t err;
+    char *text = malloc(10000);
+    ck_assert_ptr_nonnull(text);
+    /* A 4097-byte comment line on line 2. */
+    strcpy(text, "threads = 2\n#");
+    memset(text + strlen(text), 'x', 4096);
+    text[13 + 4096 - 1] = '\0';
+    ck_assert_uint_eq(strlen(text), 12 + 4096);
+    conf_init(&cfg);
+    buf_init(&err, 4096);
+    ck_assert_int_eq(conf_parse_text(&cfg, text, "t.conf", &err), PF_EOK);
+    strcat(text, "x\n");
+    ck_assert_int_eq(conf_parse_text(&cfg, text, "t.conf", &err), PF_EINVAL);
+    ck_assert_str_eq(err.p, "t.conf: line too long");
+    buf_free(&err);
+    conf_free(&cfg);
+    free(text);
+}
+END_TEST
+
+/* ---- the settings table drives everything ---- */
+
+/* Settings whose default is a description, not a value. */
+static bool default_is_prose(const char *name)
+{
+    return !strcmp(name, "root") || !strcmp(name, "listen") || !strcmp(name, "url-prefix");
+}
+
+START_TEST(test_conf_defaults_match_table)
+{
+    struct config def, cfg;
+    buf_t err;
+    conf_init(&def);
+    char *want = printed(&def);
+    buf_init(&err, 4096);
+    ck_assert_uint_ge(conf_nsettings, 8);
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        const struct conf_setting *s = &conf_settings[i];
+        ck_assert_ptr_nonnull(s->name);
+        ck_assert_ptr_nonnull(s->arg);
+        ck_assert_ptr_nonnull(s->deflt);
+        ck_assert_ptr_nonnull(s->help);
+        if (default_is_prose(s->name))
+            continue;
+        /* The documented default, set explicitly, changes nothing. */
+        conf_init(&cfg);
+        ck_assert_msg(conf_set(&cfg, s->name, s->deflt, &err) == PF_EOK, "%s = %s: %s", s->name, s->deflt,
+                      err.p);
+        char *got = printed(&cfg);
+        ck_assert_msg(strcmp(got, want) == 0, "default of %s is not %s", s->name, s->deflt);
+        free(got);
+        conf_free(&cfg);
+    }
+    free(want);
+    buf_free(&err);
+    conf_free(&def);
+}
+END_TEST
+
+START_TEST(test_conf_usage_lists_settings)
+{
+    char *text = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&text, &n);
+    ck_assert_ptr_nonnull(f);
+    conf_usage(f);
+    ck_assert_int_eq(fclose(f), 0);
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        const struct conf_setting *s = &conf_settings[i];
+        if (!strcmp(s->name, "root"))
+            continue;
+        char opt[128], def[128];
+        snprintf(opt, sizeof opt, "--%s %s", s->name, s->arg);
+        snprintf(def, sizeof def, "(default: %s)", s->deflt);
+        ck_assert_msg(strstr(text, opt) != NULL, "--help lacks \"%s\"", opt);
+        ck_assert_msg(strstr(text, def) != NULL, "--help lacks \"%s\"", def);
+    }
+    ck_assert_ptr_nonnull(strstr(text, "-c FILE"));
+    ck_assert_ptr_nonnull(strstr(text, "-t "));
+    free(text);
+}
+END_TEST
+
+/* What conf_print writes parses back to the same configuration. */
+START_TEST(test_conf_print_roundtrip)
+{
+    static const char *const texts[] = {
+        "",
+        ("root = /a\nroot = /b\nthreads = 16\nlisten = unix:/run/p.sock\nsendfile = x-accel-redirect:/in/\n"
+         "url-prefix = /pypi\nlog-level = error\nrescan-interval = 0\ncache-size = 4096\n"),
+        "sendfile = x-sendfile\nlisten = tcp:[::1]:9000\nurl-prefix =\n",
+    };
+    for (size_t i = 0; i < NELEM(texts); i++) {
+        struct config a, b;
+        buf_t err;
+        buf_init(&err, 4096);
+        conf_init(&a);
+        conf_init(&b);
+        ck_assert_int_eq(conf_parse_text(&a, texts[i], "t", &err), PF_EOK);
+        char *pa = printed(&a);
+        ck_assert_msg(conf_parse_text(&b, pa, "printed", &err) == PF_EOK, "%s: %s", pa, err.p);
+        char *pb = printed(&b);
+        ck_assert_str_eq(pa, pb);
+        free(pa);
+        free(pb);
+        conf_free(&a);
+        conf_free(&b);
+        buf_free(&err);
+    }
+}
+END_TEST
+
+START_TEST(test_conf_check)
+{
+    char *dir = tu_mkdtemp();
+    char path[1024], file[1024];
+    struct config cfg;
+    buf_t err;
+    buf_init(&err, 4096);
+
+    /* No root at all. */
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.p, "no package root"));
+    conf_free(&cfg);
+
+    /* A missing root. */
+    snprintf(path, sizeof path, "%s/missing", dir);
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_set(&cfg, "root", path, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.p, path));
+    ck_assert_ptr_nonnull(strstr(err.p, strerror(ENOENT)));
+    conf_free(&cfg);
+
+    /* A file, not a directory. */
+    snprintf(file, sizeof file, "%s/afile", dir);
+    tu_write_file(file, "x", 1);
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_set(&cfg, "root", file, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.p, file));
+    ck_assert_ptr_nonnull(strstr(err.p, "not a directory"));
+    conf_free(&cfg);
+
+    /* A good root after a bad one still fails, naming the bad one. */
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_set(&cfg, "root", dir, &err), PF_EOK);
+    ck_assert_int_eq(conf_set(&cfg, "root", path, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.p, path));
+    conf_free(&cfg);
+
+    /* Good roots are normalised: absolute, no "." or "..", no trailing '/'. */
+    char *real = realpath(dir, NULL);
+    ck_assert_ptr_nonnull(real);
+    snprintf(path, sizeof path, "%s/sub", dir);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    char odd[1100];
+    snprintf(odd, sizeof odd, "%s/./sub/../sub/", dir);
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_set(&cfg, "root", dir, &err), PF_EOK);
+    ck_assert_int_eq(conf_set(&cfg, "root", odd, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EOK);
+    ck_assert_uint_eq(cfg.nroots, 2);
+    ck_assert_str_eq(cfg.roots[0], real);
+    snprintf(path, sizeof path, "%s/sub", real);
+    ck_assert_str_eq(cfg.roots[1], path);
+    conf_free(&cfg);
+    free(real);
+
+    buf_free(&err);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* The man page documents every setting (STYLE.md: one table drives the
+ * parsing, --help and this test). */
+START_TEST(test_conf_man_page_lists_settings)
+{
+    const char *top = getenv("PF_TOP_SRCDIR");
+    static const char *const fallbacks[] = { "man/pypi-fcgi.8", "../man/pypi-fcgi.8",
+                                             "../../man/pypi-fcgi.8", "../../../man/pypi-fcgi.8" };
+    char path[PATH_MAX];
+    char *man = NULL;
+
+    if (top && *top) {
+        snprintf(path, sizeof path, "%s/man/pypi-fcgi.8", top);
+        man = tu_read_file(path, NULL);
+    } else {
+        for (size_t i = 0; !man && i < NELEM(fallbacks); i++) {
+            snprintf(path, sizeof path, "%s", fallbacks[i]);
+            man = tu_read_file(path, NULL);
+        }
+    }
+    ck_assert_msg(man != NULL, "cannot read the man page %s",
+                  top && *top ? path : "(PF_TOP_SRCDIR unset; tried man/ and ../man/ variants)");
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        const char *name = conf_settings[i].name;
+        if (!strcmp(name, "root"))
+            continue;
+        char opt[128];
+        snprintf(opt, sizeof opt, "\\-\\-%s", name);
+        ck_assert_msg(strstr(man, opt) != NULL, "%s does not document %s", path, opt);
+    }
+    free(man);
+}
+END_TEST
+
+Suite *suite_conf(void)
+{
+    Suite *s = suite_create("conf");
+    TCase *tc = tcase_create("core");
+
+    tcase_add_loop_test(tc, test_conf_set_table, 0, (int)NELEM(set_cases));
+    tcase_add_loop_test(tc, test_conf_args_table, 0, (int)NELEM(args_cases));
+    tcase_add_loop_test(tc, test_conf_file_table, 0, (int)NELEM(file_cases));
+    tcase_add_test(tc, test_conf_file_missing);
+    tcase_add_loop_test(tc, test_conf_text_table, 0, (int)NELEM(text_cases));
+    tcase_add_test(tc, test_conf_text_long_line);
+    tcase_add_test(tc, test_conf_defaults_match_table);
+    tcase_add_test(tc, test_conf_usage_lists_settings);
+    tcase_add_test(tc, test_conf_print_roundtrip);
+    tcase_add_test(tc, test_conf_check);
+    tcase_add_test(tc, test_conf_man_page_lists_settings);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: MIT */
+/* test_http.c: the handlers end to end in memory: env in, CGI response out. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "buf.h"
+#include "conf.h"
+#include "index.h"
+#include "route.h"
+#include "suites.h"
+#include "testutil.h"
+
+static const char *PIP_ACCEPT =
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01";
+
+/* A fixture tree shared by the tests of one case. */
+static char *root;
+static struct config cfg;
+static index_t *idx;
+static struct app app;
+
+struct resp {
+    int status;
+    char *head; /* all header lines */
+    char *body;
+    size_t body_len;
+    buf_t raw;
+    buf_t log;
+};
+
+static int mem_write(void *ctx, const char *p, size_t n)
+{
+    return buf_append(ctx, p, n) == PF_EOK ? 0 : -1;
+}
+
+static void mem_log(void *ctx, const char *line)
+{
+    (void)buf_append_str(ctx, line);
+}
+
+static void resp_free(struct resp *r)
+{
+    buf_free(&r->raw);
+    buf_free(&r->log);
+    free(r->head);
+}
+
+/* Serves one request built from NAME=value pairs (NULL-terminated). */
+static struct resp request(const char *first, ...)
+{
+    char *env[32];
+    int n = 0;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *kv = first; kv && n < 31; kv = va_arg(ap, const char *))
+        env[n++] = (char *)kv;
+    va_end(ap);
+    env[n] = NULL;
+    struct resp r;
+    memset(&r, 0, sizeof r);
+    buf_init(&r.raw, (size_t)1 << 30);
+    buf_init(&r.log, 1 << 20);
+    struct http_out out = { mem_write, &r.raw };
+    ck_assert_int_eq(route_serve(&app, env, &out, mem_log, &r.log), 0);
+    ck_assert_ptr_nonnull(r.raw.p);
+    ck_assert_int_eq(sscanf(r.raw.p, "Status: %d", &r.status), 1);
+    char *sep = strstr(r.raw.p, "\r\n\r\n");
+    ck_assert_ptr_nonnull(sep);
+    r.head = strndup(r.raw.p, (size_t)(sep - r.raw.p) + 2);
+    r.body = sep + 4;
+    r.body_len = r.raw.len - (size_t)(r.body - r.raw.p);
+    return r;
+}
+
+#define GET(uri, ...) request("REQUEST_METHOD=GET", "REQUEST_URI=" uri, "SCRIPT_NAME=", ##__VA_ARGS__, NULL)
+
+/* The value of a header, or NULL; the returned string is malloc'd. */
+static char *header(const struct resp *r, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = r->head; p && *p;) {
+        const char *eol = strstr(p, "\r\n");
+        if (!eol)
+            break;
+        if ((size_t)(eol - p) > n + 1 && strncasecmp(p, name, n) == 0 && p[n] == ':')
+            return strndup(p + n + 2, (size_t)(eol - p) - n - 2);
+        p = eol + 2;
+    }
+    return NULL;
+}
+
+static void assert_header(const struct resp *r, const char *name, const char *want)
+{
+    char *v = header(r, name);
+    ck_assert_msg(v != NULL, "header %s missing in:\n%s", name, r->head);
+    ck_assert_str_eq(v, want);
+    free(v);
+}
+
+static void mkdirs(const char *rel)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/%s'", root, rel), 0);
+}
+
+static void wheel(const char *rel, const char *distinfo, const char *metadata)
+{
+    char *p;
+    ck_assert_int_ge(asprintf(&p, "%s/%s", root, rel), 0);
+    tu_make_wheel(p, distinfo, metadata);
+    free(p);
+}
+
+static void sdist(const char *rel, const char *top, const char *pkginfo)
+{
+    char *p;
+    ck_assert_int_ge(asprintf(&p, "%s/%s", root, rel), 0);
+    tu_make_sdist(p, top, pkginfo);
+    free(p);
+}
+
+static void open_index(enum sendfile_mode mode)
+{
+    conf_init(&cfg);
+    cfg.roots = calloc(1, sizeof *cfg.roots);
+    cfg.roots[0] = realpath(root, NULL);
+    cfg.nroots = 1;
+    cfg.rescan_interval = 0;
+    cfg.sendfile = mode;
+    if (mode == SENDFILE_X_ACCEL)
+        cfg.accel_prefix = strdup("/_pkgs/");
+    ck_assert_int_eq(index_open(&cfg, &idx), PF_EOK);
+    app.cfg = &cfg;
+    app.idx = idx;
+}
+
+static void setup_tree(void)
+{
+    root = tu_mkdtemp();
+    mkdirs("foo-bar");
+    wheel("foo-bar/foo_bar-1.0-py3-none-any.whl", "foo_bar-1.0.dist-info",
+          "Metadata-Version: 2.1\nName: foo-bar\nVersion: 1.0\nRequires-Python: >=3.8,<4\n\nbody\n");
+    wheel("foo-bar/foo_bar-2.0rc1-py3-none-any.whl", "foo_bar-2.0rc1.dist-info",
+          "Metadata-Version: 2.1\nName: foo-bar\nVersion: 2.0rc1\nRequires-Python: >=3.9\"><script>x</script>\n");
+    sdist("foo-bar/foo_bar-1.0.tar.gz", "foo_bar-1.0", "Metadata-Version: 2.1\nName: foo-bar\nVersion: 1.0\n");
+    sdist("baz-0.9.tar.gz", "baz-0.9", "Metadata-Version: 1.0\nName: baz\nVersion: 0.9\n");
+    char *p;
+    ck_assert_int_ge(asprintf(&p, "%s/notes.txt", root), 0);
+    tu_write_file(p, "not a package", 13);
+    free(p);
+}
+
+static void setup_none(void)
+{
+    setup_tree();
+    open_index(SENDFILE_NONE);
+}
+
+static void setup_xsendfile(void)
+{
+    setup_tree();
+    open_index(SENDFILE_X_SENDFILE);
+}
+
+static void setup_xaccel(void)
+{
+    setup_tree();
+    open_index(SENDFILE_X_ACCEL);
+}
+
+static void teardown(void)
+{
+    index_close(idx);
+    conf_free(&cfg);
+    tu_rmrf(root);
+    free(root);
+}
+
+START_TEST(simple_root_html_and_json)
+{
+    struct resp r = GET("/simple/");
+    ck_assert_int_eq(r.status, 200);
+    assert_header(&r, "Content-Type", "text/html; charset=utf-8");
+    assert_header(&r, "Vary", "Accept");
+    assert_header(&r, "Cache-Control", "max-age=0, must-revalidate");
+    ck_assert_ptr_nonnull(strstr(r.body, "<meta name=\"pypi:repository-version\" content=\"1.1\">"));
+    ck_assert_ptr_nonnull(strstr(r.body, "<a href=\"baz/\">baz</a>"));
+    ck_assert_ptr_nonnull(strstr(r.body, "<a href=\"foo-bar/\">foo-bar</a>"));
+    ck_assert_ptr_null(strstr(r.body, "notes"));
+    resp_free(&r);
+    r = GET("/simple/", "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json");
+    ck_assert_int_eq(r.status, 200);
+    assert_header(&r, "Content-Type", "application/vnd.pypi.simple.v1+json");
+    ck_assert_str_eq(r.body, "{\"meta\":{\"api-version\":\"1.1\"},\"projects\":[{\"name\":\"baz\"},{\"name\":\"foo-bar\"}]}\n");
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(project_html)
+{
+    struct resp r = GET("/simple/foo-bar/");
+    ck_assert_int_eq(r.status, 200);
+    char *len = header(&r, "Content-Length");
+    ck_assert_int_eq(atol(len), (long)r.body_len);
+    free(len);
+    /* PEP 440 order: 1.0 files, then 2.0rc1; relative links with hashes. */
+    const char *a = strstr(r.body, "href=\"../../packages/foo-bar/foo_bar-1.0-py3-none-any.whl#sha256=");
+    const char *b = strstr(r.body, "href=\"../../packages/foo-bar/foo_bar-1.0.tar.gz#sha256=");
+    const char *c = strstr(r.body, "href=\"../../packages/foo-bar/foo_bar-2.0rc1-py3-none-any.whl#sha256=");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(c);
+    ck_assert(a < b && b < c);
+    ck_assert_ptr_nonnull(strstr(r.body, "data-requires-python=\"&gt;=3.8,&lt;4\""));
+    /* Hostile Requires-Python comes back escaped. */
+    ck_assert_ptr_nonnull(strstr(r.body, "data-requires-python=\"&gt;=3.9&quot;&gt;&lt;script&gt;x&lt;/script&gt;\""));
+    ck_assert_ptr_null(strstr(r.body, "<script>"));
+    ck_assert_ptr_nonnull(strstr(r.body, "data-dist-info-metadata=\"sha256="));
+    ck_assert_ptr_nonnull(strstr(r.body, "data-core-metadata=\"sha256="));
+    ck_assert_ptr_null(strstr(r.body, "data-yanked"));
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(project_json_for_pip)
+{
+    char acc[256];
+    snprintf(acc, sizeof acc, "HTTP_ACCEPT=%s", PIP_ACCEPT);
+    struct resp r = GET("/simple/foo-bar/", acc);
+    ck_assert_int_eq(r.status, 200);
+    assert_header(&r, "Content-Type", "application/vnd.pypi.simple.v1+json");
+    ck_assert_ptr_nonnull(strstr(r.body, "\"versions\":[\"1.0\",\"2.0rc1\"]"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"requires-python\":\"\\u003e=3.8,\\u003c4\""));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"core-metadata\":{\"sha256\":\""));
+    ck_assert_ptr_null(strstr(r.body, "dist-info-metadata"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"yanked\":false"));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"upload-time\":\""));
+    ck_assert_ptr_nonnull(strstr(r.body, "\"url\":\"../../packages/foo-bar/foo_bar-1.0.tar.gz\""));
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(etag_304_and_head)
+{
+    struct resp r = GET("/simple/foo-bar/");
+    char *etag = header(&r, "ETag");
+    ck_assert_ptr_nonnull(etag);
+    char inm[128];
+    snprintf(inm, sizeof inm, "HTTP_IF_NONE_MATCH=\"x\", %s", etag);
+    struct resp r2 = GET("/simple/foo-bar/", inm);
+    ck_assert_int_eq(r2.status, 304);
+    ck_assert_uint_eq(r2.body_len, 0);
+    assert_header(&r2, "ETag", etag);
+    /* The JSON representation has another validator. */
+    struct resp r3 = GET("/simple/foo-bar/", inm, "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json");
+    ck_assert_int_eq(r3.status, 200);
+    struct resp r4 = request("REQUEST_METHOD=HEAD", "REQUEST_URI=/simple/foo-bar/", "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r4.status, 200);
+    ck_assert_uint_eq(r4.body_len, 0);
+    char *l1 = header(&r, "Content-Length"), *l4 = header(&r4, "Content-Length");
+    ck_assert_str_eq(l1, l4);
+    free(l1);
+    free(l4);
+    free(etag);
+    resp_free(&r);
+    resp_free(&r2);
+    resp_free(&r3);
+    resp_free(&r4);
+}
+END_TEST
+
+START_TEST(redirects_keep_prefix)
+{
+    static const struct {
+        const char *uri, *script, *location;
+    } cases[] = {
+        { "/simple", "", "/simple/" },
+        { "/simple/foo-bar", "", "/simple/foo-bar/" },
+        { "/simple/Foo_Bar/", "", "/simple/foo-bar/" },
+        { "/simple/Foo.Bar", "", "/simple/foo-bar/" },
+        { "/pypi/simple", "/pypi", "/pypi/simple/" },
+        { "/pypi/simple/FOO--bar/", "/pypi", "/pypi/simple/foo-bar/" },
+        { "/pypi", "/pypi", "/pypi/" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char uri[128], sn[128];
+        snprintf(uri, sizeof uri, "REQUEST_URI=%s", cases[i].uri);
+        snprintf(sn, sizeof sn, "SCRIPT_NAME=%s", cases[i].script);
+        struct resp r = request("REQUEST_METHOD=GET", uri, sn, NULL);
+        ck_assert_msg(r.status == 301, "%s: %d", cases[i].uri, r.status);
+        assert_header(&r, "Location", cases[i].location);
+        resp_free(&r);
+    }
+    /* Under a prefix the pages are served as at the root. */
+    struct resp r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/simple/foo-bar/?x=1", "SCRIPT_NAME=/pypi",
+                            "PATH_INFO=/simple/foo-bar/", NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "../../packages/foo-bar/"));
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(not_found_and_not_acceptable)
+{
+    struct resp r = GET("/simple/nope/");
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_ptr_null(header(&r, "Location"));
+    resp_free(&r);
+    r = GET("/simple/not%20valid/");
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    r = GET("/simple/foo-bar/", "HTTP_ACCEPT=text/plain");
+    ck_assert_int_eq(r.status, 406);
+    assert_header(&r, "Content-Type", "text/plain; charset=utf-8");
+    ck_assert_ptr_nonnull(strstr(r.body, "application/vnd.pypi.simple.v1+json"));
+    ck_assert_ptr_nonnull(strstr(r.body, "text/html"));
+    resp_free(&r);
+    r = GET("/nowhere");
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    r = request("REQUEST_METHOD=POST", "REQUEST_URI=/simple/", "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r.status, 405);
+    assert_header(&r, "Allow", "GET, HEAD");
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(bad_uris)
+{
+    struct resp r = GET("/simple/%zz/");
+    ck_assert_int_eq(r.status, 400);
+    resp_free(&r);
+    char *big = malloc(20000);
+    memcpy(big, "REQUEST_URI=/simple/", 20);
+    memset(big + 20, 'a', 19000);
+    big[19020] = '\0';
+    r = request("REQUEST_METHOD=GET", big, "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r.status, 414);
+    resp_free(&r);
+    free(big);
+}
+END_TEST
+
+START_TEST(download_streamed)
+{
+    size_t len;
+    char *p;
+    ck_assert_int_ge(asprintf(&p, "%s/foo-bar/foo_bar-1.0.tar.gz", root), 0);
+    char *want = tu_read_file(p, &len);
+    free(p);
+    struct resp r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz");
+    ck_assert_int_eq(r.status, 200);
+    assert_header(&r, "Content-Type", "application/octet-stream");
+    ck_assert_ptr_null(header(&r, "Accept-Ranges"));
+    ck_assert_ptr_null(header(&r, "Content-Encoding"));
+    ck_assert_uint_eq(r.body_len, len);
+    ck_assert(memcmp(r.body, want, len) == 0);
+    resp_free(&r);
+    r = request("REQUEST_METHOD=HEAD", "REQUEST_URI=/packages/foo-bar/foo_bar-1.0.tar.gz", "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(r.body_len, 0);
+    char *cl = header(&r, "Content-Length");
+    ck_assert_int_eq(atol(cl), (long)len);
+    free(cl);
+    resp_free(&r);
+    /* Flat files are served from the root too. */
+    r = GET("/packages/baz-0.9.tar.gz");
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+    free(want);
+}
+END_TEST
+
+START_TEST(metadata_file)
+{
+    struct resp r = GET("/packages/foo-bar/foo_bar-1.0-py3-none-any.whl.metadata");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body, "Metadata-Version: 2.1\nName: foo-bar\nVersion: 1.0\nRequires-Python: >=3.8,<4\n\nbody\n");
+    resp_free(&r);
+    /* Sdists advertise none. */
+    r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz.metadata");
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(traversal_refused)
+{
+    static const char *const uris[] = {
+        "REQUEST_URI=/packages/../../etc/passwd",
+        "REQUEST_URI=/packages/%2e%2e/%2e%2e/etc/passwd",
+        "REQUEST_URI=/packages/foo-bar%2ffoo_bar-1.0.tar.gz",
+        "REQUEST_URI=/packages/foo-bar%5cfoo_bar-1.0.tar.gz",
+        "REQUEST_URI=/packages/foo-bar\\foo_bar-1.0.tar.gz",
+        "REQUEST_URI=/packages/foo-bar/foo_bar-1.0.tar.gz%00.whl",
+        "REQUEST_URI=/packages//etc/passwd",
+        "REQUEST_URI=/packages/foo-bar/.pypi-fcgi/foo_bar-1.0.tar.gz.rec",
+        "REQUEST_URI=/packages/foo-bar/./foo_bar-1.0.tar.gz",
+        "REQUEST_URI=/packages/notes.txt",
+        "REQUEST_URI=/packages/",
+    };
+    for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
+        struct resp r = request("REQUEST_METHOD=GET", uris[i], "SCRIPT_NAME=", NULL);
+        ck_assert_msg(r.status == 404 || r.status == 400, "%s gave %d", uris[i], r.status);
+        ck_assert_ptr_null(strstr(r.body, "root:"));
+        resp_free(&r);
+    }
+    /* A refused path leaves a log line. */
+    struct resp r = GET("/packages/../../etc/passwd");
+    ck_assert_ptr_nonnull(strstr(r.log.p ? r.log.p : "", "refused file path"));
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(symlink_out_of_root)
+{
+    char *outside = tu_mkdtemp(), *p, *q;
+    ck_assert_int_ge(asprintf(&p, "%s/evil-1.0-py3-none-any.whl", outside), 0);
+    tu_make_wheel(p, "evil-1.0.dist-info", "Metadata-Version: 2.1\nName: evil\nVersion: 1.0\n");
+    mkdirs("evil");
+    ck_assert_int_ge(asprintf(&q, "%s/evil/evil-1.0-py3-none-any.whl", root), 0);
+    ck_assert_int_eq(symlink(p, q), 0);
+    struct resp r = GET("/packages/evil/evil-1.0-py3-none-any.whl");
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    r = GET("/simple/evil/");
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    free(p);
+    free(q);
+    tu_rmrf(outside);
+    free(outside);
+}
+END_TEST
+
+START_TEST(offload_x_sendfile)
+{
+    struct resp r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz");
+    ck_assert_int_eq(r.status, 200);
+    char *want;
+    ck_assert_int_ge(asprintf(&want, "%s/foo-bar/foo_bar-1.0.tar.gz", cfg.roots[0]), 0);
+    assert_header(&r, "X-Sendfile", want);
+    assert_header(&r, "Content-Type", "application/octet-stream");
+    ck_assert_ptr_null(header(&r, "Content-Length"));
+    ck_assert_uint_eq(r.body_len, 0);
+    free(want);
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(offload_x_accel)
+{
+    struct resp r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz");
+    ck_assert_int_eq(r.status, 200);
+    assert_header(&r, "X-Accel-Redirect", "/_pkgs/foo-bar/foo_bar-1.0.tar.gz");
+    ck_assert_uint_eq(r.body_len, 0);
+    resp_free(&r);
+}
+END_TEST
+
+START_TEST(welcome_and_health)
+{
+    struct resp r = GET("/", "HTTP_HOST=pkgs.example:8080", "SERVER_PORT=8080");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.body, "http://pkgs.example:8080/simple/"));
+    ck_assert_ptr_nonnull(strstr(r.body, "2 projects in 4 files"));
+    resp_free(&r);
+    /* Debian's nginx passes the host without the port. */
+    r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/", "SCRIPT_NAME=/pypi", "HTTP_HOST=h", "SERVER_PORT=8081",
+                NULL);
+    ck_assert_ptr_nonnull(strstr(r.body, "http://h:8081/pypi/simple/"));
+    resp_free(&r);
+    /* A hostile Host header is not echoed. */
+    r = GET("/", "HTTP_HOST=<script>", "SERVER_NAME=srv");
+    ck_assert_ptr_null(strstr(r.body, "<script>"));
+    resp_free(&r);
+    r = GET("/health");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body, "ok\n");
+    resp_free(&r);
+    char *moved;
+    ck_assert_int_ge(asprintf(&moved, "%s.moved", root), 0);
+    ck_assert_int_eq(rename(root, moved), 0);
+    r = GET("/health");
+    ck_assert_int_eq(r.status, 503);
+    ck_assert_ptr_nonnull(strstr(r.body, "removed or replaced"));
+    resp_free(&r);
+    ck_assert_int_eq(rename(moved, root), 0);
+    r = GET("/health");
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+    free(moved);
+}
+END_TEST
+
+START_TEST(yank_shows_next_request)
+{
+    struct resp r = GET("/simple/foo-bar/");
+    ck_assert_ptr_null(strstr(r.body, "data-yanked"));
+    resp_free(&r);
+    char *p;
+    buf_t err;
+    buf_init(&err, 1024);
+    ck_assert_int_ge(asprintf(&p, "%s/foo-bar/foo_bar-2.0rc1-py3-none-any.whl", root), 0);
+    ck_assert_int_eq(index_yank(p, true, "broken <build>", &err), PF_EOK);
+    r = GET("/simple/foo-bar/");
+    ck_assert_ptr_nonnull(strstr(r.body, "data-yanked=\"broken &lt;build&gt;\" data-dist-info-metadata"));
+    resp_free(&r);
+    r = GET("/simple/foo-bar/", "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json");
+    ck_assert_ptr_nonnull(strstr(r.body, "\"yanked\":\"broken \\u003cbuild\\u003e\""));
+    resp_free(&r);
+    ck_assert_int_eq(index_yank(p, false, NULL, &err), PF_EOK);
+    r = GET("/simple/foo-bar/");
+    ck_assert_ptr_null(strstr(r.body, "data-yanked"));
+    resp_free(&r);
+    free(p);
+    buf_free(&err);
+}
+END_TEST
+
+START_TEST(added_and_removed_files_show_at_once)
+{
+    struct resp r = GET("/simple/foo-bar/");
+    ck_assert_ptr_null(strstr(r.body, "foo_bar-3.0"));
+    resp_free(&r);
+    wheel("foo-bar/foo_bar-3.0-py3-none-any.whl", "foo_bar-3.0.dist-info",
+          "Metadata-Version: 2.1\nName: foo-bar\nVersion: 3.0\n");
+    r = GET("/simple/foo-bar/");
+    ck_assert_ptr_nonnull(strstr(r.body, "foo_bar-3.0-py3-none-any.whl"));
+    resp_free(&r);
+    char *p;
+    ck_assert_int_ge(asprintf(&p, "%s/foo-bar/foo_bar-3.0-py3-none-any.whl", root), 0);
+    ck_assert_int_eq(unlink(p), 0);
+    free(p);
+    r = GET("/simple/foo-bar/");
+    ck_assert_ptr_null(strstr(r.body, "foo_bar-3.0"));
+    resp_free(&r);
+    r = GET("/packages/foo-bar/foo_bar-3.0-py3-none-any.whl");
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+    /* A new project in a new directory, and a new flat file. */
+    mkdirs("newproj");
+    sdist("newproj/newproj-0.1.tar.gz", "newproj-0.1", "Metadata-Version: 1.0\nName: newproj\nVersion: 0.1\n");
+    sdist("other-1.0.tar.gz", "other-1.0", "Metadata-Version: 1.0\nName: other\nVersion: 1.0\n");
+    r = GET("/simple/");
+    ck_assert_ptr_nonnull(strstr(r.body, "newproj/"));
+    ck_assert_ptr_nonnull(strstr(r.body, "other/"));
+    resp_free(&r);
+    r = GET("/simple/newproj/");
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+}
+END_TEST
+
+Suite *suite_http(void)
+{
+    Suite *s = suite_create("http");
+    TCase *tc = tcase_create("none");
+    tcase_add_checked_fixture(tc, setup_none, teardown);
+    tcase_add_test(tc, simple_root_html_and_json);
+    tcase_add_test(tc, project_html);
+    tcase_add_test(tc, project_json_for_pip);
+    tcase_add_test(tc, etag_304_and_head);
+    tcase_add_test(tc, redirects_keep_prefix);
+    tcase_add_test(tc, not_found_and_not_acceptable);
+    tcase_add_test(tc, bad_uris);
+    tcase_add_test(tc, download_streamed);
+    tcase_add_test(tc, metadata_file);
+    tcase_add_test(tc, traversal_refused);
+    tcase_add_test(tc, symlink_out_of_root);
+    tcase_add_test(tc, welcome_and_health);
+    tcase_add_test(tc, yank_shows_next_request);
+    tcase_add_test(tc, added_and_removed_files_show_at_once);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("x-sendfile");
+    tcase_add_checked_fixture(tc, setup_xsendfile, teardown);
+    tcase_add_test(tc, offload_x_sendfile);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("x-accel");
+    tcase_add_checked_fixture(tc, setup_xaccel, teardown);
+    tcase_add_test(tc, offload_x_accel);
+    suite_add_tcase(s, tc);
+    return s;
+}

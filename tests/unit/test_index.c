@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/* test_index.c: the index engine: layouts, records written once, change detection. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "conf.h"
+#include "index.h"
+#include "sidecar.h"
+#include "suites.h"
+#include "testutil.h"
+
+static char *root;
+
+static char *path(const char *rel)
+{
+    char *p;
+    ck_assert_int_ge(asprintf(&p, "%s/%s", root, rel), 0);
+    return p;
+}
+
+static void wheel(const char *rel, const char *distinfo, const char *md)
+{
+    char *p = path(rel);
+    tu_make_wheel(p, distinfo, md);
+    free(p);
+}
+
+static void sdist(const char *rel, const char *top, const char *md)
+{
+    char *p = path(rel);
+    tu_make_sdist(p, top, md);
+    free(p);
+}
+
+static void setup(void)
+{
+    root = tu_mkdtemp();
+}
+
+static void teardown(void)
+{
+    tu_rmrf(root);
+    free(root);
+}
+
+static index_t *open_idx(struct config *cfg)
+{
+    conf_init(cfg);
+    cfg->roots = calloc(1, sizeof *cfg->roots);
+    cfg->roots[0] = realpath(root, NULL);
+    cfg->nroots = 1;
+    cfg->rescan_interval = 0;
+    index_t *idx;
+    ck_assert_int_eq(index_open(cfg, &idx), PF_EOK);
+    return idx;
+}
+
+static size_t nfiles_of(index_t *idx, const char *name)
+{
+    struct index_project *p;
+    if (index_project(idx, name, &p) != PF_EOK)
+        return 0;
+    size_t n = p->nfiles;
+    index_project_release(idx, p);
+    return n;
+}
+
+START_TEST(layouts_and_skips)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/a/b/c' '%s/.hidden' '%s/proj'", root, root, root), 0);
+    sdist("flat-1.0.tar.gz", "flat-1.0", "Name: flat\n");
+    sdist("a/b/c/deep-1.0.tar.gz", "deep-1.0", "Name: deep\n");
+    wheel("proj/proj-1.0-py3-none-any.whl", "proj-1.0.dist-info", "Name: proj\n");
+    sdist(".hidden/hid-1.0.tar.gz", "hid-1.0", "Name: hid\n");
+    sdist("proj/.proj-2.0.tar.gz", "proj-2.0", "Name: proj\n");
+    sdist("proj/proj-3.0.tar.gz.tmp", "proj-3.0", "Name: proj\n");
+    sdist("proj/proj-4.0.tar.gz~", "proj-4.0", "Name: proj\n");
+    sdist("proj/proj-final.tar.gz", "proj-final", "Name: proj\n"); /* not PEP 440 */
+    sdist("proj/proj-1.0.tgz", "proj-1.0", "Name: proj\n");         /* legacy suffix */
+    sdist("proj/proj-1.0.tar.bz2", "proj-1.0", "Name: proj\n");     /* named .bz2, gzip inside: still indexed */
+    struct config cfg;
+    index_t *idx = open_idx(&cfg);
+    ck_assert_uint_eq(nfiles_of(idx, "flat"), 1);
+    ck_assert_uint_eq(nfiles_of(idx, "deep"), 1);
+    ck_assert_uint_eq(nfiles_of(idx, "proj"), 3);
+    ck_assert_uint_eq(nfiles_of(idx, "hid"), 0);
+    struct index_root *r;
+    ck_assert_int_eq(index_root(idx, &r), PF_EOK);
+    ck_assert_uint_eq(r->nprojects, 3);
+    ck_assert_str_eq(r->projects[0], "deep");
+    ck_assert_str_eq(r->projects[1], "flat");
+    ck_assert_str_eq(r->projects[2], "proj");
+    ck_assert_uint_eq(r->nfiles, 5);
+    index_root_release(r);
+    index_close(idx);
+    conf_free(&cfg);
+}
+END_TEST
+
+START_TEST(versions_sorted)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/v'", root), 0);
+    const char *vs[] = { "1.10", "1.0", "1.0rc1", "1.0.post1", "1!0.1", "1.0a1", "2" };
+    for (size_t i = 0; i < sizeof vs / sizeof vs[0]; i++) {
+        char rel[128], top[64];
+        snprintf(rel, sizeof rel, "v/v-%s.tar.gz", vs[i]);
+        snprintf(top, sizeof top, "v-%s", vs[i]);
+        sdist(rel, top, "Name: v\n");
+    }
+    struct config cfg;
+    index_t *idx = open_idx(&cfg);
+    struct index_project *p;
+    ck_assert_int_eq(index_project(idx, "v", &p), PF_EOK);
+    const char *want[] = { "1.0a1", "1.0rc1", "1.0", "1.0.post1", "1.10", "2", "1!0.1" };
+    ck_assert_uint_eq(p->nversions, 7);
+    for (size_t i = 0; i < 7; i++)
+        ck_assert_str_eq(p->versions[i], want[i]);
+    index_project_release(idx, p);
+    index_close(idx);
+    conf_free(&cfg);
+}
+END_TEST
+
+START_TEST(record_written_once)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/p'", root), 0);
+    wheel("p/p-1.0-py3-none-any.whl", "p-1.0.dist-info", "Name: p\nRequires-Python: >=3.10\n");
+    struct config cfg;
+    index_t *idx = open_idx(&cfg);
+    struct index_project *p;
+    ck_assert_int_eq(index_project(idx, "p", &p), PF_EOK);
+    ck_assert_str_eq(p->files[0].rec.requires_python, ">=3.10");
+    ck_assert(p->files[0].rec.has_metadata);
+    index_project_release(idx, p);
+    char *rec = path("p/.pypi-fcgi/p-1.0-py3-none-any.whl.rec");
+    struct stat st1, st2;
+    ck_assert_int_eq(stat(rec, &st1), 0);
+    index_close(idx);
+    conf_free(&cfg);
+    /* Another process (a second index) and a restart reuse the record. */
+    index_t *idx2 = open_idx(&cfg);
+    ck_assert_uint_eq(nfiles_of(idx2, "p"), 1);
+    ck_assert_int_eq(stat(rec, &st2), 0);
+    ck_assert_int_eq(st1.st_ino, st2.st_ino);
+    ck_assert_int_eq(st1.st_mtim.tv_nsec, st2.st_mtim.tv_nsec);
+    index_close(idx2);
+    conf_free(&cfg);
+    free(rec);
+}
+END_TEST
+
+START_TEST(corrupt_and_stale_records_rebuilt)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/p'", root), 0);
+    sdist("p/p-1.0.tar.gz", "p-1.0", "Name: p\nRequires-Python: >=3.7\n");
+    struct config cfg;
+    index_t *idx = open_idx(&cfg);
+    ck_assert_uint_eq(nfiles_of(idx, "p"), 1);
+    index_close(idx);
+    conf_free(&cfg);
+    char *rec = path("p/.pypi-fcgi/p-1.0.tar.gz.rec");
+    size_t len;
+    char *good = tu_read_file(rec, &len);
+    /* Truncated, then garbage: each detected and rebuilt. */
+    tu_write_file(rec, good, len / 2);
+    idx = open_idx(&cfg);
+    struct index_project *p;
+    ck_assert_int_eq(index_project(idx, "p", &p), PF_EOK);
+    ck_assert_str_eq(p->files[0].rec.requires_python, ">=3.7");
+    index_project_release(idx, p);
+    index_close(idx);
+    conf_free(&cfg);
+    size_t len2;
+    char *again = tu_read_file(rec, &len2);
+    ck_assert_uint_eq(len2, len);
+    free(again);
+    tu_write_file(rec, "\x01garbage\n", 9);
+    idx = open_idx(&cfg);
+    ck_assert_uint_eq(nfiles_of(idx, "p"), 1);
+    index_close(idx);
+    conf_free(&cfg);
+    again = tu_read_file(rec, &len2);
+    ck_assert_uint_eq(len2, len);
+    free(again);
+    /* A record that lies about the sha256 but is well formed is trusted
+     * only while size and mtime match: replacing the file makes it stale. */
+    char *f = path("p/p-1.0.tar.gz");
+    sdist("p/p-1.0.tar.gz", "p-1.0", "Name: p\nRequires-Python: >=3.11\n");
+    ck_assert_int_eq(tu_sh("touch -d '2001-01-01' '%s'", f), 0);
+    idx = open_idx(&cfg);
+    ck_assert_int_eq(index_project(idx, "p", &p), PF_EOK);
+    ck_assert_str_eq(p->files[0].rec.requires_python, ">=3.11");
+    index_project_release(idx, p);
+    index_close(idx);
+    conf_free(&cfg);
+    free(f);
+    free(good);
+    free(rec);
+}
+END_TEST
+
+START_TEST(two_indexes_see_changes)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/p'", root), 0);
+    sdist("p/p-1.0.tar.gz", "p-1.0", "Name: p\n");
+    struct config c1, c2;
+    index_t *a = open_idx(&c1), *b = open_idx(&c2);
+    ck_assert_uint_eq(nfiles_of(a, "p"), 1);
+    ck_assert_uint_eq(nfiles_of(b, "p"), 1);
+    sdist("p/p-2.0.tar.gz", "p-2.0", "Name: p\n");
+    ck_assert_uint_eq(nfiles_of(a, "p"), 2);
+    ck_assert_uint_eq(nfiles_of(b, "p"), 2);
+    char *f = path("p/p-1.0.tar.gz");
+    ck_assert_int_eq(unlink(f), 0);
+    ck_assert_uint_eq(nfiles_of(a, "p"), 1);
+    ck_assert_uint_eq(nfiles_of(b, "p"), 1);
+    free(f);
+    index_close(a);
+    index_close(b);
+    conf_free(&c1);
+    conf_free(&c2);
+}
+END_TEST
+
+START_TEST(unreadable_archive_still_listed)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/p'", root), 0);
+    char *f = path("p/p-1.0-py3-none-any.whl");
+    tu_write_file(f, "this is not a zip", 17);
+    struct config cfg;
+    index_t *idx = open_idx(&cfg);
+    struct index_project *p;
+    ck_assert_int_eq(index_project(idx, "p", &p), PF_EOK);
+    ck_assert_uint_eq(p->nfiles, 1);
+    ck_assert(!p->files[0].rec.has_metadata);
+    ck_assert_uint_eq(p->files[0].rec.size, 17);
+    index_project_release(idx, p);
+    index_close(idx);
+    conf_free(&cfg);
+    free(f);
+}
+END_TEST
+
+Suite *suite_index(void)
+{
+    Suite *s = suite_create("index");
+    TCase *tc = tcase_create("engine");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, layouts_and_skips);
+    tcase_add_test(tc, versions_sorted);
+    tcase_add_test(tc, record_written_once);
+    tcase_add_test(tc, corrupt_and_stale_records_rebuilt);
+    tcase_add_test(tc, two_indexes_see_changes);
+    tcase_add_test(tc, unreadable_archive_still_listed);
+    suite_add_tcase(s, tc);
+    return s;
+}

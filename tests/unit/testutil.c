@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/* testutil.c: helpers shared by the unit-test suites. */
+#define _GNU_SOURCE
+#include <archive.h>
+#include <archive_entry.h>
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "testutil.h"
+
+char *tu_mkdtemp(void)
+{
+    const char *t = getenv("TMPDIR");
+    char *p = NULL;
+    ck_assert_int_ge(asprintf(&p, "%s/pfunit.XXXXXX", t && *t ? t : "/tmp"), 0);
+    ck_assert_ptr_nonnull(mkdtemp(p));
+    return p;
+}
+
+void tu_rmrf(const char *path)
+{
+    if (path && *path && strcmp(path, "/") != 0)
+        (void)tu_sh("rm -rf '%s'", path);
+}
+
+void tu_write_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot create %s", path);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *p = malloc(cap + 1);
+    size_t r;
+    while ((r = fread(p + n, 1, cap - n, f)) > 0) {
+        n += r;
+        if (n == cap)
+            p = realloc(p, (cap *= 2) + 1);
+    }
+    fclose(f);
+    p[n] = '\0';
+    if (len)
+        *len = n;
+    return p;
+}
+
+int tu_sh(const char *fmt, ...)
+{
+    va_list ap;
+    char *cmd = NULL;
+    va_start(ap, fmt);
+    int n = vasprintf(&cmd, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    int rc = system(cmd);
+    free(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void add_entry(struct archive *a, const char *name, const char *data)
+{
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, name);
+    archive_entry_set_size(e, (la_int64_t)strlen(data));
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_mtime(e, 1700000000, 0);
+    ck_assert_int_eq(archive_write_header(a, e), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_data(a, data, strlen(data)), (la_ssize_t)strlen(data));
+    archive_entry_free(e);
+}
+
+void tu_make_wheel(const char *path, const char *distinfo, const char *metadata)
+{
+    struct archive *a = archive_write_new();
+    char name[512];
+    ck_assert_int_eq(archive_write_set_format_zip(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_open_filename(a, path), ARCHIVE_OK);
+    add_entry(a, "pkg/__init__.py", "x = 1\n");
+    snprintf(name, sizeof name, "%s/METADATA", distinfo);
+    add_entry(a, name, metadata);
+    snprintf(name, sizeof name, "%s/WHEEL", distinfo);
+    add_entry(a, name, "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n");
+    snprintf(name, sizeof name, "%s/RECORD", distinfo);
+    add_entry(a, name, "");
+    ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+}
+
+void tu_make_sdist(const char *path, const char *top, const char *pkginfo)
+{
+    struct archive *a = archive_write_new();
+    char name[512];
+    ck_assert_int_eq(archive_write_set_format_pax_restricted(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_add_filter_gzip(a), ARCHIVE_OK);
+    ck_assert_int_eq(archive_write_open_filename(a, path), ARCHIVE_OK);
+    snprintf(name, sizeof name, "%s/setup.py", top);
+    add_entry(a, name, "from setuptools import setup\nsetup()\n");
+    snprintf(name, sizeof name, "%s/PKG-INFO", top);
+    add_entry(a, name, pkginfo);
+    ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+}

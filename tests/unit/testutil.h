@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* testutil.h: helpers shared by the unit-test suites. */
+#ifndef PF_TESTUTIL_H
+#define PF_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Creates a fresh empty directory under $TMPDIR (or /tmp) and returns its
+ * path (malloc'd); aborts the test on failure. */
+char *tu_mkdtemp(void);
+/* Removes path recursively (best effort). */
+void tu_rmrf(const char *path);
+/* Writes len bytes to path (created or truncated); aborts on failure. */
+void tu_write_file(const char *path, const void *data, size_t len);
+/* Reads the whole file at path into a malloc'd NUL-terminated buffer. */
+char *tu_read_file(const char *path, size_t *len);
+/* Writes a wheel (a zip) at path holding <distinfo>/METADATA with the
+ * given text, plus WHEEL and RECORD; aborts on failure. */
+void tu_make_wheel(const char *path, const char *distinfo, const char *metadata);
+/* Writes a .tar.gz sdist at path holding <top>/PKG-INFO with the given text. */
+void tu_make_sdist(const char *path, const char *top, const char *pkginfo);
+/* Runs a shell command; returns its exit status. */
+int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
