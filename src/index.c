@@ -751,11 +751,43 @@ static bool project_current(struct index *idx, struct index_project *p)
     return true;
 }
 
-static int cmp_files(const void *a, const void *b)
+/* Files are sorted by version, then name; the parsed versions are large,
+ * so they live only while sorting. */
+struct sortkey {
+    version_t ver;
+    const struct index_file *f;
+};
+
+static int cmp_keys(const void *a, const void *b)
 {
-    const struct index_file *x = a, *y = b;
+    const struct sortkey *x = a, *y = b;
     int c = version_cmp(&x->ver, &y->ver);
-    return c ? c : strcmp(x->filename, y->filename);
+    return c ? c : strcmp(x->f->filename, y->f->filename);
+}
+
+static enum pf_err sort_files(struct index_project *p)
+{
+    if (p->nfiles < 2)
+        return PF_EOK;
+    struct sortkey *k = malloc(p->nfiles * sizeof *k);
+    struct index_file *sorted = malloc(p->nfiles * sizeof *sorted);
+    if (!k || !sorted) {
+        free(k);
+        free(sorted);
+        return PF_ENOMEM;
+    }
+    for (size_t i = 0; i < p->nfiles; i++) {
+        k[i].f = &p->files[i];
+        if (version_parse(sv_cstr(p->files[i].version), &k[i].ver) != PF_EOK)
+            memset(&k[i].ver, 0, sizeof k[i].ver);
+    }
+    qsort(k, p->nfiles, sizeof *k, cmp_keys);
+    for (size_t i = 0; i < p->nfiles; i++)
+        sorted[i] = *k[i].f;
+    free(k);
+    free(p->files);
+    p->files = sorted;
+    return PF_EOK;
 }
 
 struct pending {
@@ -962,11 +994,10 @@ static enum pf_err project_build(struct index *idx, const char *name, struct ind
         f->relpath = relpath;
         f->root = q->root;
         f->kind = df.kind;
-        if (version_parse(sv_cstr(f->version), &f->ver) != PF_EOK)
-            memset(&f->ver, 0, sizeof f->ver);
         p->nfiles++;
     }
-    qsort(p->files, p->nfiles, sizeof *p->files, cmp_files);
+    if ((e = sort_files(p)))
+        goto out;
     p->versions = calloc(p->nfiles ? p->nfiles : 1, sizeof *p->versions);
     if (!p->versions) {
         e = PF_ENOMEM;

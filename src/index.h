@@ -38,7 +38,6 @@ struct index_file {
     char *relpath;      /* below its root, '/'-separated */
     unsigned root;
     char *version;      /* normalized version string */
-    version_t ver;      /* parsed from version (points into it) */
     enum distfile_kind kind;
     sidecar_t rec;      /* sha256, size, Requires-Python, yank, metadata */
 };
