@@ -47,8 +47,8 @@ struct watch {
 };
 
 struct tfile {
-    char *name;
-    struct pentry *proj;
+    char *name;          /* "filename\0project": the project is parsed once */
+    struct pentry *proj; /* set when the directory joins the tree */
 };
 
 struct tdir {
@@ -62,6 +62,8 @@ struct tdir {
     struct tfile *files;
     size_t nsubs;
     char **subs;
+    size_t nbad;
+    char **bad; /* unparsable names, logged when the directory joins the tree */
 };
 
 struct pentry {
@@ -166,9 +168,14 @@ static char *join(const char *a, const char *b)
 
 static char *dir_key(unsigned root, const char *rel)
 {
-    char *k = NULL;
-    if (asprintf(&k, "%u/%s", root, rel) < 0)
+    char num[16];
+    int n = snprintf(num, sizeof num, "%u/", root);
+    size_t rl = strlen(rel);
+    char *k = malloc((size_t)n + rl + 1);
+    if (!k)
         return NULL;
+    memcpy(k, num, (size_t)n);
+    memcpy(k + n, rel, rl + 1);
     return k;
 }
 
@@ -201,6 +208,9 @@ static void tdir_free(struct tdir *d)
     for (size_t i = 0; i < d->nsubs; i++)
         free(d->subs[i]);
     free(d->subs);
+    for (size_t i = 0; i < d->nbad; i++)
+        free(d->bad[i]);
+    free(d->bad);
     free(d->rel);
     free(d->key);
     free(d);
@@ -349,13 +359,18 @@ static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, 
             continue;
         distfile_t df;
         if (distfile_parse(sv_cstr(n), &df) != PF_EOK) {
-            log_unparsable(idx, idx->cfg->roots[root], rel, n);
+            if (d->nbad < 64) {
+                char **nb = realloc(d->bad, (d->nbad + 1) * sizeof *nb);
+                if (!nb || !(nb[d->nbad] = strdup(n))) {
+                    if (nb)
+                        d->bad = nb;
+                    e = PF_ENOMEM;
+                    goto out;
+                }
+                d->bad = nb;
+                d->nbad++;
+            }
             continue;
-        }
-        struct pentry *p = pentry_get(idx, df.project, true);
-        if (!p) {
-            e = PF_ENOMEM;
-            goto out;
         }
         if (d->nfiles == capf) {
             capf = capf ? capf * 2 : 8;
@@ -366,11 +381,16 @@ static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, 
             }
             d->files = nf;
         }
-        if (!(d->files[d->nfiles].name = strdup(n))) {
+        size_t nl = strlen(n), pl = strlen(df.project);
+        char *both = malloc(nl + pl + 2);
+        if (!both) {
             e = PF_ENOMEM;
             goto out;
         }
-        d->files[d->nfiles++].proj = p;
+        memcpy(both, n, nl + 1);
+        memcpy(both + nl + 1, df.project, pl + 1);
+        d->files[d->nfiles].name = both;
+        d->files[d->nfiles++].proj = NULL;
     }
     qsort(d->files, d->nfiles, sizeof *d->files, cmp_tfile);
     qsort(d->subs, d->nsubs, sizeof *d->subs, cmp_str);
@@ -423,6 +443,13 @@ static enum pf_err tree_walk(struct index *idx, unsigned root, const char *rel, 
  * reading new subdirectories and dropping vanished ones. */
 static enum pf_err tree_apply(struct index *idx, struct tdir *nd)
 {
+    for (size_t i = 0; i < nd->nbad; i++)
+        log_unparsable(idx, idx->cfg->roots[nd->root], nd->rel, nd->bad[i]);
+    for (size_t i = 0; i < nd->nfiles; i++) {
+        const char *proj = nd->files[i].name + strlen(nd->files[i].name) + 1;
+        if (!(nd->files[i].proj = pentry_get(idx, proj, true)))
+            return PF_ENOMEM;
+    }
     struct tdir *old = hmap_get(&idx->dirs, sv_cstr(nd->key));
     bool same_files = old && old->nfiles == nd->nfiles;
     for (size_t i = 0; same_files && i < nd->nfiles; i++)
@@ -451,16 +478,13 @@ static enum pf_err tree_apply(struct index *idx, struct tdir *nd)
     }
     /* Subdirectories: walk the new, drop the gone. */
     for (size_t i = 0; i < nd->nsubs; i++) {
-        bool known = false;
-        for (size_t j = 0; old && j < old->nsubs && !known; j++)
-            known = strcmp(old->subs[j], nd->subs[i]) == 0;
         char *rel = join(nd->rel, nd->subs[i]);
         if (!rel)
             return PF_ENOMEM;
         char *k = dir_key(nd->root, rel);
         bool present = k && hmap_get(&idx->dirs, sv_cstr(k));
         free(k);
-        if (!known || !present)
+        if (!present)
             e = tree_walk(idx, nd->root, rel, nd->depth + 1);
         free(rel);
         if (e && e != PF_ENOTFOUND)
@@ -509,6 +533,120 @@ static enum pf_err tree_walk(struct index *idx, unsigned root, const char *rel, 
     if (e)
         return e;
     e = tree_apply(idx, nd);
+    if (e && hmap_get(&idx->dirs, sv_cstr(nd->key)) != nd)
+        tdir_free(nd);
+    return e;
+}
+
+/* The first walk reads the directories below a root in parallel (reading
+ * is most of a process's start-up time), then joins them to the tree in
+ * one thread, children before parents. */
+struct dirvec {
+    struct tdir **v;
+    size_t n, cap;
+};
+
+static enum pf_err dirvec_push(struct dirvec *dv, struct tdir *d)
+{
+    if (dv->n == dv->cap) {
+        size_t cap = dv->cap ? dv->cap * 2 : 64;
+        struct tdir **v = realloc(dv->v, cap * sizeof *v);
+        if (!v)
+            return PF_ENOMEM;
+        dv->v = v;
+        dv->cap = cap;
+    }
+    dv->v[dv->n++] = d;
+    return PF_EOK;
+}
+
+static enum pf_err collect(struct index *idx, unsigned root, const char *rel, unsigned depth, struct dirvec *dv)
+{
+    struct tdir *d;
+    enum pf_err e = tdir_read(idx, root, rel, depth, &d);
+    if (e)
+        return e == PF_ENOTFOUND ? PF_EOK : e; /* gone meanwhile */
+    for (size_t i = 0; i < d->nsubs && !e; i++) {
+        char *sub = join(rel, d->subs[i]);
+        e = sub ? collect(idx, root, sub, depth + 1, dv) : PF_ENOMEM;
+        free(sub);
+    }
+    if (!e)
+        e = dirvec_push(dv, d);
+    if (e)
+        tdir_free(d);
+    return e;
+}
+
+struct walk {
+    struct index *idx;
+    struct tdir *top;
+    _Atomic size_t next;
+    pthread_mutex_t lock;
+    struct dirvec out;
+    enum pf_err err;
+};
+
+static void *walk_main(void *arg)
+{
+    struct walk *w = arg;
+    struct dirvec mine = { NULL, 0, 0 };
+    enum pf_err e = PF_EOK;
+    for (size_t i; !e && (i = atomic_fetch_add(&w->next, 1)) < w->top->nsubs;)
+        e = collect(w->idx, w->top->root, w->top->subs[i], 1, &mine);
+    pthread_mutex_lock(&w->lock);
+    for (size_t i = 0; i < mine.n; i++)
+        if (e || dirvec_push(&w->out, mine.v[i])) {
+            tdir_free(mine.v[i]);
+            e = e ? e : PF_ENOMEM;
+        }
+    if (e && !w->err)
+        w->err = e;
+    pthread_mutex_unlock(&w->lock);
+    free(mine.v);
+    return NULL;
+}
+
+static enum pf_err tree_walk_parallel(struct index *idx, unsigned root)
+{
+    struct walk w;
+    memset(&w, 0, sizeof w);
+    w.idx = idx;
+    enum pf_err e = tdir_read(idx, root, "", 0, &w.top);
+    if (e)
+        return e;
+    pthread_mutex_init(&w.lock, NULL);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nthreads = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (size_t)ncpu;
+    if (nthreads > w.top->nsubs)
+        nthreads = w.top->nsubs ? w.top->nsubs : 1;
+    pthread_t th[8];
+    size_t started = 0;
+    for (size_t i = 1; i < nthreads; i++, started++)
+        if (pthread_create(&th[started], NULL, walk_main, &w) != 0)
+            break;
+    walk_main(&w);
+    for (size_t i = 0; i < started; i++)
+        pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&w.lock);
+    int64_t tr = now_ns();
+    e = w.err;
+    for (size_t i = 0; i < w.out.n; i++) {
+        if (!e) {
+            e = tree_apply(idx, w.out.v[i]);
+            if (e && hmap_get(&idx->dirs, sv_cstr(w.out.v[i]->key)) != w.out.v[i])
+                tdir_free(w.out.v[i]);
+        } else
+            tdir_free(w.out.v[i]);
+    }
+    free(w.out.v);
+    if (!e) {
+        e = tree_apply(idx, w.top);
+        if (e && hmap_get(&idx->dirs, sv_cstr(w.top->key)) != w.top)
+            tdir_free(w.top);
+    } else
+        tdir_free(w.top);
+    LOG(LOG_DEBUG, "walk: applied in %lld ms", (long long)((now_ns() - tr) / 1000000));
     return e;
 }
 
@@ -1452,9 +1590,10 @@ enum pf_err index_open(const struct config *cfg, index_t **out)
             e = PF_EIO;
         }
     }
+    int64_t t0 = now_ns();
     pthread_mutex_lock(&idx->tree_lock);
     for (unsigned r = 0; r < cfg->nroots && !e; r++) {
-        e = tree_walk(idx, r, "", 0);
+        e = tree_walk_parallel(idx, r);
         if (e)
             LOG(LOG_ERROR, "package root %s: cannot be read (%s)", cfg->roots[r], pf_strerror(e));
     }
@@ -1469,8 +1608,8 @@ enum pf_err index_open(const struct config *cfg, index_t **out)
         index_close(idx);
         return e;
     }
-    LOG(LOG_INFO, "indexed %zu roots: %zu directories, %llu files", cfg->nroots, idx->dirs.count,
-        (unsigned long long)idx->nfiles);
+    LOG(LOG_INFO, "indexed %zu roots: %zu directories, %llu files in %lld ms", cfg->nroots, idx->dirs.count,
+        (unsigned long long)idx->nfiles, (long long)((now_ns() - t0) / 1000000));
     *out = idx;
     return PF_EOK;
 }
