@@ -9,7 +9,7 @@ set -Eeuo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-PF_BIN=${PF_BIN:-/work/build/src/pypi-fcgi}
+PF_BIN=${PF_BIN:-}
 PF_ARGS=${PF_ARGS:-}
 BENCH_SELFTEST=${BENCH_SELFTEST:-0}
 PROJECTS=${PROJECTS:-10000}
@@ -72,6 +72,11 @@ done
 if [[ $BENCH_SELFTEST == 1 ]]; then
     PF_LABEL='null-fcgi standing in for pypi-fcgi (BENCH_SELFTEST=1)'
 else
+    if [[ -z $PF_BIN ]]; then
+        # The default: install what is missing and build the tree's own binary.
+        "$BENCH_DIR/../scripts/deps.sh" bench
+        PF_BIN=$("$BENCH_DIR/../scripts/build.sh")/src/pypi-fcgi
+    fi
     if [[ ! -x $PF_BIN ]]; then
         log "pypi-fcgi is not built: $PF_BIN does not exist or is not executable."
         log "Build it, set PF_BIN, or run BENCH_SELFTEST=1 $0 to test the harness with null-fcgi on /pf/."

@@ -169,9 +169,13 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
         }
         e = urlpath_decode(sv_make(uri, n), &decoded);
         if (e) {
+            /* An encoded '/' or '\\' or a NUL is how traversal attempts look:
+             * such a path names no file here. */
             e = e == PF_ETOOBIG ? PF_EURITOOLONG : PF_EINVAL;
-            http_error(resp, e == PF_EURITOOLONG ? 414 : 400,
-                       "The request path is malformed (bad percent-encoding, an encoded '/' or a NUL byte).");
+            if (e == PF_EURITOOLONG)
+                http_error(resp, 414, "The request URI is longer than %d bytes.", URLPATH_MAX_LEN);
+            else
+                http_error(resp, 404, "Not Found");
             goto out;
         }
     } else {

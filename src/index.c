@@ -225,8 +225,12 @@ static bool skip_name(const char *n)
            (len > 5 && strcmp(n + len - 5, ".part") == 0);
 }
 
-static void log_unparsable(struct index *idx, const char *root, const char *rel, const char *name)
+/* A left-out name is stored with its reason first: 'N' the name does not
+ * parse, 'L' a symlink that does not lead to a file inside the root. */
+static void log_unparsable(struct index *idx, const char *root, const char *rel, const char *entry)
 {
+    char why = entry[0];
+    const char *name = entry + 1;
     char *k = join(rel, name);
     if (!k)
         return;
@@ -235,7 +239,9 @@ static void log_unparsable(struct index *idx, const char *root, const char *rel,
         return;
     }
     idx->nlogged++;
-    if (distfile_has_known_suffix(sv_cstr(name)))
+    if (why == 'L')
+        LOG(LOG_WARN, "%s/%s: a symlink that leads outside the root or to no file; left out of the index", root, k);
+    else if (distfile_has_known_suffix(sv_cstr(name)))
         LOG(LOG_WARN, "%s/%s: not a wheel or sdist filename pip understands; left out of the index", root, k);
     else
         LOG(LOG_DEBUG, "%s/%s: not a distribution file; ignored", root, k);
@@ -287,6 +293,24 @@ static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *
 static int cmp_tfile(const void *a, const void *b)
 {
     return strcmp(((const struct tfile *)a)->name, ((const struct tfile *)b)->name);
+}
+
+/* True when the symlink rel/name resolves, without leaving the root, to a
+ * regular file: a link that escapes is never indexed, so no page lists a
+ * file that cannot be served. */
+static bool link_stays_inside(int rootfd, const char *rel, const char *name)
+{
+    char *path = join(rel, name);
+    if (!path)
+        return false;
+    int fd = open_beneath(rootfd, path, O_PATH);
+    free(path);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    close(fd);
+    return ok;
 }
 
 /* Reads one directory into a new tdir (not yet in the tree). The signature
@@ -358,17 +382,22 @@ static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, 
         if (type != DT_REG && type != DT_LNK)
             continue;
         distfile_t df;
-        if (distfile_parse(sv_cstr(n), &df) != PF_EOK) {
+        char why = distfile_parse(sv_cstr(n), &df) != PF_EOK ? 'N' : 0;
+        if (!why && type == DT_LNK && !link_stays_inside(idx->rootfds[root], rel, n))
+            why = 'L';
+        if (why) {
             if (d->nbad < 64) {
                 char **nb = realloc(d->bad, (d->nbad + 1) * sizeof *nb);
-                if (!nb || !(nb[d->nbad] = strdup(n))) {
-                    if (nb)
-                        d->bad = nb;
+                char *entry = nb ? malloc(strlen(n) + 2) : NULL;
+                if (nb)
+                    d->bad = nb;
+                if (!entry) {
                     e = PF_ENOMEM;
                     goto out;
                 }
-                d->bad = nb;
-                d->nbad++;
+                entry[0] = why;
+                strcpy(entry + 1, n);
+                d->bad[d->nbad++] = entry;
             }
             continue;
         }

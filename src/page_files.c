@@ -93,6 +93,8 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
     if (e) {
         if (e != PF_ENOTFOUND)
             http_log(req, LOG_ERROR, "lookup failed: %s", pf_strerror(e));
+        else
+            http_log(req, LOG_INFO, "no indexed file at this path");
         http_error(resp, e == PF_ENOTFOUND ? 404 : 500, "%s", e == PF_ENOTFOUND ? "Not Found" : pf_strerror(e));
         return;
     }

@@ -76,7 +76,8 @@ int route_serve(const struct app *app, char **env, const struct http_out *out, v
     req.log_sink = log_sink;
     req.log_ctx = log_ctx;
     if (e)
-        http_log(&req, LOG_INFO, "rejected: %d", resp.status);
+        http_log(&req, LOG_WARN, "refused request path (malformed percent-encoding, an encoded '/' or '\\', "
+                                 "a NUL byte, or too long): %d", resp.status);
     else
         route_dispatch(app, &req, &resp);
     int rc = http_send(&resp, req.head, out);
