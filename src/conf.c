@@ -98,7 +98,7 @@ static enum pf_err add_root(struct config *cfg, const char *v)
 enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t *err)
 {
     if (strcmp(name, "root") == 0)
-        return *v ? add_root(cfg, v) : fail(err, "%s: empty path%s", name, "");
+        return *v ? add_root(cfg, v) : fail(err, "%s: empty path", name);
     if (strcmp(name, "threads") == 0)
         return parse_long(name, v, 1, 1024, &cfg->threads, err);
     if (strcmp(name, "rescan-interval") == 0)
@@ -146,7 +146,7 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
             return fail(err, "%s: '%s' must start with '/' and not end with one (or be empty for /)", name, v);
         return set_str(&cfg->url_prefix, v);
     }
-    return fail(err, "unknown setting '%s'%s", name, "");
+    return fail(err, "unknown setting '%s'", name);
 }
 
 enum pf_err conf_parse_text(struct config *cfg, const char *text, const char *origin, buf_t *err)
@@ -155,7 +155,7 @@ enum pf_err conf_parse_text(struct config *cfg, const char *text, const char *or
     for (int lineno = 1; t.len; lineno++) {
         sv_t line = sv_split(&t, '\n');
         if (line.len > 4096)
-            return fail(err, "%s: line too long%s", origin, "");
+            return fail(err, "%s: line too long", origin);
         long hash = sv_index(line, '#');
         if (hash >= 0)
             line.len = (size_t)hash;
@@ -207,7 +207,7 @@ static enum pf_err parse_file(struct config *cfg, const char *path, buf_t *err)
     fclose(f);
     if (e) {
         buf_free(&text);
-        return fail(err, "config file %s is larger than 1 MiB%s", path, "");
+        return fail(err, "config file %s is larger than 1 MiB", path);
     }
     e = conf_parse_text(cfg, text.p ? text.p : "", path, err);
     buf_free(&text);
@@ -233,7 +233,7 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
             break;
         if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
             if (i + 1 >= argc)
-                return fail(err, "%s needs a file%s", argv[i], "");
+                return fail(err, "%s needs a file", argv[i]);
             enum pf_err e = set_str(&cfg->conf_file, argv[i + 1]);
             if (e || (e = parse_file(cfg, argv[i + 1], err)))
                 return e;
@@ -283,17 +283,17 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             const struct conf_setting *s = find_setting(name, len);
             if (!s || strcmp(s->name, "root") == 0)
-                return fail(err, "unknown option '%s' (see --help)%s", a, "");
+                return fail(err, "unknown option '%s' (see --help)", a);
             const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
             if (!v)
-                return fail(err, "option --%s needs a value%s", s->name, "");
+                return fail(err, "option --%s needs a value", s->name);
             enum pf_err e = conf_set(cfg, s->name, v, err);
             if (e)
                 return e;
             continue;
         }
         if (a[0] == '-' && a[1])
-            return fail(err, "unknown option '%s' (see --help)%s", a, "");
+            return fail(err, "unknown option '%s' (see --help)", a);
         if (!cmdline_roots) {
             /* Roots on the command line replace those of the file. */
             for (size_t r = 0; r < file_roots; r++)
@@ -310,7 +310,7 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
 enum pf_err conf_check(struct config *cfg, buf_t *err)
 {
     if (cfg->nroots == 0)
-        return fail(err, "no package root given (pypi-fcgi [options] ROOT...)%s%s", "", "");
+        return fail(err, "no package root given (pypi-fcgi [options] ROOT...)");
     for (size_t i = 0; i < cfg->nroots; i++) {
         char *real = realpath(cfg->roots[i], NULL);
         struct stat st;
