@@ -22,7 +22,7 @@ const struct conf_setting conf_settings[] = {
     { "log-level", "LEVEL", "info", "error, warn, info or debug" },
     { "rescan-interval", "SECONDS", "5",
       "how often the whole tree is checked for files added where no project page looks (0: never)" },
-    { "cache-size", "MIB", "32", "rendered pages kept in memory per process, in MiB (1..4096)" },
+    { "cache-size", "MIB", "24", "rendered pages kept in memory per process, in MiB (1..4096)" },
 };
 const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
 
@@ -33,7 +33,7 @@ void conf_init(struct config *cfg)
     cfg->sendfile = SENDFILE_NONE;
     cfg->log_level = LOG_INFO;
     cfg->rescan_interval = 5;
-    cfg->cache_size = 32;
+    cfg->cache_size = 24;
 }
 
 void conf_free(struct config *cfg)

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct watch {
     char *rel;
     struct sig sig;
     bool sidecar_dir; /* DIR/.pypi-fcgi rather than a directory of files */
+    bool holds_files; /* holds files of the project: its sidecars are watched too */
 };
 
 struct tfile {
@@ -839,6 +841,28 @@ out:
 
 /* ---- snapshots ---- */
 
+/* What an allocation really takes: its usable size and malloc's header. */
+static size_t mem(const void *ptr)
+{
+    return ptr ? malloc_usable_size((void *)ptr) + sizeof(size_t) : 0;
+}
+
+/* The memory a snapshot holds, so the cache budget is what RSS sees. */
+static size_t project_cost(const struct index_project *p)
+{
+    size_t c = mem(p) + mem(p->name) + mem(p->files) + mem(p->versions) + mem(p->watches);
+    for (size_t i = 0; i < p->nfiles; i++) {
+        const struct index_file *f = &p->files[i];
+        c += mem(f->filename) + mem(f->relpath) + mem(f->version) + mem(f->rec.requires_python) +
+             mem(f->rec.yank_reason) + mem(f->rec.uploader);
+    }
+    for (size_t i = 0; i < p->nversions; i++)
+        c += mem(p->versions[i]);
+    for (size_t i = 0; i < p->nwatches; i++)
+        c += mem(p->watches[i].rel);
+    return c;
+}
+
 static void page_free(struct page *pg)
 {
     if (pg) {
@@ -962,11 +986,14 @@ struct pending {
     char *dirrel, *name;
 };
 
-static enum pf_err add_watch(struct index_project *p, size_t *cap, unsigned root, const char *rel, bool sc)
+static enum pf_err add_watch(struct index_project *p, size_t *cap, unsigned root, const char *rel, bool sc,
+                             bool files)
 {
     for (size_t i = 0; i < p->nwatches; i++)
-        if (p->watches[i].root == root && p->watches[i].sidecar_dir == sc && strcmp(p->watches[i].rel, rel) == 0)
+        if (p->watches[i].root == root && p->watches[i].sidecar_dir == sc && strcmp(p->watches[i].rel, rel) == 0) {
+            p->watches[i].holds_files |= files;
             return PF_EOK;
+        }
     if (p->nwatches == *cap) {
         *cap = *cap ? *cap * 2 : 8;
         struct watch *w = realloc(p->watches, *cap * sizeof *w);
@@ -980,6 +1007,7 @@ static enum pf_err add_watch(struct index_project *p, size_t *cap, unsigned root
         return PF_ENOMEM;
     w->root = root;
     w->sidecar_dir = sc;
+    w->holds_files = files;
     p->nwatches++;
     return PF_EOK;
 }
@@ -1075,14 +1103,14 @@ static enum pf_err project_build(struct index *idx, const char *name, struct ind
                 npend++;
             }
             if (!e)
-                e = add_watch(p, &capw, d->root, d->rel, false);
+                e = add_watch(p, &capw, d->root, d->rel, false, true);
         }
     }
     /* Every root (new flat files, new project directories) and the
      * project's own directory in each root, present or not. */
     for (unsigned r = 0; r < idx->cfg->nroots && !e; r++) {
-        if (!(e = add_watch(p, &capw, r, "", false)))
-            e = add_watch(p, &capw, r, name, false);
+        if (!(e = add_watch(p, &capw, r, "", false, false)))
+            e = add_watch(p, &capw, r, name, false, false);
     }
     for (size_t i = 0; i < p->nwatches && !e; i++) {
         struct watch *w = &p->watches[i];
@@ -1192,13 +1220,13 @@ static enum pf_err project_build(struct index *idx, const char *name, struct ind
     {
         size_t n = p->nwatches;
         for (size_t i = 0; i < n && !e; i++) {
-            if (p->watches[i].sidecar_dir)
+            if (p->watches[i].sidecar_dir || !p->watches[i].holds_files)
                 continue;
             char *sc = join(p->watches[i].rel, SIDECAR_DIR);
             if (!sc)
                 e = PF_ENOMEM;
             else {
-                e = add_watch(p, &capw, p->watches[i].root, sc, true);
+                e = add_watch(p, &capw, p->watches[i].root, sc, true, false);
                 free(sc);
             }
         }
@@ -1220,7 +1248,7 @@ out:
     if (e)
         project_free(p);
     else {
-        p->cost = sizeof *p + p->nfiles * (sizeof *p->files + 160);
+        p->cost = project_cost(p);
         *out = p;
     }
     return e;
@@ -1303,6 +1331,10 @@ static enum pf_err make_page(buf_t *b, struct page **out)
     pg->hash[32] = '\0';
     pg->len = b->len;
     pg->body = buf_steal(b);
+    /* The buffer grew by doubling: give the slack back. */
+    char *fit = realloc(pg->body, pg->len + 1);
+    if (fit)
+        pg->body = fit;
     *out = pg;
     return PF_EOK;
 }
@@ -1329,8 +1361,9 @@ enum pf_err index_project_page(index_t *idx, struct index_project *p, enum page_
     } else {
         pthread_mutex_lock(&idx->map_lock);
         if (p->lru_next) { /* still in the cache: account for it */
-            p->cost += pg->len;
-            idx->cost += pg->len;
+            size_t c = mem(pg) + mem(pg->body);
+            p->cost += c;
+            idx->cost += c;
             lru_trim(idx, p);
         }
         pthread_mutex_unlock(&idx->map_lock);
@@ -1581,6 +1614,8 @@ static void *sweep_main(void *arg)
         free(rels);
         free(roots);
         pthread_mutex_unlock(&idx->tree_lock);
+        /* Pages and snapshots come and go: hand freed memory back. */
+        malloc_trim(0);
         pthread_mutex_lock(&idx->map_lock);
     }
     pthread_mutex_unlock(&idx->map_lock);

@@ -176,7 +176,7 @@ struct args_case {
 static const struct args_case args_cases[] = {
     /* Roots, no options. */
     { { "/srv/a", NULL }, PF_EOK, NULL, "serve", 0, false, { "/srv/a" },
-      { "threads = 4", "sendfile = none", "log-level = info", "rescan-interval = 5", "cache-size = 32",
+      { "threads = 4", "sendfile = none", "log-level = info", "rescan-interval = 5", "cache-size = 24",
         "# listen: the socket on fd 0", "# url-prefix: SCRIPT_NAME" } },
     { { "/srv/a", "/srv/b", "rel/c", NULL }, PF_EOK, NULL, "serve", 0, false,
       { "/srv/a", "/srv/b", "rel/c" }, { "root = /srv/a", "root = /srv/b", "root = rel/c" } },
@@ -319,7 +319,7 @@ static const char basic_file[] = "# pypi-fcgi.conf\n"
 static const struct file_case file_cases[] = {
     /* Values from the file. */
     { basic_file, { "-c", "@", NULL }, PF_EOK, NULL, { "/from/file" },
-      { "threads = 3", "listen = unix:/run/f.sock", "log-level = warn", "cache-size = 32" } },
+      { "threads = 3", "listen = unix:/run/f.sock", "log-level = warn", "cache-size = 24" } },
     { basic_file, { "--config", "@", NULL }, PF_EOK, NULL, { "/from/file" }, { "threads = 3" } },
     /* The command line overrides the file, wherever -c is. */
     { basic_file, { "-c", "@", "--threads", "9", NULL }, PF_EOK, NULL, { "/from/file" },
