@@ -40,20 +40,56 @@ void http_log(const struct http_req *req, enum log_level level, const char *fmt,
         log_write(level, "%s", line);
 }
 
-void http_resp_init(struct http_resp *resp, index_t *idx)
+void http_scratch_init(struct http_scratch *s)
+{
+    buf_init(&s->path, HTTP_MAX_URI);
+    buf_init(&s->prefix, HTTP_MAX_URI);
+    buf_init(&s->decoded, HTTP_MAX_URI);
+    buf_init(&s->head, 16384);
+    buf_init(&s->own, (size_t)64 << 20);
+}
+
+void http_scratch_free(struct http_scratch *s)
+{
+    buf_free(&s->path);
+    buf_free(&s->prefix);
+    buf_free(&s->decoded);
+    buf_free(&s->head);
+    buf_free(&s->own);
+}
+
+/* Moves a scratch buffer into place, emptied. */
+static void take(buf_t *dst, buf_t *src)
+{
+    *dst = *src;
+    buf_reset(dst);
+    buf_init(src, dst->cap);
+}
+
+/* Moves it back; a buffer grown far past the usual is dropped. */
+static void give(buf_t *dst, buf_t *src)
+{
+    if (src->alloc > ((size_t)1 << 20))
+        buf_free(src);
+    buf_free(dst);
+    *dst = *src;
+    buf_init(src, dst->cap);
+}
+
+void http_resp_init(struct http_resp *resp, index_t *idx, struct http_scratch *s)
 {
     memset(resp, 0, sizeof *resp);
     resp->status = 200;
-    buf_init(&resp->head, 16384);
-    buf_init(&resp->own, (size_t)64 << 20);
+    take(&resp->head, &s->head);
+    take(&resp->own, &s->own);
     resp->file_fd = -1;
     resp->idx = idx;
 }
 
-void http_resp_free(struct http_resp *resp)
+void http_resp_free(struct http_resp *resp, struct http_scratch *s)
 {
-    buf_free(&resp->head);
-    buf_free(&resp->own);
+    give(&s->head, &resp->head);
+    give(&s->own, &resp->own);
     if (resp->file_fd >= 0)
         close(resp->file_fd);
     if (resp->proj)
@@ -140,12 +176,13 @@ bool http_etag_match(const char *inm, const char *etag)
     return false;
 }
 
-enum pf_err http_req_init(struct http_req *req, char **env, const char *url_prefix, struct http_resp *resp)
+enum pf_err http_req_init(struct http_req *req, char **env, const char *url_prefix, struct http_resp *resp,
+                          struct http_scratch *s)
 {
     memset(req, 0, sizeof *req);
     req->env = env;
-    buf_init(&req->path, HTTP_MAX_URI);
-    buf_init(&req->prefix, HTTP_MAX_URI);
+    take(&req->path, &s->path);
+    take(&req->prefix, &s->prefix);
     req->method = http_param(req, "REQUEST_METHOD");
     if (!req->method)
         req->method = "GET";
@@ -158,7 +195,7 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
      * once: PATH_INFO is decoded by the server and loses %2F. */
     const char *uri = http_param(req, "REQUEST_URI");
     buf_t decoded;
-    buf_init(&decoded, HTTP_MAX_URI);
+    take(&decoded, &s->decoded);
     enum pf_err e;
     if (uri) {
         size_t n = strcspn(uri, "?#");
@@ -206,30 +243,64 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
         e = PF_EURITOOLONG;
     }
 out:
-    buf_free(&decoded);
+    give(&s->decoded, &decoded);
     return e;
 }
 
-void http_req_free(struct http_req *req)
+void http_req_free(struct http_req *req, struct http_scratch *s)
 {
-    buf_free(&req->path);
-    buf_free(&req->prefix);
+    give(&s->path, &req->path);
+    give(&s->prefix, &req->prefix);
+}
+
+/* "Status: NNN Reason\r\n" into b (64 bytes); returns its length. */
+static size_t fmt_status(char *b, int status)
+{
+    const char *reason = http_reason(status);
+    size_t rl = strlen(reason);
+    if (status < 100 || status > 999 || rl > 40)
+        status = 500, reason = "Internal Server Error", rl = strlen(reason);
+    memcpy(b, "Status: ", 8);
+    b[8] = (char)('0' + status / 100);
+    b[9] = (char)('0' + status / 10 % 10);
+    b[10] = (char)('0' + status % 10);
+    b[11] = ' ';
+    memcpy(b + 12, reason, rl);
+    memcpy(b + 12 + rl, "\r\n", 2);
+    return 14 + rl;
+}
+
+/* "Content-Length: N\r\n" into b (64 bytes); returns its length. */
+static size_t fmt_length(char *b, uint64_t len)
+{
+    char digits[24];
+    size_t d = 0;
+    do
+        digits[d++] = (char)('0' + len % 10);
+    while ((len /= 10) && d < sizeof digits);
+    memcpy(b, "Content-Length: ", 16);
+    for (size_t i = 0; i < d; i++)
+        b[16 + i] = digits[d - 1 - i];
+    memcpy(b + 16 + d, "\r\n", 2);
+    return 18 + d;
 }
 
 int http_send(struct http_resp *resp, bool head, const struct http_out *out)
 {
     const char *body = resp->body ? resp->body : (resp->own.p ? resp->own.p : "");
     uint64_t len = resp->file_fd >= 0 ? resp->file_len : resp->body ? resp->body_len : resp->own.len;
-    char line[128];
-    int n = snprintf(line, sizeof line, "Status: %d %s\r\n", resp->status, http_reason(resp->status));
-    if (out->write(out->ctx, line, (size_t)n) || out->write(out->ctx, resp->head.p ? resp->head.p : "", resp->head.len))
+    /* One write of the whole head; no printf on this path. */
+    char line[64];
+    buf_t *h = &resp->head;
+    size_t n = fmt_status(line, resp->status);
+    if (out->write(out->ctx, line, n) || out->write(out->ctx, h->p ? h->p : "", h->len))
         return -1;
     /* 304 and offloaded files carry no body of ours: the web server sets
      * their length. */
     bool offloaded = resp->offload && resp->status == 200;
     if (resp->status != 304 && !offloaded) {
-        n = snprintf(line, sizeof line, "Content-Length: %" PRIu64 "\r\n", len);
-        if (out->write(out->ctx, line, (size_t)n))
+        n = fmt_length(line, len);
+        if (out->write(out->ctx, line, n))
             return -1;
     }
     if (out->write(out->ctx, "\r\n", 2))

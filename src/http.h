@@ -53,19 +53,31 @@ struct http_out {
     void *ctx;
 };
 
+/* Buffers a worker keeps from one request to the next, so that serving a
+ * request allocates nothing once they have grown. Owned by one thread. */
+struct http_scratch {
+    buf_t path, prefix, decoded, head, own;
+};
+
+void http_scratch_init(struct http_scratch *s);
+void http_scratch_free(struct http_scratch *s);
+
 /* Derives the request fields from env. url_prefix (NULL: SCRIPT_NAME) is
  * the mount point. Fails with the status to answer (400, 414) when the
  * URI cannot be decoded or is too long; resp then holds the error page. */
-enum pf_err http_req_init(struct http_req *req, char **env, const char *url_prefix, struct http_resp *resp) PF_WUR;
-void http_req_free(struct http_req *req);
+enum pf_err http_req_init(struct http_req *req, char **env, const char *url_prefix, struct http_resp *resp,
+                          struct http_scratch *s) PF_WUR;
+/* Gives the request's buffers back to s. */
+void http_req_free(struct http_req *req, struct http_scratch *s);
 /* A CGI parameter, or NULL (the first one when duplicated, as libfcgi). */
 const char *http_param(const struct http_req *req, const char *name);
 /* Logs one line about this request (method and path are prefixed). */
 void http_log(const struct http_req *req, enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-void http_resp_init(struct http_resp *resp, index_t *idx);
-void http_resp_free(struct http_resp *resp);
+/* Takes its buffers from s; http_resp_free gives them back. */
+void http_resp_init(struct http_resp *resp, index_t *idx, struct http_scratch *s);
+void http_resp_free(struct http_resp *resp, struct http_scratch *s);
 /* Appends a header line "name: value". */
 void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

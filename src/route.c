@@ -67,12 +67,12 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
 }
 
 int route_serve(const struct app *app, char **env, const struct http_out *out, void (*log_sink)(void *, const char *),
-                void *log_ctx)
+                void *log_ctx, struct http_scratch *scratch)
 {
     struct http_req req;
     struct http_resp resp;
-    http_resp_init(&resp, app->idx);
-    enum pf_err e = http_req_init(&req, env, app->cfg->url_prefix, &resp);
+    http_resp_init(&resp, app->idx, scratch);
+    enum pf_err e = http_req_init(&req, env, app->cfg->url_prefix, &resp, scratch);
     req.log_sink = log_sink;
     req.log_ctx = log_ctx;
     if (e)
@@ -81,7 +81,7 @@ int route_serve(const struct app *app, char **env, const struct http_out *out, v
     else
         route_dispatch(app, &req, &resp);
     int rc = http_send(&resp, req.head, out);
-    http_resp_free(&resp);
-    http_req_free(&req);
+    http_resp_free(&resp, scratch);
+    http_req_free(&req, scratch);
     return rc;
 }

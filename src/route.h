@@ -22,6 +22,6 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
 /* Handles one whole request from its CGI environment: derives the request,
  * dispatches, writes the response to out. Used by the server and by tests. */
 int route_serve(const struct app *app, char **env, const struct http_out *out,
-                void (*log_sink)(void *, const char *), void *log_ctx);
+                void (*log_sink)(void *, const char *), void *log_ctx, struct http_scratch *scratch);
 
 #endif

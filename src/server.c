@@ -56,6 +56,8 @@ static void *worker(void *arg)
         LOG(LOG_ERROR, "cannot set up a FastCGI request");
         return NULL;
     }
+    struct http_scratch scratch;
+    http_scratch_init(&scratch);
     /* Every worker accepts on its own; no mutex around accept (with
      * FCGI_KEEP_CONN one would deadlock, and Linux needs none). */
     for (;;) {
@@ -66,7 +68,7 @@ static void *worker(void *arg)
         s->inflight++;
         pthread_mutex_unlock(&s->lock);
         struct http_out out = { fcgi_write, r.out };
-        if (route_serve(s->app, r.envp, &out, fcgi_log, r.err) != 0)
+        if (route_serve(s->app, r.envp, &out, fcgi_log, r.err, &scratch) != 0)
             LOG(LOG_DEBUG, "client went away during the response (error %d)", FCGX_GetError(r.out));
         FCGX_Finish_r(&r);
         pthread_mutex_lock(&s->lock);
@@ -78,6 +80,7 @@ static void *worker(void *arg)
             break;
     }
     FCGX_Free(&r, 1);
+    http_scratch_free(&scratch);
     return NULL;
 }
 

@@ -23,6 +23,7 @@ static char *root;
 static struct config cfg;
 static index_t *idx;
 static struct app app;
+static struct http_scratch scratch; /* reused across requests, as a worker does */
 
 struct resp {
     int status;
@@ -66,7 +67,7 @@ static struct resp request(const char *first, ...)
     buf_init(&r.raw, (size_t)1 << 30);
     buf_init(&r.log, 1 << 20);
     struct http_out out = { mem_write, &r.raw };
-    ck_assert_int_eq(route_serve(&app, env, &out, mem_log, &r.log), 0);
+    ck_assert_int_eq(route_serve(&app, env, &out, mem_log, &r.log, &scratch), 0);
     ck_assert_ptr_nonnull(r.raw.p);
     ck_assert_int_eq(sscanf(r.raw.p, "Status: %d", &r.status), 1);
     char *sep = strstr(r.raw.p, "\r\n\r\n");
@@ -134,6 +135,7 @@ static void open_index(enum sendfile_mode mode)
     if (mode == SENDFILE_X_ACCEL)
         cfg.accel_prefix = strdup("/_pkgs/");
     ck_assert_int_eq(index_open(&cfg, &idx), PF_EOK);
+    http_scratch_init(&scratch);
     app.cfg = &cfg;
     app.idx = idx;
 }
@@ -174,6 +176,7 @@ static void setup_xaccel(void)
 
 static void teardown(void)
 {
+    http_scratch_free(&scratch);
     index_close(idx);
     conf_free(&cfg);
     tu_rmrf(root);
