@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +24,10 @@ struct server {
     int listen_fd;
     bool owned;          /* no other process listens on it: shutdown() may wake accept() */
     char *unix_path;     /* ours to unlink at exit */
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* with idle: the wait for the last request at exit */
     pthread_cond_t idle;
-    int inflight;
-    bool stopping;
+    atomic_int inflight;  /* counted without the lock: every request does it */
+    atomic_bool stopping;
     sigset_t sigs;
 };
 
@@ -64,19 +65,17 @@ static void *worker(void *arg)
         int rc = FCGX_Accept_r(&r);
         if (rc < 0)
             break;
-        pthread_mutex_lock(&s->lock);
-        s->inflight++;
-        pthread_mutex_unlock(&s->lock);
+        atomic_fetch_add(&s->inflight, 1);
         struct http_out out = { fcgi_write, r.out };
         if (route_serve(s->app, r.envp, &out, fcgi_log, r.err, &scratch) != 0)
             LOG(LOG_DEBUG, "client went away during the response (error %d)", FCGX_GetError(r.out));
         FCGX_Finish_r(&r);
-        pthread_mutex_lock(&s->lock);
-        bool stop = s->stopping;
-        if (--s->inflight == 0)
+        if (atomic_fetch_sub(&s->inflight, 1) == 1 && atomic_load(&s->stopping)) {
+            pthread_mutex_lock(&s->lock);
             pthread_cond_broadcast(&s->idle);
-        pthread_mutex_unlock(&s->lock);
-        if (stop)
+            pthread_mutex_unlock(&s->lock);
+        }
+        if (atomic_load(&s->stopping))
             break;
     }
     FCGX_Free(&r, 1);
@@ -108,7 +107,8 @@ static void *signal_main(void *arg)
         ;
     LOG(LOG_INFO, "signal %d: finishing requests in flight, then exiting", sig);
     pthread_mutex_lock(&s->lock);
-    s->stopping = true;
+    atomic_store(&s->stopping, true);
+    pthread_cond_broadcast(&s->idle);
     pthread_mutex_unlock(&s->lock);
     FCGX_ShutdownPending();
     /* Wakes every thread blocked in accept(). Only on a socket no other
@@ -262,7 +262,7 @@ int server_run(const struct app *app)
         /* A shared socket cannot be shut down: wait until no request is in
          * flight, then exit; threads blocked in accept() end with us. */
         pthread_mutex_lock(&s.lock);
-        while (!s.stopping || s.inflight > 0) {
+        while (!atomic_load(&s.stopping) || atomic_load(&s.inflight) > 0) {
             struct timespec t;
             clock_gettime(CLOCK_REALTIME, &t);
             t.tv_nsec += 50 * 1000000L;
