@@ -30,7 +30,7 @@ void http_log(const struct http_req *req, enum log_level level, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    const char *uri = http_param(req, "REQUEST_URI");
+    const char *uri = req->request_uri;
     snprintf(line, sizeof line, "%s %.300s: %s", req->method ? req->method : "-", uri ? uri : "-", msg);
     if (req->log_sink) {
         char full[1500];
@@ -183,17 +183,42 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
     req->env = env;
     take(&req->path, &s->path);
     take(&req->prefix, &s->prefix);
-    req->method = http_param(req, "REQUEST_METHOD");
+    /* The first of a duplicated name wins, as with FCGX_GetParam. */
+    for (char **v = env; v && *v; v++) {
+        const char *kv = *v;
+#define PF_PARAM(name, field)                                                                                          \
+    if (!req->field && strncmp(kv, name "=", sizeof name) == 0) {                                                      \
+        req->field = kv + sizeof name;                                                                                 \
+        continue;                                                                                                      \
+    }
+        switch (kv[0]) {
+        case 'R':
+            PF_PARAM("REQUEST_METHOD", method)
+            PF_PARAM("REQUEST_URI", request_uri)
+            break;
+        case 'S':
+            PF_PARAM("SCRIPT_NAME", script_name)
+            break;
+        case 'P':
+            PF_PARAM("PATH_INFO", path_info)
+            break;
+        case 'H':
+            PF_PARAM("HTTP_ACCEPT", accept)
+            PF_PARAM("HTTP_IF_NONE_MATCH", if_none_match)
+            break;
+        }
+#undef PF_PARAM
+    }
     if (!req->method)
         req->method = "GET";
     req->head = strcmp(req->method, "HEAD") == 0;
 
-    const char *prefix = url_prefix ? url_prefix : http_param(req, "SCRIPT_NAME");
+    const char *prefix = url_prefix ? url_prefix : req->script_name;
     if (!prefix)
         prefix = "";
     /* The route comes from REQUEST_URI, raw on every server, decoded here
      * once: PATH_INFO is decoded by the server and loses %2F. */
-    const char *uri = http_param(req, "REQUEST_URI");
+    const char *uri = req->request_uri;
     buf_t decoded;
     take(&decoded, &s->decoded);
     enum pf_err e;
@@ -216,7 +241,7 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
             goto out;
         }
     } else {
-        const char *pi = http_param(req, "PATH_INFO");
+        const char *pi = req->path_info;
         e = buf_append_str(&decoded, prefix);
         if (!e)
             e = buf_append_str(&decoded, pi ? pi : "");
@@ -232,7 +257,7 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
         d = sv_make(d.p + pl, d.len - pl);
     } else if (pl) {
         /* A server that rewrote the URI: fall back on PATH_INFO. */
-        const char *pi = http_param(req, "PATH_INFO");
+        const char *pi = req->path_info;
         d = sv_cstr(pi ? pi : "");
     }
     e = buf_append_sv(&req->path, d);

@@ -20,6 +20,9 @@
 struct http_req {
     char **env;             /* NAME=value, NULL-terminated (FCGX envp) */
     const char *method;     /* "GET", "HEAD", ... */
+    /* The parameters every request looks at, found in one pass over env
+     * (NULL when absent); the rest through http_param. */
+    const char *request_uri, *script_name, *path_info, *accept, *if_none_match;
     buf_t path;             /* decoded path below the mount point, starts with '/' */
     buf_t prefix;           /* the mount point as a URL path ("" or "/pypi"), percent-encoded */
     bool head;              /* HEAD: headers only */

@@ -47,7 +47,7 @@ static void send_page(struct http_req *req, struct http_resp *resp, const struct
         http_error(resp, 500, "The response head is too large.");
         return;
     }
-    if (http_etag_match(http_param(req, "HTTP_IF_NONE_MATCH"), etag)) {
+    if (http_etag_match(req->if_none_match, etag)) {
         resp->status = 304;
         return;
     }
@@ -57,7 +57,7 @@ static void send_page(struct http_req *req, struct http_resp *resp, const struct
 
 static enum accept_type negotiate(struct http_req *req, struct http_resp *resp)
 {
-    const char *accept = http_param(req, "HTTP_ACCEPT");
+    const char *accept = req->accept;
     enum accept_type t = accept_negotiate(accept);
     if (t == ACCEPT_NONE) {
         http_error(resp, 406,
