@@ -44,8 +44,6 @@ struct watch {
     unsigned root;
     char *rel;
     struct sig sig;
-    bool sidecar_dir; /* DIR/.pypi-fcgi rather than a directory of files */
-    bool holds_files; /* holds files of the project: its sidecars are watched too */
 };
 
 struct tfile {
@@ -93,8 +91,11 @@ struct index {
     uint64_t nfiles;
     hmap_t logged;   /* unparsable names already logged */
     size_t nlogged;
-    /* Snapshots: guarded by map_lock. */
-    pthread_mutex_t map_lock;
+    /* Snapshots, the cache list, its cost and the project list: a hit takes
+     * the read lock only. */
+    pthread_rwlock_t map_lock;
+    /* Builds in progress and the sweep thread's stop flag. */
+    pthread_mutex_t wait_lock;
     pthread_cond_t built;
     hmap_t snaps;    /* name -> struct index_project */
     struct index_project lru; /* list head: lru.lru_next is the most recent */
@@ -729,9 +730,10 @@ static enum pf_err refresh_roots(struct index *idx)
  * directory's sidecar lock is held while computing, and the record is
  * re-read once the lock is held. */
 static enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, const distfile_t *df,
-                                 sidecar_t *rec, bool *racy, const char *rootpath)
+                                 sidecar_t *rec, bool *racy, bool *stored, const char *rootpath)
 {
     enum pf_err e;
+    *stored = true;
     int dirfd = *dirrel ? openat(rootfd, dirrel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
                         : openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0)
@@ -816,18 +818,21 @@ static enum pf_err record_ensure(int rootfd, const char *dirrel, const char *nam
     bool stable = fstat(fd, &after) == 0 && after.st_size == fst.st_size &&
                   ts_ns(after.st_mtim) == ts_ns(fst.st_mtim) && (uint64_t)fst.st_size == size;
     close(fd);
+    enum pf_err se = PF_EIO;
     if (!stable) {
         /* Still being written: use what we have now, store nothing. */
         *racy = true;
-        rec->has_metadata = false;
     } else if (lockfd >= 0) {
-        enum pf_err se = sidecar_store(dirfd, name, rec, rec->has_metadata ? (md.p ? md.p : "") : NULL, md.len);
+        se = sidecar_store(dirfd, name, rec, rec->has_metadata ? (md.p ? md.p : "") : NULL, md.len);
         if (se)
             LOG(LOG_WARN, "%s/%s%s%s: cannot write its sidecar record (%s)", rootpath, dirrel, *dirrel ? "/" : "",
                 name, pf_strerror(se));
-    } else {
-        /* A read-only tree: the record lives in this process only, and
-         * METADATA cannot be served without its file. */
+    }
+    if (se) {
+        /* The record lives in this process only (a read-only tree, or a
+         * file still changing), and METADATA cannot be served without its
+         * file. */
+        *stored = false;
         rec->has_metadata = false;
     }
     buf_free(&md);
@@ -914,14 +919,22 @@ static void lru_push_front(struct index *idx, struct index_project *p)
     idx->lru.lru_next = p;
 }
 
-/* Drops the least recently used snapshots while over budget (map_lock held). */
+/* Drops the least recently used snapshots while over budget (map_lock
+ * held for writing). A snapshot hit since it was last looked at gets a
+ * second chance at the front instead. */
 static void lru_trim(struct index *idx, struct index_project *keep)
 {
+    size_t chances = idx->snaps.count;
     while (idx->cost > idx->budget && idx->lru.lru_prev != &idx->lru) {
         struct index_project *v = idx->lru.lru_prev;
         if (v == keep)
             break;
         lru_unlink(v);
+        if (chances && atomic_exchange(&v->hot, false)) {
+            chances--;
+            lru_push_front(idx, v);
+            continue;
+        }
         hmap_del(&idx->snaps, sv_cstr(v->name));
         idx->cost -= v->cost;
         index_project_release(idx, v);
@@ -986,14 +999,11 @@ struct pending {
     char *dirrel, *name;
 };
 
-static enum pf_err add_watch(struct index_project *p, size_t *cap, unsigned root, const char *rel, bool sc,
-                             bool files)
+static enum pf_err add_watch(struct index_project *p, size_t *cap, unsigned root, const char *rel)
 {
     for (size_t i = 0; i < p->nwatches; i++)
-        if (p->watches[i].root == root && p->watches[i].sidecar_dir == sc && strcmp(p->watches[i].rel, rel) == 0) {
-            p->watches[i].holds_files |= files;
+        if (p->watches[i].root == root && strcmp(p->watches[i].rel, rel) == 0)
             return PF_EOK;
-        }
     if (p->nwatches == *cap) {
         *cap = *cap ? *cap * 2 : 8;
         struct watch *w = realloc(p->watches, *cap * sizeof *w);
@@ -1006,38 +1016,23 @@ static enum pf_err add_watch(struct index_project *p, size_t *cap, unsigned root
     if (!(w->rel = strdup(rel)))
         return PF_ENOMEM;
     w->root = root;
-    w->sidecar_dir = sc;
-    w->holds_files = files;
     p->nwatches++;
     return PF_EOK;
 }
 
-/* Finds a reusable record in the previous snapshot: same file, same
- * size and mtime, and its sidecar directory untouched since. */
-static const struct index_file *reusable(const struct index *idx, const struct index_project *old, unsigned root,
-                                         const char *relpath, const char *dirrel, const struct stat *st)
+/* A record that could not be stored (a read-only tree) is carried over
+ * from the previous snapshot while its file keeps its size and mtime, so
+ * the file is not read again. Stored records are read again: that is
+ * cheap, and it is how a yank made by another process shows. */
+static const struct index_file *reusable(const struct index_project *old, unsigned root, const char *relpath,
+                                         const struct stat *st)
 {
-    if (!old)
-        return NULL;
-    const struct index_file *f = NULL;
-    for (size_t i = 0; i < old->nfiles && !f; i++)
-        if (old->files[i].root == root && strcmp(old->files[i].relpath, relpath) == 0)
-            f = &old->files[i];
-    if (!f || !sidecar_fresh(&f->rec, st))
-        return NULL;
-    char *screl = join(dirrel, SIDECAR_DIR);
-    const struct watch *w = NULL;
-    for (size_t i = 0; screl && i < old->nwatches && !w; i++)
-        if (old->watches[i].sidecar_dir && old->watches[i].root == root && strcmp(old->watches[i].rel, screl) == 0)
-            w = &old->watches[i];
-    struct sig now;
-    bool ok = false;
-    if (w) {
-        sig_take(idx->rootfds[root], screl, &now);
-        ok = sig_eq(&now, &w->sig) && !sig_racy(&w->sig, now_ns());
+    for (size_t i = 0; old && i < old->nfiles; i++) {
+        const struct index_file *f = &old->files[i];
+        if (f->root == root && !f->stored && strcmp(f->relpath, relpath) == 0)
+            return sidecar_fresh(&f->rec, st) ? f : NULL;
     }
-    free(screl);
-    return ok ? f : NULL;
+    return NULL;
 }
 
 static enum pf_err project_build(struct index *idx, const char *name, struct index_project *old,
@@ -1053,7 +1048,6 @@ static enum pf_err project_build(struct index *idx, const char *name, struct ind
         return PF_ENOMEM;
     }
     atomic_init(&p->refs, 1);
-    int64_t start_ns = now_ns();
 
     /* Phase 1, under the tree lock: bring the directories this project
      * depends on up to date and list its files. */
@@ -1103,14 +1097,14 @@ static enum pf_err project_build(struct index *idx, const char *name, struct ind
                 npend++;
             }
             if (!e)
-                e = add_watch(p, &capw, d->root, d->rel, false, true);
+                e = add_watch(p, &capw, d->root, d->rel);
         }
     }
     /* Every root (new flat files, new project directories) and the
      * project's own directory in each root, present or not. */
     for (unsigned r = 0; r < idx->cfg->nroots && !e; r++) {
-        if (!(e = add_watch(p, &capw, r, "", false, false)))
-            e = add_watch(p, &capw, r, name, false, false);
+        if (!(e = add_watch(p, &capw, r, "")))
+            e = add_watch(p, &capw, r, name);
     }
     for (size_t i = 0; i < p->nwatches && !e; i++) {
         struct watch *w = &p->watches[i];
@@ -1161,12 +1155,13 @@ static enum pf_err project_build(struct index *idx, const char *name, struct ind
             continue;
         }
         struct index_file *f = &p->files[p->nfiles];
-        const struct index_file *prev = reusable(idx, old, q->root, relpath, q->dirrel, &st);
+        const struct index_file *prev = reusable(old, q->root, relpath, &st);
         enum pf_err re;
         if (prev)
             re = sidecar_copy(&f->rec, &prev->rec);
         else
-            re = record_ensure(rootfd, q->dirrel, q->name, &df, &f->rec, &p->racy, idx->cfg->roots[q->root]);
+            re = record_ensure(rootfd, q->dirrel, q->name, &df, &f->rec, &p->racy, &f->stored,
+                               idx->cfg->roots[q->root]);
         if (re == PF_ENOMEM) {
             free(relpath);
             e = re;
@@ -1214,29 +1209,6 @@ static enum pf_err project_build(struct index *idx, const char *name, struct ind
         }
         p->nversions++;
     }
-    /* Sidecar directories are watched as they are after this build wrote
-     * to them; a change made meanwhile by someone else is caught by the
-     * racy rule. */
-    {
-        size_t n = p->nwatches;
-        for (size_t i = 0; i < n && !e; i++) {
-            if (p->watches[i].sidecar_dir || !p->watches[i].holds_files)
-                continue;
-            char *sc = join(p->watches[i].rel, SIDECAR_DIR);
-            if (!sc)
-                e = PF_ENOMEM;
-            else {
-                e = add_watch(p, &capw, p->watches[i].root, sc, true, false);
-                free(sc);
-            }
-        }
-        for (size_t i = 0; i < p->nwatches && !e; i++)
-            if (p->watches[i].sidecar_dir) {
-                sig_take(idx->rootfds[p->watches[i].root], p->watches[i].rel, &p->watches[i].sig);
-                if (sig_racy(&p->watches[i].sig, start_ns))
-                    p->racy = true;
-            }
-    }
     if (!e && p->nfiles == 0)
         e = PF_ENOTFOUND;
 out:
@@ -1260,42 +1232,36 @@ enum pf_err index_project(index_t *idx, const char *name, struct index_project *
     if (!name_is_normalized(sv_cstr(name)))
         return PF_ENOTFOUND;
     for (;;) {
-        pthread_mutex_lock(&idx->map_lock);
+        pthread_rwlock_rdlock(&idx->map_lock);
         struct index_project *p = hmap_get(&idx->snaps, sv_cstr(name));
         if (p) {
             atomic_fetch_add(&p->refs, 1);
-            lru_unlink(p);
-            lru_push_front(idx, p);
+            atomic_store(&p->hot, true);
         }
-        pthread_mutex_unlock(&idx->map_lock);
+        pthread_rwlock_unlock(&idx->map_lock);
         if (p && project_current(idx, p)) {
             *out = p;
             return PF_EOK;
         }
         /* One builder per project in this process; others wait for it. */
-        pthread_mutex_lock(&idx->map_lock);
+        pthread_mutex_lock(&idx->wait_lock);
         bool busy = false;
         for (struct building *b = idx->building; b && !busy; b = b->next)
             busy = strcmp(b->name, name) == 0;
         if (busy) {
-            pthread_cond_wait(&idx->built, &idx->map_lock);
-            pthread_mutex_unlock(&idx->map_lock);
+            pthread_cond_wait(&idx->built, &idx->wait_lock);
+            pthread_mutex_unlock(&idx->wait_lock);
             index_project_release(idx, p);
             continue;
         }
         struct building me = { idx->building, name };
         idx->building = &me;
-        pthread_mutex_unlock(&idx->map_lock);
+        pthread_mutex_unlock(&idx->wait_lock);
 
         struct index_project *np = NULL;
         enum pf_err e = project_build(idx, name, p, &np);
 
-        pthread_mutex_lock(&idx->map_lock);
-        for (struct building **b = &idx->building; *b; b = &(*b)->next)
-            if (*b == &me) {
-                *b = me.next;
-                break;
-            }
+        pthread_rwlock_wrlock(&idx->map_lock);
         struct index_project *cur = hmap_get(&idx->snaps, sv_cstr(name));
         if (cur) {
             lru_unlink(cur);
@@ -1308,8 +1274,15 @@ enum pf_err index_project(index_t *idx, const char *name, struct index_project *
             idx->cost += np->cost;
             lru_trim(idx, np);
         }
+        pthread_rwlock_unlock(&idx->map_lock);
+        pthread_mutex_lock(&idx->wait_lock);
+        for (struct building **b = &idx->building; *b; b = &(*b)->next)
+            if (*b == &me) {
+                *b = me.next;
+                break;
+            }
         pthread_cond_broadcast(&idx->built);
-        pthread_mutex_unlock(&idx->map_lock);
+        pthread_mutex_unlock(&idx->wait_lock);
         if (cur)
             index_project_release(idx, cur);
         index_project_release(idx, p);
@@ -1359,14 +1332,14 @@ enum pf_err index_project_page(index_t *idx, struct index_project *p, enum page_
         page_free(pg);
         pg = expected;
     } else {
-        pthread_mutex_lock(&idx->map_lock);
+        pthread_rwlock_wrlock(&idx->map_lock);
         if (p->lru_next) { /* still in the cache: account for it */
             size_t c = mem(pg) + mem(pg->body);
             p->cost += c;
             idx->cost += c;
             lru_trim(idx, p);
         }
-        pthread_mutex_unlock(&idx->map_lock);
+        pthread_rwlock_unlock(&idx->map_lock);
     }
     *out = pg;
     return PF_EOK;
@@ -1417,16 +1390,16 @@ enum pf_err index_root(index_t *idx, struct index_root **out)
     }
     free(racy);
     uint64_t gen = atomic_load(&idx->gen);
-    pthread_mutex_lock(&idx->map_lock);
+    pthread_rwlock_rdlock(&idx->map_lock);
     struct index_root *r = idx->root;
     if (r && r->gen == gen) {
         atomic_fetch_add(&r->refs, 1);
-        pthread_mutex_unlock(&idx->map_lock);
+        pthread_rwlock_unlock(&idx->map_lock);
         pthread_mutex_unlock(&idx->tree_lock);
         *out = r;
         return e;
     }
-    pthread_mutex_unlock(&idx->map_lock);
+    pthread_rwlock_unlock(&idx->map_lock);
     r = calloc(1, sizeof *r);
     if (!r || !(r->projects = calloc(idx->pentries.count + 1, sizeof *r->projects))) {
         free(r);
@@ -1451,10 +1424,10 @@ enum pf_err index_root(index_t *idx, struct index_root **out)
         return e;
     }
     qsort(r->projects, r->nprojects, sizeof *r->projects, cmp_str);
-    pthread_mutex_lock(&idx->map_lock);
+    pthread_rwlock_wrlock(&idx->map_lock);
     struct index_root *old = idx->root;
     idx->root = r;
-    pthread_mutex_unlock(&idx->map_lock);
+    pthread_rwlock_unlock(&idx->map_lock);
     index_root_release(old);
     *out = r;
     return PF_EOK;
@@ -1586,15 +1559,15 @@ enum pf_err index_health(index_t *idx, buf_t *reason)
 static void *sweep_main(void *arg)
 {
     struct index *idx = arg;
-    pthread_mutex_lock(&idx->map_lock);
+    pthread_mutex_lock(&idx->wait_lock);
     while (!idx->stop) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += idx->cfg->rescan_interval;
-        pthread_cond_timedwait(&idx->stop_cond, &idx->map_lock, &until);
+        pthread_cond_timedwait(&idx->stop_cond, &idx->wait_lock, &until);
         if (idx->stop)
             break;
-        pthread_mutex_unlock(&idx->map_lock);
+        pthread_mutex_unlock(&idx->wait_lock);
         pthread_mutex_lock(&idx->tree_lock);
         /* Collect the keys first: refreshing changes the map. */
         size_t pos = 0, n = 0;
@@ -1616,9 +1589,9 @@ static void *sweep_main(void *arg)
         pthread_mutex_unlock(&idx->tree_lock);
         /* Pages and snapshots come and go: hand freed memory back. */
         malloc_trim(0);
-        pthread_mutex_lock(&idx->map_lock);
+        pthread_mutex_lock(&idx->wait_lock);
     }
-    pthread_mutex_unlock(&idx->map_lock);
+    pthread_mutex_unlock(&idx->wait_lock);
     return NULL;
 }
 
@@ -1630,7 +1603,8 @@ enum pf_err index_open(const struct config *cfg, index_t **out)
         return PF_ENOMEM;
     idx->cfg = cfg;
     pthread_mutex_init(&idx->tree_lock, NULL);
-    pthread_mutex_init(&idx->map_lock, NULL);
+    pthread_rwlock_init(&idx->map_lock, NULL);
+    pthread_mutex_init(&idx->wait_lock, NULL);
     pthread_cond_init(&idx->built, NULL);
     pthread_cond_init(&idx->stop_cond, NULL);
     hmap_init(&idx->dirs);
@@ -1683,10 +1657,10 @@ void index_close(index_t *idx)
     if (!idx)
         return;
     if (idx->sweeping) {
-        pthread_mutex_lock(&idx->map_lock);
+        pthread_mutex_lock(&idx->wait_lock);
         idx->stop = true;
         pthread_cond_broadcast(&idx->stop_cond);
-        pthread_mutex_unlock(&idx->map_lock);
+        pthread_mutex_unlock(&idx->wait_lock);
         pthread_join(idx->sweeper, NULL);
     }
     size_t pos = 0;
@@ -1718,7 +1692,8 @@ void index_close(index_t *idx)
             close(idx->rootfds[r]);
     free(idx->rootfds);
     pthread_mutex_destroy(&idx->tree_lock);
-    pthread_mutex_destroy(&idx->map_lock);
+    pthread_rwlock_destroy(&idx->map_lock);
+    pthread_mutex_destroy(&idx->wait_lock);
     pthread_cond_destroy(&idx->built);
     pthread_cond_destroy(&idx->stop_cond);
     free(idx);
@@ -1757,8 +1732,8 @@ enum pf_err index_yank(const char *path, bool yank, const char *reason, buf_t *e
     }
     sidecar_t rec;
     memset(&rec, 0, sizeof rec);
-    bool racy = false;
-    e = record_ensure(dirfd, "", name, &df, &rec, &racy, dir);
+    bool racy = false, stored;
+    e = record_ensure(dirfd, "", name, &df, &rec, &racy, &stored, dir);
     if (e) {
         (void)buf_printf(err, "%s: cannot read the file (%s)", path, pf_strerror(e));
         goto out;
@@ -1777,7 +1752,11 @@ enum pf_err index_yank(const char *path, bool yank, const char *reason, buf_t *e
     rec.yank_reason = yank && reason && *reason ? strdup(reason) : NULL;
     e = sidecar_store(dirfd, name, &rec, NULL, 0);
     close(lockfd);
-    if (e)
+    /* Serving processes watch the directory, not the records in it. */
+    if (!e && futimens(dirfd, NULL) != 0) {
+        (void)buf_printf(err, "%s: cannot update the directory's time: %s", dir, strerror(errno));
+        e = PF_EIO;
+    } else if (e)
         (void)buf_printf(err, "%s: cannot write its record (%s)", path, pf_strerror(e));
 out:
     sidecar_clear(&rec);

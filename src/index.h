@@ -39,6 +39,7 @@ struct index_file {
     unsigned root;
     char *version;      /* normalized version string */
     enum distfile_kind kind;
+    bool stored;        /* rec is on disk (not only in this process) */
     sidecar_t rec;      /* sha256, size, Requires-Python, yank, metadata */
 };
 
@@ -59,9 +60,11 @@ struct index_project {
     uint64_t pgen;           /* the tree's generation for this project at build time */
     bool racy;               /* built from a directory changed too recently to trust */
     struct page *_Atomic pages[2]; /* rendered on first use */
-    /* LRU bookkeeping, guarded by the index's map lock */
+    /* Cache bookkeeping, guarded by the index's map lock; hot is set by
+     * every hit (second-chance eviction), without the write lock */
     struct index_project *lru_prev, *lru_next;
     size_t cost;
+    atomic_bool hot;
 };
 
 /* The project list (for /simple/ and the welcome page). Immutable. */
