@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* digest.c: SHA-256 through OpenSSL's EVP interface. */
+/* digest.c: SHA-256 and MD5 through OpenSSL's EVP interface, BLAKE2b-256 through blake2b.c. */
 #include "config.h"
 #include <errno.h>
 #include <openssl/evp.h>
@@ -68,4 +68,98 @@ int digest_is_hex64(const char *s, size_t len)
         if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
             return 0;
     return 1;
+}
+
+bool digest_is_hex(const char *s, size_t len, size_t hexlen)
+{
+    if (len != hexlen)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+            return false;
+    }
+    return true;
+}
+
+/* A fresh EVP context for md in *ctx; PF_ENOMEM (and *ctx NULL) when it
+ * cannot be allocated or the provider refuses the algorithm. */
+static enum pf_err evp_start(EVP_MD_CTX **ctx, const EVP_MD *md)
+{
+    *ctx = EVP_MD_CTX_new();
+    if (*ctx && EVP_DigestInit_ex(*ctx, md, NULL) == 1)
+        return PF_EOK;
+    EVP_MD_CTX_free(*ctx);
+    *ctx = NULL;
+    return PF_ENOMEM;
+}
+
+enum pf_err digest_stream_init(struct digest_stream *d, unsigned which)
+{
+    enum pf_err err = PF_EOK;
+    /* Harmless for free/final whatever happens below. */
+    d->which = 0;
+    d->sha256 = NULL;
+    d->md5 = NULL;
+    if (which & ~(unsigned)(DIGEST_SHA256 | DIGEST_BLAKE2B_256 | DIGEST_MD5)) {
+        err = PF_EINVAL;
+        goto out;
+    }
+    if ((which & DIGEST_SHA256) && (err = evp_start(&d->sha256, EVP_sha256())) != PF_EOK)
+        goto out;
+    if ((which & DIGEST_MD5) && (err = evp_start(&d->md5, EVP_md5())) != PF_EOK)
+        goto out;
+    if ((which & DIGEST_BLAKE2B_256) && (err = blake2b_init(&d->blake2b, 32)) != PF_EOK)
+        goto out;
+    d->which = which;
+out:
+    if (err != PF_EOK)
+        digest_stream_free(d);
+    return err;
+}
+
+void digest_stream_update(struct digest_stream *d, const void *p, size_t n)
+{
+    /* EVP_DigestUpdate cannot fail for an initialised software digest. */
+    if (d->which & DIGEST_SHA256)
+        EVP_DigestUpdate(d->sha256, p, n);
+    if (d->which & DIGEST_BLAKE2B_256)
+        blake2b_update(&d->blake2b, p, n);
+    if (d->which & DIGEST_MD5)
+        EVP_DigestUpdate(d->md5, p, n);
+}
+
+/* Finishes ctx into hex, or writes "" when ctx is NULL or OpenSSL fails:
+ * an empty digest never equals a client's, so a failure cannot pass. */
+static void evp_finish_hex(EVP_MD_CTX *ctx, char *hex)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    if (!ctx || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1)
+        mdlen = 0;
+    to_hex(md, mdlen, hex);
+}
+
+void digest_stream_final(struct digest_stream *d, char sha256[DIGEST_HEX_LEN + 1],
+                         char blake2b[DIGEST_HEX_LEN + 1], char md5[DIGEST_MD5_HEX_LEN + 1])
+{
+    evp_finish_hex(d->which & DIGEST_SHA256 ? d->sha256 : NULL, sha256);
+    evp_finish_hex(d->which & DIGEST_MD5 ? d->md5 : NULL, md5);
+    unsigned char b2[32];
+    unsigned b2len = 0;
+    if (d->which & DIGEST_BLAKE2B_256) {
+        blake2b_final(&d->blake2b, b2);
+        b2len = sizeof b2;
+    }
+    to_hex(b2, b2len, blake2b);
+    digest_stream_free(d);
+}
+
+void digest_stream_free(struct digest_stream *d)
+{
+    EVP_MD_CTX_free(d->sha256);
+    EVP_MD_CTX_free(d->md5);
+    d->sha256 = NULL;
+    d->md5 = NULL;
+    d->which = 0;
 }

@@ -7,6 +7,7 @@
 
 #define PF_SUITES(X) \
     X(accept)        \
+    X(blake2b)       \
     X(buf)           \
     X(conf)          \
     X(digest)        \
