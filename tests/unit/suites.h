@@ -7,11 +7,14 @@
 
 #define PF_SUITES(X) \
     X(accept)        \
+    X(acl)           \
     X(buf)           \
     X(conf)          \
     X(digest)        \
     X(distfile)      \
     X(escape)        \
+    X(filewatch)     \
+    X(htpasswd)      \
     X(http)          \
     X(index)         \
     X(meta)          \
