@@ -44,3 +44,14 @@ const char *log_level_name(enum log_level level)
 {
     return (unsigned)level < 4 ? level_names[level] : "?";
 }
+
+const char *log_safe(sv_t s, char *out, size_t outsz)
+{
+    size_t n = s.len < outsz - 1 ? s.len : outsz - 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s.p[i];
+        out[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+    }
+    out[n] = '\0';
+    return out;
+}

@@ -7,12 +7,15 @@
 
 #define PF_SUITES(X) \
     X(accept)        \
+    X(acl)           \
     X(blake2b)       \
     X(buf)           \
     X(conf)          \
     X(digest)        \
     X(distfile)      \
     X(escape)        \
+    X(filewatch)     \
+    X(htpasswd)      \
     X(http)          \
     X(index)         \
     X(meta)          \

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 #include "testutil.h"
 
 char *tu_mkdtemp(void)
@@ -52,6 +54,52 @@ char *tu_read_file(const char *path, size_t *len)
     if (len)
         *len = n;
     return p;
+}
+
+/* The capture in progress: the saved stderr and the file it goes to. Test
+ * code only, one capture at a time. */
+static int capture_saved = -1;
+static FILE *capture_file;
+
+void tu_capture_begin(void)
+{
+    ck_assert_int_lt(capture_saved, 0);
+    fflush(stderr);
+    capture_file = tmpfile();
+    ck_assert_ptr_nonnull(capture_file);
+    capture_saved = dup(STDERR_FILENO);
+    ck_assert_int_ge(capture_saved, 0);
+    ck_assert_int_ge(dup2(fileno(capture_file), STDERR_FILENO), 0);
+}
+
+char *tu_capture_end(void)
+{
+    ck_assert_int_ge(capture_saved, 0);
+    fflush(stderr);
+    ck_assert_int_ge(dup2(capture_saved, STDERR_FILENO), 0);
+    close(capture_saved);
+    capture_saved = -1;
+    struct stat st;
+    ck_assert_int_eq(fstat(fileno(capture_file), &st), 0);
+    size_t n = (size_t)st.st_size;
+    char *p = calloc(1, n + 1);
+    ck_assert_ptr_nonnull(p);
+    rewind(capture_file);
+    size_t got = fread(p, 1, n, capture_file);
+    p[got] = '\0';
+    fclose(capture_file);
+    capture_file = NULL;
+    return p;
+}
+
+size_t tu_count(const char *haystack, const char *needle)
+{
+    size_t n = 0, len = strlen(needle);
+    if (!len)
+        return 0;
+    for (const char *p = haystack; (p = strstr(p, needle)); p += len)
+        n++;
+    return n;
 }
 
 int tu_sh(const char *fmt, ...)

@@ -19,6 +19,13 @@ char *tu_read_file(const char *path, size_t *len);
 void tu_make_wheel(const char *path, const char *distinfo, const char *metadata);
 /* Writes a .tar.gz sdist at path holding <top>/PKG-INFO with the given text. */
 void tu_make_sdist(const char *path, const char *top, const char *pkginfo);
+/* Sends stderr (fd 2, where log lines go) to a temporary file until
+ * tu_capture_end, which puts it back and returns what was written there
+ * (malloc'd, NUL-terminated). Not nestable. */
+void tu_capture_begin(void);
+char *tu_capture_end(void);
+/* How many times needle occurs in haystack. */
+size_t tu_count(const char *haystack, const char *needle);
 /* Runs a shell command; returns its exit status. */
 int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
