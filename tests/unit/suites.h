@@ -19,6 +19,7 @@
     X(http)          \
     X(index)         \
     X(meta)          \
+    X(multipart)     \
     X(name)          \
     X(sidecar)       \
     X(urlpath)       \
