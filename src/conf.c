@@ -3,6 +3,7 @@
 #include "config.h"
 #include "conf.h"
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -23,6 +24,14 @@ const struct conf_setting conf_settings[] = {
     { "rescan-interval", "SECONDS", "5",
       "how often the whole tree is checked for files added where no project page looks (0: never)" },
     { "cache-size", "MIB", "24", "rendered pages kept in memory per process, in MiB (1..4096)" },
+    { "max-upload-size", "SIZE", "1G", "largest file an upload may carry, in bytes or with K, M, G or T (1024-based)" },
+    { "overwrite", NULL, "no", "an upload may replace a file of the same name with different content" },
+    { "htpasswd", "FILE", "(none)",
+      "Apache htpasswd file (bcrypt, SHA-256/512-crypt, apr1, {SHA}); re-read when it changes" },
+    { "authenticate", "LIST", "update",
+      "actions that need a login: update (upload, remove), download, list, comma-separated; . for none" },
+    { "trust-remote-user", NULL, "no", "take the user the web server authenticated (REMOTE_USER)" },
+    { "upload-acl", "FILE", "(none)", "which users may upload to which projects; re-read when it changes" },
 };
 const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
 
@@ -34,6 +43,8 @@ void conf_init(struct config *cfg)
     cfg->log_level = LOG_INFO;
     cfg->rescan_interval = 5;
     cfg->cache_size = 24;
+    cfg->max_upload = (uint64_t)1 << 30;
+    cfg->authenticate = AUTH_UPDATE;
 }
 
 void conf_free(struct config *cfg)
@@ -45,6 +56,8 @@ void conf_free(struct config *cfg)
     free(cfg->accel_prefix);
     free(cfg->url_prefix);
     free(cfg->conf_file);
+    free(cfg->htpasswd);
+    free(cfg->upload_acl);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -70,6 +83,61 @@ static enum pf_err parse_long(const char *name, const char *v, long lo, long hi,
         return PF_EINVAL;
     }
     *out = n;
+    return PF_EOK;
+}
+
+static enum pf_err parse_bool(const char *name, const char *v, bool *out, buf_t *err)
+{
+    if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+        *out = true;
+    else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+        *out = false;
+    else
+        return fail(err, "%s: '%s' is neither yes nor no", name, v);
+    return PF_EOK;
+}
+
+/* A byte count with an optional 1024-based suffix: 500, 64K, 100M, 1G. */
+static enum pf_err parse_size(const char *name, const char *v, uint64_t *out, buf_t *err)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    }
+    if (errno || end == v || *end || v[0] == '-' || n == 0 || n > (UINT64_MAX >> 1 >> shift))
+        return fail(err, "%s: '%s' is not a size such as 500M or 2G", name, v);
+    *out = (uint64_t)n << shift;
+    return PF_EOK;
+}
+
+static enum pf_err parse_actions(const char *name, const char *v, unsigned *out, buf_t *err)
+{
+    unsigned a = 0;
+    if (strcmp(v, ".") == 0) {
+        *out = 0;
+        return PF_EOK;
+    }
+    sv_t rest = sv_cstr(v);
+    while (rest.len) {
+        sv_t w = sv_trim(sv_split(&rest, ','));
+        if (sv_eq(w, SV_LIT("update")))
+            a |= AUTH_UPDATE;
+        else if (sv_eq(w, SV_LIT("download")))
+            a |= AUTH_DOWNLOAD;
+        else if (sv_eq(w, SV_LIT("list")))
+            a |= AUTH_LIST;
+        else
+            return fail(err, "%s: '%.*s' is not update, download or list (or . for none)", name, (int)w.len, w.p);
+    }
+    if (!a)
+        return fail(err, "%s: empty list (use . for none)", name);
+    *out = a;
     return PF_EOK;
 }
 
@@ -105,6 +173,18 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
         return parse_long(name, v, 0, 86400, &cfg->rescan_interval, err);
     if (strcmp(name, "cache-size") == 0)
         return parse_long(name, v, 1, 4096, &cfg->cache_size, err);
+    if (strcmp(name, "max-upload-size") == 0)
+        return parse_size(name, v, &cfg->max_upload, err);
+    if (strcmp(name, "overwrite") == 0)
+        return parse_bool(name, v, &cfg->overwrite, err);
+    if (strcmp(name, "trust-remote-user") == 0)
+        return parse_bool(name, v, &cfg->trust_remote_user, err);
+    if (strcmp(name, "authenticate") == 0)
+        return parse_actions(name, v, &cfg->authenticate, err);
+    if (strcmp(name, "htpasswd") == 0)
+        return *v ? set_str(&cfg->htpasswd, v) : fail(err, "%s: empty path", name);
+    if (strcmp(name, "upload-acl") == 0)
+        return *v ? set_str(&cfg->upload_acl, v) : fail(err, "%s: empty path", name);
     if (strcmp(name, "log-level") == 0) {
         int l = log_level_parse(v);
         if (l < 0)
@@ -284,7 +364,8 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
             const struct conf_setting *s = find_setting(name, len);
             if (!s || strcmp(s->name, "root") == 0)
                 return fail(err, "unknown option '%s' (see --help)", a);
-            const char *v = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            /* A switch needs no value: --overwrite is --overwrite=yes. */
+            const char *v = eq ? eq + 1 : !s->arg ? "yes" : (i + 1 < argc ? argv[++i] : NULL);
             if (!v)
                 return fail(err, "option --%s needs a value", s->name);
             enum pf_err e = conf_set(cfg, s->name, v, err);
@@ -323,6 +404,8 @@ enum pf_err conf_check(struct config *cfg, buf_t *err)
         free(cfg->roots[i]);
         cfg->roots[i] = real;
     }
+    if ((cfg->authenticate & (AUTH_DOWNLOAD | AUTH_LIST)) && !cfg->htpasswd && !cfg->trust_remote_user)
+        return fail(err, "authenticate: download and list need a way to log in: --htpasswd FILE or --trust-remote-user");
     return PF_EOK;
 }
 
@@ -341,7 +424,7 @@ void conf_usage(FILE *f)
         if (strcmp(s->name, "root") == 0)
             continue;
         char opt[64];
-        snprintf(opt, sizeof opt, "--%s %s", s->name, s->arg);
+        snprintf(opt, sizeof opt, "--%s%s%s", s->name, s->arg ? " " : "", s->arg ? s->arg : "");
         fprintf(f, "  %-18s %s (default: %s)\n", opt, s->help, s->deflt);
     }
     fprintf(f, "\nSee pypi-fcgi(8).\n");
@@ -365,4 +448,23 @@ void conf_print(const struct config *cfg, FILE *f)
     fprintf(f, "log-level = %s\n", log_level_name((enum log_level)cfg->log_level));
     fprintf(f, "rescan-interval = %ld\n", cfg->rescan_interval);
     fprintf(f, "cache-size = %ld\n", cfg->cache_size);
+    fprintf(f, "max-upload-size = %" PRIu64 "\n", cfg->max_upload);
+    fprintf(f, "overwrite = %s\n", cfg->overwrite ? "yes" : "no");
+    if (cfg->htpasswd)
+        fprintf(f, "htpasswd = %s\n", cfg->htpasswd);
+    else
+        fprintf(f, "# htpasswd: none\n");
+    if (!cfg->authenticate)
+        fprintf(f, "authenticate = .\n");
+    else
+        fprintf(f, "authenticate = %s%s%s%s%s\n", cfg->authenticate & AUTH_UPDATE ? "update" : "",
+                (cfg->authenticate & AUTH_UPDATE) && (cfg->authenticate & (AUTH_DOWNLOAD | AUTH_LIST)) ? "," : "",
+                cfg->authenticate & AUTH_DOWNLOAD ? "download" : "",
+                (cfg->authenticate & AUTH_DOWNLOAD) && (cfg->authenticate & AUTH_LIST) ? "," : "",
+                cfg->authenticate & AUTH_LIST ? "list" : "");
+    fprintf(f, "trust-remote-user = %s\n", cfg->trust_remote_user ? "yes" : "no");
+    if (cfg->upload_acl)
+        fprintf(f, "upload-acl = %s\n", cfg->upload_acl);
+    else
+        fprintf(f, "# upload-acl: none\n");
 }

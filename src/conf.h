@@ -5,11 +5,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include "buf.h"
 #include "error.h"
 
 enum sendfile_mode { SENDFILE_NONE, SENDFILE_X_SENDFILE, SENDFILE_X_ACCEL };
+
+/* The actions --authenticate may protect (pypiserver's names). */
+enum { AUTH_UPDATE = 1, AUTH_DOWNLOAD = 2, AUTH_LIST = 4 };
 
 /* Immutable after start; shared by every thread. */
 struct config {
@@ -23,6 +27,12 @@ struct config {
     long log_level;
     long rescan_interval; /* seconds; 0: never sweep the whole tree */
     long cache_size;     /* MiB of rendered pages kept per process */
+    uint64_t max_upload; /* bytes of one uploaded file */
+    bool overwrite;      /* an upload may replace a file of the same name */
+    char *htpasswd;      /* NULL: no password file */
+    unsigned authenticate; /* AUTH_* actions that need a login */
+    bool trust_remote_user; /* REMOTE_USER from the web server is the user */
+    char *upload_acl;    /* NULL: every authenticated user may upload anything */
     char *conf_file;   /* the -c file, if any */
     bool check_only;     /* -t */
 };
@@ -31,7 +41,7 @@ struct config {
  * configuration and the man-page test. */
 struct conf_setting {
     const char *name;   /* long option and config-file key */
-    const char *arg;    /* placeholder in --help, e.g. "N" */
+    const char *arg;    /* placeholder in --help, e.g. "N"; NULL: a yes/no switch */
     const char *deflt;  /* default, as text */
     const char *help;
 };

@@ -74,6 +74,30 @@ static const struct set_case set_cases[] = {
     { "cache-size", "4096", PF_EOK, "cache-size = 4096" },
     { "cache-size", "0", PF_EINVAL, "'0'" },
     { "cache-size", "4097", PF_EINVAL, "'4097'" },
+    { "max-upload-size", "1G", PF_EOK, "max-upload-size = 1073741824" },
+    { "max-upload-size", "500", PF_EOK, "max-upload-size = 500" },
+    { "max-upload-size", "64k", PF_EOK, "max-upload-size = 65536" },
+    { "max-upload-size", "100M", PF_EOK, "max-upload-size = 104857600" },
+    { "max-upload-size", "2T", PF_EOK, "max-upload-size = 2199023255552" },
+    { "max-upload-size", "0", PF_EINVAL, "'0'" },
+    { "max-upload-size", "-5M", PF_EINVAL, "'-5M'" },
+    { "max-upload-size", "5X", PF_EINVAL, "'5X'" },
+    { "max-upload-size", "5MB", PF_EINVAL, "'5MB'" },
+    { "max-upload-size", "99999999999T", PF_EINVAL, "'99999999999T'" },
+    { "overwrite", "yes", PF_EOK, "overwrite = yes" },
+    { "overwrite", "no", PF_EOK, "overwrite = no" },
+    { "overwrite", "maybe", PF_EINVAL, "'maybe'" },
+    { "trust-remote-user", "on", PF_EOK, "trust-remote-user = yes" },
+    { "authenticate", ".", PF_EOK, "authenticate = ." },
+    { "authenticate", "update", PF_EOK, "authenticate = update" },
+    { "authenticate", "list, download,update", PF_EOK, "authenticate = update,download,list" },
+    { "authenticate", "download", PF_EOK, "authenticate = download" },
+    { "authenticate", "upload", PF_EINVAL, "'upload'" },
+    { "authenticate", "", PF_EINVAL, "empty" },
+    { "authenticate", ",", PF_EINVAL, "''" },
+    { "htpasswd", "/etc/pypi/htpasswd", PF_EOK, "htpasswd = /etc/pypi/htpasswd" },
+    { "htpasswd", "", PF_EINVAL, "empty" },
+    { "upload-acl", "/etc/pypi/acl", PF_EOK, "upload-acl = /etc/pypi/acl" },
     { "log-level", "error", PF_EOK, "log-level = error" },
     { "log-level", "warn", PF_EOK, "log-level = warn" },
     { "log-level", "info", PF_EOK, "log-level = info" },
@@ -519,7 +543,8 @@ END_TEST
 /* Settings whose default is a description, not a value. */
 static bool default_is_prose(const char *name)
 {
-    return !strcmp(name, "root") || !strcmp(name, "listen") || !strcmp(name, "url-prefix");
+    return !strcmp(name, "root") || !strcmp(name, "listen") || !strcmp(name, "url-prefix") ||
+           !strcmp(name, "htpasswd") || !strcmp(name, "upload-acl");
 }
 
 START_TEST(test_conf_defaults_match_table)
@@ -533,8 +558,7 @@ START_TEST(test_conf_defaults_match_table)
     for (size_t i = 0; i < conf_nsettings; i++) {
         const struct conf_setting *s = &conf_settings[i];
         ck_assert_ptr_nonnull(s->name);
-        ck_assert_ptr_nonnull(s->arg);
-        ck_assert_ptr_nonnull(s->deflt);
+        ck_assert_ptr_nonnull(s->deflt); /* arg is NULL for a yes/no switch */
         ck_assert_ptr_nonnull(s->help);
         if (default_is_prose(s->name))
             continue;
@@ -566,7 +590,7 @@ START_TEST(test_conf_usage_lists_settings)
         if (!strcmp(s->name, "root"))
             continue;
         char opt[128], def[128];
-        snprintf(opt, sizeof opt, "--%s %s", s->name, s->arg);
+        snprintf(opt, sizeof opt, "--%s%s%s ", s->name, s->arg ? " " : "", s->arg ? s->arg : "");
         snprintf(def, sizeof def, "(default: %s)", s->deflt);
         ck_assert_msg(strstr(text, opt) != NULL, "--help lacks \"%s\"", opt);
         ck_assert_msg(strstr(text, def) != NULL, "--help lacks \"%s\"", def);
@@ -704,6 +728,36 @@ START_TEST(test_conf_man_page_lists_settings)
 }
 END_TEST
 
+/* A switch takes no value on the command line; --name=no turns it off. */
+START_TEST(test_conf_switches)
+{
+    struct config cfg;
+    buf_t err;
+    buf_init(&err, 4096);
+    const char *action;
+    int argi;
+    char *argv1[] = { "pypi-fcgi", "--overwrite", "--trust-remote-user", "/srv", NULL };
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_parse_args(4, argv1, &cfg, &action, &argi, &err), PF_EOK);
+    ck_assert(cfg.overwrite && cfg.trust_remote_user);
+    ck_assert_uint_eq(cfg.nroots, 1);
+    conf_free(&cfg);
+    char *argv2[] = { "pypi-fcgi", "--overwrite=no", "/srv", NULL };
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_parse_args(3, argv2, &cfg, &action, &argi, &err), PF_EOK);
+    ck_assert(!cfg.overwrite);
+    conf_free(&cfg);
+    /* download or list with no way to log in cannot work. */
+    char *argv3[] = { "pypi-fcgi", "--authenticate", "update,download", "/", NULL };
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_parse_args(4, argv3, &cfg, &action, &argi, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.p, "--htpasswd"));
+    conf_free(&cfg);
+    buf_free(&err);
+}
+END_TEST
+
 Suite *suite_conf(void)
 {
     Suite *s = suite_create("conf");
@@ -713,6 +767,7 @@ Suite *suite_conf(void)
     tcase_add_loop_test(tc, test_conf_args_table, 0, (int)NELEM(args_cases));
     tcase_add_loop_test(tc, test_conf_file_table, 0, (int)NELEM(file_cases));
     tcase_add_test(tc, test_conf_file_missing);
+    tcase_add_test(tc, test_conf_switches);
     tcase_add_loop_test(tc, test_conf_text_table, 0, (int)NELEM(text_cases));
     tcase_add_test(tc, test_conf_text_long_line);
     tcase_add_test(tc, test_conf_defaults_match_table);
