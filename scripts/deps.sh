@@ -6,7 +6,7 @@ set -euo pipefail
 
 build=(build-essential autoconf automake pkg-config libfcgi-dev libssl-dev libarchive-dev libcrypt-dev check)
 serve=(lighttpd curl)
-test=(apache2-utils libfcgi-bin python3 python3-venv python3-pip-whl python3-setuptools-whl python3-wheel-whl spawn-fcgi valgrind)
+test=(apache2-utils libfcgi-bin python3 python3-venv python3-pip-whl python3-setuptools-whl python3-wheel-whl spawn-fcgi valgrind twine)
 bench=(wrk)
 
 want=()

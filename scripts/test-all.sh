@@ -39,15 +39,20 @@ else
     add 0 1
 fi
 
-# End-to-end: "e2e: N passed, N failed, N skipped".
+# End-to-end: each script ends with "e2e: N passed, N failed, N skipped".
 echo "== end-to-end tests"
 make -C "$build" check-e2e 2>&1 | tee "$build/e2e.log"
-line=$(grep -h '^e2e: ' "$build/e2e.log" | tail -n 1)
-if [[ $line =~ ^e2e:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
-    add "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
-else
-    echo "end-to-end tests did not report"
-    add 0 1
+scripts=$(ls "$top"/tests/e2e/test_*.sh | wc -l)
+reported=0
+while IFS= read -r line; do
+    if [[ $line =~ ^e2e:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
+        add "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+        reported=$((reported + 1))
+    fi
+done < <(grep -h '^e2e: ' "$build/e2e.log")
+if [ "$reported" -ne "$scripts" ]; then
+    echo "only $reported of $scripts end-to-end scripts reported"
+    add 0 $((scripts - reported))
 fi
 
 if [ "$skipped" -gt 0 ]; then

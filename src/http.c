@@ -120,15 +120,29 @@ void http_error(struct http_resp *resp, int status, const char *fmt, ...)
     resp->file_fd = -1;
     resp->body = NULL;
     resp->offload = false;
+    resp->reason_from_body = false;
     resp->status = status;
     http_header(resp, "Content-Type", "text/plain; charset=utf-8");
     http_header(resp, "Cache-Control", "no-store");
+    /* Messages quote what clients sent: never let a browser sniff HTML. */
+    http_header(resp, "X-Content-Type-Options", "nosniff");
     va_list ap;
     va_start(ap, fmt);
     enum pf_err e = buf_vprintf(&resp->own, fmt, ap);
     va_end(ap);
     if (e || buf_append_char(&resp->own, '\n'))
         buf_reset(&resp->own);
+}
+
+void http_fail(struct http_resp *resp, int status, const char *fmt, ...)
+{
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    http_error(resp, status, "%s", msg);
+    resp->reason_from_body = true;
 }
 
 const char *http_reason(int status)
@@ -144,6 +158,7 @@ const char *http_reason(int status)
     case 405: return "Method Not Allowed";
     case 406: return "Not Acceptable";
     case 409: return "Conflict";
+    case 410: return "Gone";
     case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 414: return "URI Too Long";
@@ -152,6 +167,7 @@ const char *http_reason(int status)
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
+    case 507: return "Insufficient Storage";
     default: return "Unknown";
     }
 }
@@ -295,6 +311,19 @@ static size_t fmt_status(char *b, int status)
     return 14 + rl;
 }
 
+/* "Status: NNN <the first line of msg>\r\n" into b (HTTP_MAX_REASON + 32
+ * bytes): printable ASCII only, so a message cannot break the header. */
+static size_t reason_status(char *b, int status, const char *msg, size_t len)
+{
+    (void)fmt_status(b, status);
+    size_t n = 12; /* "Status: NNN " */
+    for (size_t i = 0; i < len && i < HTTP_MAX_REASON && msg[i] != '\n'; i++)
+        b[n++] = msg[i] >= 0x20 && msg[i] < 0x7f ? msg[i] : '?';
+    b[n++] = '\r';
+    b[n++] = '\n';
+    return n;
+}
+
 /* "Content-Length: N\r\n" into b (64 bytes); returns its length. */
 static size_t fmt_length(char *b, uint64_t len)
 {
@@ -318,7 +347,14 @@ int http_send(struct http_resp *resp, bool head, const struct http_out *out)
     char line[64];
     buf_t *h = &resp->head;
     size_t n = fmt_status(line, resp->status);
-    if (out->write(out->ctx, line, n) || out->write(out->ctx, h->p ? h->p : "", h->len))
+    if (resp->reason_from_body && resp->status >= 400 && resp->own.len) {
+        char st[HTTP_MAX_REASON + 32];
+        n = reason_status(st, resp->status, resp->own.p, resp->own.len);
+        if (out->write(out->ctx, st, n))
+            return -1;
+    } else if (out->write(out->ctx, line, n))
+        return -1;
+    if (out->write(out->ctx, h->p ? h->p : "", h->len))
         return -1;
     /* 304 and offloaded files carry no body of ours: the web server sets
      * their length. */

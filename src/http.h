@@ -13,6 +13,15 @@
 /* Caps on what a request may carry into the handlers. */
 #define HTTP_MAX_URI 8192
 #define HTTP_MAX_HEADER 8192
+#define HTTP_MAX_REASON 200 /* bytes of a message used as the reason phrase */
+
+/* Where a request body comes from: the FastCGI stdin stream or a test
+ * buffer. read returns the count of bytes put in p (at most n), 0 at the
+ * end of the body, -1 when the connection failed. */
+struct http_in {
+    long (*read)(void *ctx, char *p, size_t n);
+    void *ctx;
+};
 
 /* A request: the CGI environment the web server passed, and derived
  * fields. Everything points into env or into the request's own buffers
@@ -26,6 +35,7 @@ struct http_req {
     buf_t path;             /* decoded path below the mount point, starts with '/' */
     buf_t prefix;           /* the mount point as a URL path ("" or "/pypi"), percent-encoded */
     bool head;              /* HEAD: headers only */
+    const struct http_in *in; /* the body; NULL: none */
     /* Where per-request log lines go (the FastCGI stderr stream, so they
      * land in the web server's error log); NULL: the process's stderr. */
     void (*log_sink)(void *ctx, const char *line);
@@ -42,6 +52,7 @@ struct http_resp {
     size_t body_len;
     buf_t own;
     bool offload;           /* the web server sends the body (X-Sendfile, X-Accel-Redirect) */
+    bool reason_from_body;  /* an error whose message is also the reason phrase (twine shows it) */
     int file_fd;            /* -1: none */
     uint64_t file_len;
     struct index_project *proj; /* references released by http_resp_free */
@@ -87,6 +98,9 @@ void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
 /* Makes resp an error page: status, text/plain, the message and a
  * newline as body. Every error answer goes through here. */
 void http_error(struct http_resp *resp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* http_error, and the message also becomes the reason phrase of the
+ * status line: twine prints the reason of a failed upload. */
+void http_fail(struct http_resp *resp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The reason phrase of a status code. */
 const char *http_reason(int status);
 /* True when the If-None-Match header lists etag (weak comparison, or "*"). */

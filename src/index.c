@@ -760,7 +760,13 @@ static enum pf_err record_ensure(int rootfd, const char *dirrel, const char *nam
     if (lockfd >= 0) {
         while (flock(lockfd, LOCK_EX) != 0 && errno == EINTR)
             ;
-        /* Another process may have built it while we waited. */
+        /* Another process may have built it while we waited, or replaced
+         * the file (an upload with --overwrite writes the new record
+         * first): judge the record against the file as it is now. */
+        if (fstatat(dirfd, name, &st, 0) != 0 || !S_ISREG(st.st_mode)) {
+            e = PF_ENOTFOUND;
+            goto out;
+        }
         if (sidecar_load(dirfd, name, rec) == PF_EOK) {
             if (sidecar_fresh(rec, &st)) {
                 e = PF_EOK;

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "auth.h"
 #include "conf.h"
 #include "index.h"
 #include "log.h"
 #include "route.h"
 #include "server.h"
+#include "store.h"
 
 static int yank_main(bool yank, int argc, char **argv, int argi)
 {
@@ -71,11 +73,18 @@ int main(int argc, char **argv)
         rc = 2;
         goto out;
     }
+    struct auth *auth;
+    if (auth_open(&cfg, &auth, &err) != PF_EOK) {
+        fprintf(stderr, "pypi-fcgi: %s\n", err.p ? err.p : "cannot read the authentication files");
+        rc = 2;
+        goto out;
+    }
     if (!cfg.check_only)
         server_block_signals();
     index_t *idx;
     if (index_open(&cfg, &idx) != PF_EOK) {
         fprintf(stderr, "pypi-fcgi: the package roots cannot be indexed\n");
+        auth_close(auth);
         rc = 1;
         goto out;
     }
@@ -83,11 +92,18 @@ int main(int argc, char **argv)
         conf_print(&cfg, stdout);
         printf("# configuration OK\n");
         index_close(idx);
+        auth_close(auth);
         goto out;
     }
-    struct app app = { &cfg, idx };
+    /* Uploads cut off by a crash leave named staging files (where the
+     * filesystem has no O_TMPFILE); their writers are gone now. */
+    store_cleanup(cfg.roots[0]);
+    if ((cfg.authenticate & AUTH_UPDATE) && !cfg.htpasswd && !cfg.trust_remote_user)
+        LOG(LOG_INFO, "uploads are off: they need a login and neither --htpasswd nor --trust-remote-user is set");
+    struct app app = { &cfg, idx, auth };
     rc = server_run(&app);
     index_close(idx);
+    auth_close(auth);
 out:
     buf_free(&err);
     conf_free(&cfg);

@@ -3,6 +3,7 @@
 #include "config.h"
 #include <inttypes.h>
 #include <string.h>
+#include "auth.h"
 #include "escape.h"
 #include "pages.h"
 
@@ -29,8 +30,18 @@ static void base_url(struct http_req *req, buf_t *out)
     (void)buf_append_sv(out, buf_sv(&req->prefix));
 }
 
+bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need)
+{
+    if (!(app->cfg->authenticate & need))
+        return true;
+    char user[AUTH_MAX_USER + 1];
+    return auth_allow(app->auth, req, resp, need, user);
+}
+
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
+    if (!page_auth(app, req, resp, AUTH_LIST))
+        return;
     struct index_root *r;
     enum pf_err e = index_root(app->idx, &r);
     if (e) {

@@ -5,11 +5,18 @@
 
 #include "route.h"
 
+/* True when the request may go on to an action of kind need (AUTH_*);
+ * otherwise resp holds the 401 or 403. Costs one test when the action
+ * needs no login. */
+bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need);
+
 /* page_root.c */
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp);
 void page_health(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_simple.c */
 void page_simple(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* page_upload.c */
+void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_files.c */
 void page_files(const struct app *app, struct http_req *req, struct http_resp *resp);
 

@@ -16,6 +16,11 @@ static const struct route {
     route_handler_fn fn;
 } routes[] = {
     { "/", EXACT, M_GET | M_HEAD, page_welcome },
+    /* twine posts to the URL it is given and aborts on a redirect, so
+     * each upload URL is served with and without its slash. */
+    { "/", EXACT, M_POST, page_upload },
+    { "/legacy", EXACT, M_POST, page_upload },
+    { "/legacy/", EXACT, M_POST, page_upload },
     { "/health", EXACT, M_GET | M_HEAD, page_health },
     { "/simple", EXACT, M_GET | M_HEAD, page_simple },
     { "/simple/", PREFIX, M_GET | M_HEAD, page_simple },
@@ -50,29 +55,34 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
         page_redirect(req, resp, "/");
         return;
     }
+    int allowed = 0, method = method_bit(req->method);
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const struct route *r = &routes[i];
         bool hit = r->match == EXACT ? strcmp(path, r->path) == 0 : strncmp(path, r->path, strlen(r->path)) == 0;
         if (!hit)
             continue;
-        if (!(method_bit(req->method) & r->methods)) {
-            http_error(resp, 405, "Method %s is not allowed here.", req->method);
-            http_header(resp, "Allow", "%s", allow_list(r->methods));
+        if (method & r->methods) {
+            r->fn(app, req, resp);
             return;
         }
-        r->fn(app, req, resp);
+        allowed |= r->methods;
+    }
+    if (allowed) {
+        http_error(resp, 405, "Method %s is not allowed here.", req->method);
+        http_header(resp, "Allow", "%s", allow_list(allowed));
         return;
     }
     http_error(resp, 404, "Not Found");
 }
 
-int route_serve(const struct app *app, char **env, const struct http_out *out, void (*log_sink)(void *, const char *),
-                void *log_ctx, struct http_scratch *scratch)
+int route_serve(const struct app *app, char **env, const struct http_in *in, const struct http_out *out,
+                void (*log_sink)(void *, const char *), void *log_ctx, struct http_scratch *scratch)
 {
     struct http_req req;
     struct http_resp resp;
     http_resp_init(&resp, app->idx, scratch);
     enum pf_err e = http_req_init(&req, env, app->cfg->url_prefix, &resp, scratch);
+    req.in = in;
     req.log_sink = log_sink;
     req.log_ctx = log_ctx;
     if (e)

@@ -8,9 +8,12 @@
 #include "index.h"
 
 /* What every handler may use; immutable after start. */
+struct auth;
+
 struct app {
     const struct config *cfg;
     index_t *idx;
+    struct auth *auth;
 };
 
 typedef void (*route_handler_fn)(const struct app *app, struct http_req *req, struct http_resp *resp);
@@ -19,9 +22,10 @@ typedef void (*route_handler_fn)(const struct app *app, struct http_req *req, st
  * get 404, known paths with another method 405. */
 void route_dispatch(const struct app *app, struct http_req *req, struct http_resp *resp);
 
-/* Handles one whole request from its CGI environment: derives the request,
- * dispatches, writes the response to out. Used by the server and by tests. */
-int route_serve(const struct app *app, char **env, const struct http_out *out,
+/* Handles one whole request from its CGI environment and body (in; NULL:
+ * none): derives the request, dispatches, writes the response to out.
+ * Used by the server and by tests. */
+int route_serve(const struct app *app, char **env, const struct http_in *in, const struct http_out *out,
                 void (*log_sink)(void *, const char *), void *log_ctx, struct http_scratch *scratch);
 
 #endif

@@ -44,6 +44,17 @@ static int fcgi_write(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+static long fcgi_read(void *ctx, char *p, size_t n)
+{
+    FCGX_Stream *in = ctx;
+    int want = n > (size_t)INT_MAX ? INT_MAX : (int)n;
+    int got = FCGX_GetStr(p, want, in);
+    /* A short read is the end of the body or a broken connection. */
+    if (got < want && FCGX_GetError(in) != 0)
+        return -1;
+    return got;
+}
+
 static void fcgi_log(void *ctx, const char *line)
 {
     FCGX_PutS(line, (FCGX_Stream *)ctx);
@@ -67,7 +78,8 @@ static void *worker(void *arg)
             break;
         atomic_fetch_add(&s->inflight, 1);
         struct http_out out = { fcgi_write, r.out };
-        if (route_serve(s->app, r.envp, &out, fcgi_log, r.err, &scratch) != 0)
+        struct http_in in = { fcgi_read, r.in };
+        if (route_serve(s->app, r.envp, &in, &out, fcgi_log, r.err, &scratch) != 0)
             LOG(LOG_DEBUG, "client went away during the response (error %d)", FCGX_GetError(r.out));
         FCGX_Finish_r(&r);
         if (atomic_fetch_sub(&s->inflight, 1) == 1 && atomic_load(&s->stopping)) {

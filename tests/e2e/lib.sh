@@ -295,6 +295,7 @@ wait_for_log() {
 
 # render_conf SRC DEST ROOT STATE PORT: a shipped config with its var lines
 # substituted, exactly as scripts/serve.sh does (never a copy of the config).
+# E2E_PF_ARGS, when set, is appended to var.pypi_args (more pypi-fcgi options).
 render_conf() {
     local src=$1 dest=$2 root=$3 state=$4 port=$5
     mkdir -p "$state/www" "$state/upload"
@@ -302,6 +303,7 @@ render_conf() {
         -e "s#^var.pypi_state .*#var.pypi_state  = \"$state\"#" \
         -e "s#^var.pypi_bin .*#var.pypi_bin    = \"$PF_BIN\"#" \
         -e "s#^var.pypi_port .*#var.pypi_port   = $port#" \
+        -e "s#^\(var.pypi_args *= *\"[^\"]*\)\"#\1${E2E_PF_ARGS:+ $E2E_PF_ARGS}\"#" \
         "$src" >"$dest"
 }
 

@@ -120,8 +120,8 @@ BASE=http://127.0.0.1:$PORT
 INDEX=$BASE/simple/
 check "the rendered contrib/lighttpd.conf passes lighttpd -tt" lighttpd -tt -f "$ST/lighttpd.conf"
 check "the rendered config changed only the var.pypi_* lines" \
-    diff <(grep -v '^var\.pypi_\(root\|state\|bin\|port\) ' "$TOP_SRCDIR/contrib/lighttpd.conf") \
-    <(grep -v '^var\.pypi_\(root\|state\|bin\|port\) ' "$ST/lighttpd.conf")
+    diff <(grep -v '^var\.pypi_\(root\|state\|bin\|port\|args\) ' "$TOP_SRCDIR/contrib/lighttpd.conf") \
+    <(grep -v '^var\.pypi_\(root\|state\|bin\|port\|args\) ' "$ST/lighttpd.conf")
 expect_eq "lighttpd spawned one pypi-fcgi process" 1 "$(lt_children main | wc -l)"
 
 # Hashing 2 GiB takes a while: let it run while the other tests do.

@@ -22,6 +22,7 @@
     X(multipart)     \
     X(name)          \
     X(sidecar)       \
+    X(upload)        \
     X(urlpath)       \
     X(version)
 

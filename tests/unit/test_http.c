@@ -67,7 +67,7 @@ static struct resp request(const char *first, ...)
     buf_init(&r.raw, (size_t)1 << 30);
     buf_init(&r.log, 1 << 20);
     struct http_out out = { mem_write, &r.raw };
-    ck_assert_int_eq(route_serve(&app, env, &out, mem_log, &r.log, &scratch), 0);
+    ck_assert_int_eq(route_serve(&app, env, NULL, &out, mem_log, &r.log, &scratch), 0);
     ck_assert_ptr_nonnull(r.raw.p);
     ck_assert_int_eq(sscanf(r.raw.p, "Status: %d", &r.status), 1);
     char *sep = strstr(r.raw.p, "\r\n\r\n");

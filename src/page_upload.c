@@ -1,0 +1,672 @@
+/* SPDX-License-Identifier: MIT */
+/* page_upload.c: POST / and /legacy/: twine's upload API (file_upload) and pypiserver's remove_pkg. */
+#include "config.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+#include "auth.h"
+#include "digest.h"
+#include "distfile.h"
+#include "meta.h"
+#include "multipart.h"
+#include "name.h"
+#include "pages.h"
+#include "store.h"
+#include "version.h"
+
+/* Caps on what the form may carry beside the file. */
+#define UPLOAD_MAX_FIELD 1024             /* bytes of one field we keep */
+#define UPLOAD_MAX_FORM ((uint64_t)16 << 20) /* bytes of all parts but the file */
+#define UPLOAD_MAX_FILENAME 255
+#define UPLOAD_CHUNK (64 * 1024)
+
+#define META_HELP "See https://packaging.python.org/specifications/core-metadata for more information."
+
+/* The form fields pypi-fcgi reads; every other field is skipped unread. */
+enum field {
+    F_ACTION, F_PROTOCOL, F_NAME, F_VERSION, F_FILETYPE, F_PYVERSION,
+    F_SHA256, F_BLAKE2, F_MD5, F_NFIELDS
+};
+static const char *const field_names[F_NFIELDS] = {
+    ":action", "protocol_version", "name", "version", "filetype", "pyversion",
+    "sha256_digest", "blake2_256_digest", "md5_digest",
+};
+
+enum part { P_NONE, P_FIELD, P_SKIP, P_CONTENT };
+
+struct upload {
+    const struct app *app;
+    struct http_req *req;
+    char user[AUTH_MAX_USER + 1];
+    buf_t fields[F_NFIELDS];
+    bool seen[F_NFIELDS];   /* a non-empty value arrived (twine <= 6.0 sends "" for absent) */
+    enum part part;
+    int cur;                /* the field being read (P_FIELD) */
+    buf_t value;            /* its value so far */
+    uint64_t form_bytes;
+    /* the file */
+    bool have_content, content_done, checked_early;
+    char filename[UPLOAD_MAX_FILENAME + 1];
+    struct store_tmp tmp;
+    struct digest_stream ds;
+    bool ds_live;
+    unsigned computed;      /* DIGEST_* bits computed while streaming */
+    uint64_t size;
+    /* the answer, when a callback decides it */
+    int status;
+    char msg[1024];
+    /* derived by the checks */
+    char project[NAME_MAX_LEN + 1];
+    distfile_t df;
+};
+
+__attribute__((format(printf, 3, 4)))
+static enum pf_err reject(struct upload *u, int status, const char *fmt, ...)
+{
+    if (u->status)
+        return PF_EINVAL; /* the first reason stands */
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(u->msg, sizeof u->msg, fmt, ap);
+    va_end(ap);
+    u->status = status;
+    return PF_EINVAL;
+}
+
+static const char *fv(const struct upload *u, enum field f)
+{
+    return u->seen[f] ? u->fields[f].p : NULL;
+}
+
+/* ---- checks, in Warehouse's order (PROTOCOLS.md 3.3, 3.5) ---- */
+
+static bool is_hex_field(const char *v, size_t hexlen)
+{
+    return digest_is_hex(v, strlen(v), hexlen);
+}
+
+/* The form alone: protocol, name, version, filetype, pyversion, digests. */
+static enum pf_err check_form(struct upload *u)
+{
+    const char *v;
+    if ((v = fv(u, F_PROTOCOL)) && strcmp(v, "1") != 0)
+        return reject(u, 400, "Unknown protocol version.");
+    v = fv(u, F_NAME);
+    if (!v || !name_is_valid(sv_cstr(v)))
+        return reject(u, 400,
+                      "'%s' is an invalid value for Name. Error: Start and end with a letter or numeral containing "
+                      "only ASCII numeric and '.', '_' and '-'. " META_HELP,
+                      v ? v : "");
+    if (!name_normalize(sv_cstr(v), u->project, sizeof u->project))
+        return reject(u, 400, "'%s' is an invalid value for Name. " META_HELP, v);
+    v = fv(u, F_VERSION);
+    version_t ver;
+    if (!v || version_parse(sv_cstr(v), &ver) != PF_EOK)
+        return reject(u, 400,
+                      "'%s' is an invalid value for Version. Error: Use a version that complies with PEP 440. " META_HELP,
+                      v ? v : "");
+    const char *ft = fv(u, F_FILETYPE);
+    if (!ft || (strcmp(ft, "sdist") != 0 && strcmp(ft, "bdist_wheel") != 0))
+        return reject(u, 400, "Invalid value for filetype. Error: Use a known file type.");
+    v = fv(u, F_PYVERSION);
+    if (strcmp(ft, "bdist_wheel") == 0 && !v)
+        return reject(u, 400,
+                      "Invalid value for pyversion. Error: Python version is required for binary distribution uploads.");
+    if (strcmp(ft, "sdist") == 0 && v && strcmp(v, "source") != 0)
+        return reject(u, 400, "Invalid value for pyversion. Error: Use 'source' as Python version for an sdist.");
+    if ((v = fv(u, F_SHA256)) && !is_hex_field(v, DIGEST_HEX_LEN))
+        return reject(u, 400, "Invalid value for sha256_digest. Error: Use a valid, hex-encoded, SHA256 message digest.");
+    if ((v = fv(u, F_BLAKE2)) && !is_hex_field(v, DIGEST_HEX_LEN))
+        return reject(u, 400,
+                      "Invalid value for blake2_256_digest. Error: Use a valid, hex-encoded, BLAKE2 message digest.");
+    if ((v = fv(u, F_MD5)) && !is_hex_field(v, DIGEST_MD5_HEX_LEN))
+        return reject(u, 400, "Invalid value for md5_digest. Error: Use a valid, hex-encoded, MD5 message digest.");
+    if (!fv(u, F_SHA256) && !fv(u, F_BLAKE2) && !fv(u, F_MD5))
+        return reject(u, 400, "Error: Include at least one message digest.");
+    return PF_EOK;
+}
+
+/* The file's name: safe as a path, the right extension, and naming the
+ * project and version of the form. */
+static enum pf_err check_filename(struct upload *u)
+{
+    const char *fn = u->filename, *ft = fv(u, F_FILETYPE);
+    if (!auth_may_upload(u->app->auth, u->user, u->project))
+        return reject(u, 403, "The user '%s' isn't allowed to upload to project '%s'.", u->user, u->project);
+    for (const char *p = fn; *p; p++)
+        if ((unsigned char)*p < 32 || *p == 127)
+            return reject(u, 400, "Cannot upload a file with non-printable characters (ordinals 0-31) or the DEL "
+                                  "character (ordinal 127) in the name.");
+    if (strchr(fn, '/') || strchr(fn, '\\'))
+        return reject(u, 400, "Cannot upload a file with '/' or '\\' in the name.");
+    if (fn[0] == '.' || !fn[0])
+        return reject(u, 400, "Cannot upload a file whose name is empty or starts with '.'.");
+    /* The names the web servers' X-Sendfile decodings agree on
+     * (DEPLOY-NOTES 0.9); PEP 427 and 625 names never need more. */
+    if (strspn(fn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+!-") != strlen(fn))
+        return reject(u, 400, "Cannot upload a file with characters other than letters, digits and '._+!-' in the "
+                              "name.");
+    sv_t s = sv_cstr(fn);
+    const char *ext = sv_iends_with(s, SV_LIT(".whl"))      ? ".whl"
+                      : sv_iends_with(s, SV_LIT(".tar.gz")) ? ".tar.gz"
+                      : sv_iends_with(s, SV_LIT(".zip"))    ? ".zip"
+                                                            : NULL;
+    if (!ext)
+        return reject(u, 400, "Invalid file extension: Use .tar.gz, .whl or .zip extension. See "
+                              "https://www.python.org/dev/peps/pep-0527 and https://peps.python.org/pep-0715/ for "
+                              "more information");
+    bool wheel = strcmp(ext, ".whl") == 0;
+    if (wheel != (strcmp(ft, "bdist_wheel") == 0))
+        return reject(u, 400,
+                      "Invalid file extension: Extension %s is invalid for filetype %s. See "
+                      "https://www.python.org/dev/peps/pep-0527 for more information.",
+                      ext, ft);
+    if (distfile_parse(s, &u->df) != PF_EOK || u->df.kind != (wheel ? DISTFILE_WHEEL : DISTFILE_SDIST)) {
+        if (wheel)
+            return reject(u, 400, "Invalid wheel filename: '%s'.", fn);
+        return reject(u, 400, "Invalid source distribution filename: %s", fn);
+    }
+    if (strcmp(u->df.project, u->project) != 0) {
+        char under[NAME_MAX_LEN + 1];
+        snprintf(under, sizeof under, "%s", u->project);
+        for (char *p = under; *p; p++)
+            if (*p == '-')
+                *p = '_';
+        return reject(u, 400, "Start filename for '%s' with '%s'.", fv(u, F_NAME), under);
+    }
+    version_t form;
+    if (version_parse(sv_cstr(fv(u, F_VERSION)), &form) != PF_EOK || version_cmp(&form, &u->df.ver) != 0)
+        return reject(u, 400, "Version in filename should be '%s' not '%.*s'.", fv(u, F_VERSION),
+                      (int)u->df.version.len, u->df.version.p);
+    return PF_EOK;
+}
+
+/* True when the fields a content part is judged by have all arrived (as
+ * twine sends them): then a bad upload is refused before its bytes. */
+static bool form_complete(const struct upload *u)
+{
+    return u->seen[F_ACTION] && u->seen[F_NAME] && u->seen[F_VERSION] && u->seen[F_FILETYPE] &&
+           (u->seen[F_SHA256] || u->seen[F_BLAKE2] || u->seen[F_MD5]);
+}
+
+/* ---- multipart callbacks ---- */
+
+static enum pf_err on_begin(void *ctx, const struct mp_part *part)
+{
+    struct upload *u = ctx;
+    if (strcmp(part->name, "content") == 0) {
+        if (u->have_content)
+            return reject(u, 400, "The upload has more than one 'content' part.");
+        u->have_content = true;
+        if (!part->filename || !*part->filename)
+            return reject(u, 400, "The 'content' part has no filename.");
+        if (strlen(part->filename) > UPLOAD_MAX_FILENAME)
+            return reject(u, 400, "The filename is longer than %d bytes.", UPLOAD_MAX_FILENAME);
+        strcpy(u->filename, part->filename);
+        if (part->content_type && strncasecmp(part->content_type, "image/", 6) == 0)
+            return reject(u, 400, "Invalid distribution file.");
+        if (form_complete(u)) {
+            const char *a = fv(u, F_ACTION);
+            if (strcmp(a, "file_upload") == 0) {
+                if (check_form(u) || check_filename(u))
+                    return PF_EINVAL;
+                u->checked_early = true;
+            }
+        }
+        buf_t err;
+        buf_init(&err, 512);
+        enum pf_err e = store_tmp_open(u->app->cfg->roots[0], &u->tmp, &err);
+        if (e) {
+            http_log(u->req, LOG_ERROR, "cannot stage an upload: %s", err.p ? err.p : "");
+            buf_free(&err);
+            return reject(u, 500, "The server cannot store uploads right now (see its log).");
+        }
+        buf_free(&err);
+        unsigned which = DIGEST_SHA256 | (u->seen[F_BLAKE2] ? DIGEST_BLAKE2B_256 : 0) |
+                         (u->seen[F_MD5] ? DIGEST_MD5 : 0);
+        if (digest_stream_init(&u->ds, which) != PF_EOK)
+            return reject(u, 500, "Out of memory.");
+        u->ds_live = true;
+        u->computed = which;
+        u->part = P_CONTENT;
+        return PF_EOK;
+    }
+    if (part->filename) {
+        /* gpg_signature is a file part; PyPI ignores signatures now, and so
+         * do we. Any other field sent as a file is a client bug. */
+        if (strcmp(part->name, "gpg_signature") == 0) {
+            u->part = P_SKIP;
+            return PF_EOK;
+        }
+        return reject(u, 400, "%s: Should not be a tuple (it was sent as a file).", part->name);
+    }
+    u->part = P_SKIP;
+    for (int f = 0; f < F_NFIELDS; f++)
+        if (strcmp(part->name, field_names[f]) == 0) {
+            u->part = P_FIELD;
+            u->cur = f;
+            buf_reset(&u->value);
+        }
+    return PF_EOK;
+}
+
+static enum pf_err on_data(void *ctx, const char *p, size_t n)
+{
+    struct upload *u = ctx;
+    if (u->part == P_CONTENT) {
+        if (u->size + n > u->app->cfg->max_upload)
+            return reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).",
+                          u->app->cfg->max_upload);
+        digest_stream_update(&u->ds, p, n);
+        while (n) {
+            ssize_t w = write(u->tmp.fd, p, n);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                int err = w < 0 ? errno : ENOSPC;
+                http_log(u->req, LOG_ERROR, "cannot write the upload %s: %s", u->filename, strerror(err));
+                if (err == ENOSPC || err == EDQUOT || err == EFBIG)
+                    return reject(u, 507, "Insufficient storage: the server has no room for this file.");
+                return reject(u, 500, "The server could not write the file (see its log).");
+            }
+            p += w;
+            n -= (size_t)w;
+            u->size += (uint64_t)w;
+        }
+        return PF_EOK;
+    }
+    u->form_bytes += n;
+    if (u->form_bytes > UPLOAD_MAX_FORM)
+        return reject(u, 413, "The form fields beside the file are larger than %" PRIu64 " MiB.",
+                      UPLOAD_MAX_FORM >> 20);
+    if (u->part == P_FIELD && buf_append(&u->value, p, n) != PF_EOK)
+        return reject(u, 400, "Field '%s' is longer than %d bytes.", field_names[u->cur], UPLOAD_MAX_FIELD);
+    return PF_EOK;
+}
+
+static enum pf_err on_end(void *ctx)
+{
+    struct upload *u = ctx;
+    if (u->part == P_CONTENT)
+        u->content_done = true;
+    else if (u->part == P_FIELD && u->value.len) {
+        /* twine <= 6.0 sends absent fields as ""; those stay absent. */
+        buf_t *f = &u->fields[u->cur];
+        if (u->seen[u->cur] && !sv_eq(buf_sv(f), buf_sv(&u->value)))
+            return reject(u, 400, "Field '%s' is given twice with different values.", field_names[u->cur]);
+        if (memchr(u->value.p, '\0', u->value.len))
+            return reject(u, 400, "Field '%s' contains a NUL byte.", field_names[u->cur]);
+        buf_reset(f);
+        if (buf_append(f, u->value.p, u->value.len))
+            return reject(u, 400, "Field '%s' is too long.", field_names[u->cur]);
+        u->seen[u->cur] = true;
+    }
+    u->part = P_NONE;
+    return PF_EOK;
+}
+
+/* ---- after the body ---- */
+
+/* Computes the digests a field asked for after the file had gone by. */
+static enum pf_err late_digests(struct upload *u, char sha[DIGEST_HEX_LEN + 1], char b2[DIGEST_HEX_LEN + 1],
+                                char md5[DIGEST_MD5_HEX_LEN + 1])
+{
+    unsigned need = (u->seen[F_BLAKE2] ? DIGEST_BLAKE2B_256 : 0) | (u->seen[F_MD5] ? DIGEST_MD5 : 0);
+    need &= ~u->computed;
+    if (!need)
+        return PF_EOK;
+    struct digest_stream ds;
+    if (digest_stream_init(&ds, need) != PF_EOK)
+        return PF_ENOMEM;
+    char *chunk = malloc(UPLOAD_CHUNK);
+    enum pf_err e = chunk ? PF_EOK : PF_ENOMEM;
+    for (off_t off = 0; !e;) {
+        ssize_t r = pread(u->tmp.fd, chunk, UPLOAD_CHUNK, off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            e = PF_EIO;
+        if (r <= 0)
+            break;
+        digest_stream_update(&ds, chunk, (size_t)r);
+        off += r;
+    }
+    free(chunk);
+    char s2[DIGEST_HEX_LEN + 1], b[DIGEST_HEX_LEN + 1], m[DIGEST_MD5_HEX_LEN + 1];
+    digest_stream_final(&ds, s2, b, m);
+    digest_stream_free(&ds);
+    (void)sha;
+    if (need & DIGEST_BLAKE2B_256)
+        memcpy(b2, b, sizeof b);
+    if (need & DIGEST_MD5)
+        memcpy(md5, m, sizeof m);
+    return e;
+}
+
+static bool digest_matches(const char *given, const char *computed)
+{
+    return !given || strcasecmp(given, computed) == 0;
+}
+
+static void respond(struct upload *u, struct http_resp *resp)
+{
+    http_log(u->req, u->status >= 500 ? LOG_ERROR : LOG_WARN, "upload refused (%d): %s", u->status, u->msg);
+    http_fail(resp, u->status, "%s", u->msg);
+}
+
+/* The same filename elsewhere in the tree (a flat root, another root)
+ * would give the project page two links of one name. */
+static bool found_elsewhere(struct upload *u, char sha[DIGEST_HEX_LEN + 1])
+{
+    struct index_project *p;
+    if (index_project(u->app->idx, u->project, &p) != PF_EOK)
+        return false;
+    char here[NAME_MAX_LEN + UPLOAD_MAX_FILENAME + 2];
+    snprintf(here, sizeof here, "%s/%s", u->project, u->filename);
+    bool found = false;
+    for (size_t i = 0; i < p->nfiles && !found; i++) {
+        const struct index_file *f = &p->files[i];
+        if (strcmp(f->filename, u->filename) == 0 && !(f->root == 0 && strcmp(f->relpath, here) == 0)) {
+            memcpy(sha, f->rec.sha256, DIGEST_HEX_LEN + 1);
+            found = true;
+        }
+    }
+    index_project_release(u->app->idx, p);
+    return found;
+}
+
+static void file_upload(struct upload *u, struct http_resp *resp)
+{
+    if (!u->checked_early && (check_form(u) || (u->have_content && check_filename(u))))
+        return respond(u, resp);
+    if (!u->have_content) {
+        reject(u, 400, "Upload payload does not have a file.");
+        return respond(u, resp);
+    }
+    if (u->size == 0) {
+        reject(u, 400, "Invalid distribution file. The file is empty.");
+        return respond(u, resp);
+    }
+    char sha[DIGEST_HEX_LEN + 1], b2[DIGEST_HEX_LEN + 1], md5[DIGEST_MD5_HEX_LEN + 1];
+    digest_stream_final(&u->ds, sha, b2, md5);
+    digest_stream_free(&u->ds);
+    u->ds_live = false;
+    if (late_digests(u, sha, b2, md5) != PF_EOK) {
+        reject(u, 500, "The server could not read back the file (see its log).");
+        return respond(u, resp);
+    }
+    if (!digest_matches(fv(u, F_SHA256), sha) || !digest_matches(fv(u, F_BLAKE2), b2) ||
+        !digest_matches(fv(u, F_MD5), md5)) {
+        reject(u, 400, "The digest supplied does not match a digest calculated from the uploaded file.");
+        return respond(u, resp);
+    }
+
+    /* What the archive says: it must be readable and hold its metadata. */
+    buf_t md;
+    buf_init(&md, META_MAX_SIZE);
+    enum pf_err e = lseek(u->tmp.fd, 0, SEEK_SET) == 0 ? meta_extract(u->tmp.fd, u->df.kind, u->project, &md) : PF_EIO;
+    if (e) {
+        if (u->df.kind == DISTFILE_WHEEL && e == PF_ENOTFOUND)
+            reject(u, 400, "Wheel '%s' does not contain the required METADATA file: %.*s-%.*s.dist-info/METADATA",
+                   u->filename, (int)u->df.name.len, u->df.name.p, (int)u->df.version.len, u->df.version.p);
+        else if (e == PF_ENOTFOUND)
+            reject(u, 400, "Invalid distribution file. The sdist has no PKG-INFO in a single top-level directory.");
+        else if (e == PF_ETOOBIG)
+            reject(u, 400, "Invalid distribution file. Its %s is larger than %u bytes.",
+                   u->df.kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO", META_MAX_SIZE);
+        else
+            reject(u, 400, "Invalid distribution file. It is not a readable %s archive, or it exceeds the limits on "
+                           "entries and decompressed size.",
+                   u->df.kind == DISTFILE_WHEEL ? "zip (wheel)" : "tar.gz or zip (sdist)");
+        buf_free(&md);
+        return respond(u, resp);
+    }
+
+    char old[DIGEST_HEX_LEN + 1];
+    if (found_elsewhere(u, old)) {
+        buf_free(&md);
+        if (strcmp(old, sha) == 0) {
+            http_log(u->req, LOG_INFO, "upload of %s: identical to the file already listed", u->filename);
+            return;
+        }
+        reject(u, 409, "File already exists ('%s', with sha256 hash '%s') elsewhere in the package tree; remove it "
+                       "before uploading a different file of that name.",
+               u->filename, old);
+        return respond(u, resp);
+    }
+
+    sidecar_t rec;
+    memset(&rec, 0, sizeof rec);
+    memcpy(rec.sha256, sha, sizeof sha);
+    struct timeval now;
+    gettimeofday(&now, NULL);
+    rec.first_seen_usec = (int64_t)now.tv_sec * 1000000 + now.tv_usec;
+    sv_t rp;
+    if (meta_field(buf_sv(&md), "Requires-Python", &rp) && rp.len <= SIDECAR_MAX_FIELD)
+        rec.requires_python = strndup(rp.p, rp.len);
+    rec.uploader = u->user[0] ? strdup(u->user) : NULL;
+    if (u->df.kind == DISTFILE_WHEEL) {
+        rec.has_metadata = true;
+        rec.metadata_len = md.len;
+        digest_sha256_hex(md.p ? md.p : "", md.len, rec.metadata_sha256);
+    }
+    enum store_result res;
+    buf_t err;
+    buf_init(&err, 1024);
+    e = store_publish(&u->tmp, u->project, u->filename, &rec, rec.has_metadata ? (md.p ? md.p : "") : NULL, md.len,
+                      u->app->cfg->overwrite, &res, old, &err);
+    buf_free(&md);
+    sidecar_clear(&rec);
+    if (e) {
+        http_log(u->req, LOG_ERROR, "cannot publish %s: %s", u->filename, err.p ? err.p : "");
+        buf_free(&err);
+        reject(u, 500, "The server could not store the file (see its log).");
+        return respond(u, resp);
+    }
+    buf_free(&err);
+    switch (res) {
+    case STORE_IDENTICAL:
+        /* twine re-posts after a 5xx: the same bytes again are a success. */
+        http_log(u->req, LOG_INFO, "upload of %s/%s: identical to the stored file", u->project, u->filename);
+        break;
+    case STORE_EXISTS:
+        reject(u, 409, "File already exists ('%s', with sha256 hash '%s'). Upload it under a new version, or start "
+                       "pypi-fcgi with --overwrite.",
+               u->filename, old);
+        return respond(u, resp);
+    case STORE_PUBLISHED:
+    case STORE_REPLACED:
+        http_log(u->req, LOG_INFO, "%s %s/%s (%" PRIu64 " bytes, sha256 %s) for %s",
+                 res == STORE_REPLACED ? "replaced" : "stored", u->project, u->filename, u->size, sha,
+                 u->user[0] ? u->user : "an anonymous user");
+        break;
+    }
+}
+
+/* pypiserver's remove_pkg: every file of one release, in every root. */
+static void remove_pkg(struct upload *u, struct http_resp *resp)
+{
+    const char *name = fv(u, F_NAME), *ver = fv(u, F_VERSION);
+    if (!name || !ver) {
+        reject(u, 400, "Missing 'name' or 'version' field.");
+        return respond(u, resp);
+    }
+    version_t want;
+    if (!name_is_valid(sv_cstr(name)) || !name_normalize(sv_cstr(name), u->project, sizeof u->project) ||
+        version_parse(sv_cstr(ver), &want) != PF_EOK) {
+        reject(u, 404, "%s (%s) not found", name, ver);
+        return respond(u, resp);
+    }
+    if (!auth_may_upload(u->app->auth, u->user, u->project)) {
+        reject(u, 403, "The user '%s' isn't allowed to remove files of project '%s'.", u->user, u->project);
+        return respond(u, resp);
+    }
+    struct index_project *p;
+    size_t removed = 0, failed = 0;
+    if (index_project(u->app->idx, u->project, &p) == PF_EOK) {
+        buf_t err;
+        buf_init(&err, 1024);
+        for (size_t i = 0; i < p->nfiles; i++) {
+            const struct index_file *f = &p->files[i];
+            version_t v;
+            if (version_parse(sv_cstr(f->version), &v) != PF_EOK || version_cmp(&v, &want) != 0)
+                continue;
+            char dir[4096];
+            const char *slash = strrchr(f->relpath, '/');
+            snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - f->relpath) : 0, f->relpath);
+            enum pf_err e = store_remove(u->app->cfg->roots[f->root], dir, f->filename, &err);
+            if (e == PF_EOK) {
+                removed++;
+                http_log(u->req, LOG_INFO, "removed %s/%s for %s", u->app->cfg->roots[f->root], f->relpath,
+                         u->user[0] ? u->user : "an anonymous user");
+            } else if (e != PF_ENOTFOUND) {
+                failed++;
+                http_log(u->req, LOG_ERROR, "cannot remove: %s", err.p ? err.p : "");
+            }
+        }
+        buf_free(&err);
+        index_project_release(u->app->idx, p);
+    }
+    if (failed) {
+        reject(u, 500, "%zu file(s) of %s (%s) could not be removed (see the server's log); %zu were.", failed, name,
+               ver, removed);
+        return respond(u, resp);
+    }
+    if (!removed) {
+        reject(u, 404, "%s (%s) not found", name, ver);
+        return respond(u, resp);
+    }
+    http_header(resp, "Content-Type", "text/plain; charset=utf-8");
+    (void)buf_printf(&resp->own, "Removed %zu file(s) of %s %s.\n", removed, u->project, ver);
+}
+
+static void dispatch(struct upload *u, struct http_resp *resp)
+{
+    const char *a = fv(u, F_ACTION);
+    if (!a) {
+        reject(u, 400, "Missing ':action' field.");
+        return respond(u, resp);
+    }
+    if (strcmp(a, "file_upload") == 0)
+        return file_upload(u, resp);
+    if (strcmp(a, "remove_pkg") == 0)
+        return remove_pkg(u, resp);
+    if (strcmp(a, "submit") == 0 || strcmp(a, "submit_pkg_info") == 0) {
+        reject(u, 410, "Project pre-registration is no longer required or supported, upload your files instead.");
+        return respond(u, resp);
+    }
+    if (strcmp(a, "doc_upload") == 0) {
+        reject(u, 410, "Uploading documentation is not supported by this index.");
+        return respond(u, resp);
+    }
+    reject(u, 400, "Unsupported ':action' field: %.100s", a);
+    respond(u, resp);
+}
+
+static const struct mp_callbacks callbacks = { on_begin, on_data, on_end };
+
+void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    struct upload *u = calloc(1, sizeof *u);
+    char *chunk = malloc(UPLOAD_CHUNK);
+    if (!u || !chunk) {
+        free(u);
+        free(chunk);
+        http_error(resp, 500, "Out of memory.");
+        return;
+    }
+    u->app = app;
+    u->req = req;
+    u->tmp.fd = u->tmp.rootfd = -1;
+    for (int f = 0; f < F_NFIELDS; f++)
+        buf_init(&u->fields[f], UPLOAD_MAX_FIELD);
+    buf_init(&u->value, UPLOAD_MAX_FIELD);
+
+    if (!auth_allow(app->auth, req, resp, AUTH_UPDATE, u->user))
+        goto out;
+    const char *ctype = http_param(req, "CONTENT_TYPE"), *clen = http_param(req, "CONTENT_LENGTH");
+    char boundary[MP_MAX_BOUNDARY + 1];
+    buf_t err;
+    buf_init(&err, 512);
+    enum pf_err e = mp_boundary(ctype ? ctype : "", boundary, &err);
+    if (e) {
+        reject(u, 400, "The upload must be multipart/form-data with a boundary: %s", err.p ? err.p : "");
+        buf_free(&err);
+        respond(u, resp);
+        goto out;
+    }
+    buf_free(&err);
+    /* The whole body may hold the file and the form beside it. */
+    uint64_t cap = app->cfg->max_upload + UPLOAD_MAX_FORM, expect = 0;
+    bool have_len = clen && *clen;
+    if (have_len) {
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(clen, &end, 10);
+        if (errno || *end || clen[0] == '-') {
+            reject(u, 400, "CONTENT_LENGTH '%.40s' is not a number.", clen);
+            respond(u, resp);
+            goto out;
+        }
+        expect = n;
+        /* Apache passes 0 when its body limit cut the body off. */
+        if (expect == 0) {
+            reject(u, 400, "The upload has an empty body (a web server's request-body limit may have removed it).");
+            respond(u, resp);
+            goto out;
+        }
+        if (expect > cap) {
+            reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).", app->cfg->max_upload);
+            respond(u, resp);
+            goto out;
+        }
+    }
+    if (!req->in) {
+        reject(u, 400, "The upload has no body.");
+        respond(u, resp);
+        goto out;
+    }
+    struct mp_parser mp;
+    mp_init(&mp, boundary, &callbacks, u);
+    uint64_t total = 0;
+    for (;;) {
+        long r = req->in->read(req->in->ctx, chunk, UPLOAD_CHUNK);
+        if (r < 0) {
+            reject(u, 400, "The upload was cut off: the connection failed after %" PRIu64 " bytes.", total);
+            break;
+        }
+        if (r == 0)
+            break;
+        total += (uint64_t)r;
+        if (total > cap) {
+            reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).", app->cfg->max_upload);
+            break;
+        }
+        if ((e = mp_feed(&mp, chunk, (size_t)r)) != PF_EOK)
+            break;
+    }
+    if (!u->status && e)
+        reject(u, e == PF_ETOOBIG ? 413 : 400, "Malformed upload body: %s", mp_error(&mp));
+    if (!u->status && have_len && total != expect)
+        reject(u, 400, "The upload was cut off: %" PRIu64 " of %" PRIu64 " bytes arrived.", total, expect);
+    if (!u->status && (e = mp_finish(&mp)) != PF_EOK)
+        reject(u, e == PF_ETOOBIG ? 413 : 400, "Malformed upload body: %s", mp_error(&mp));
+    if (u->status)
+        respond(u, resp);
+    else
+        dispatch(u, resp);
+out:
+    if (u->ds_live)
+        digest_stream_free(&u->ds);
+    store_tmp_discard(&u->tmp);
+    for (int f = 0; f < F_NFIELDS; f++)
+        buf_free(&u->fields[f]);
+    buf_free(&u->value);
+    free(chunk);
+    free(u);
+}

@@ -1,0 +1,338 @@
+/* SPDX-License-Identifier: MIT */
+/* store.c: staged uploads published with link(2) or rename(2), and removal, under the sidecar lock. */
+#include "config.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "log.h"
+#include "store.h"
+
+__attribute__((format(printf, 2, 3)))
+static void say(buf_t *err, const char *fmt, ...)
+{
+    va_list ap;
+    buf_reset(err);
+    va_start(ap, fmt);
+    (void)buf_vprintf(err, fmt, ap);
+    va_end(ap);
+}
+
+/* A name no other staging file of any process has. */
+static void unique_name(char *out, size_t n, const char *prefix)
+{
+    static atomic_uint counter;
+    uint64_t r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        r = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    snprintf(out, n, "%s%ld-%u-%016" PRIx64, prefix, (long)getpid(), atomic_fetch_add(&counter, 1), r);
+}
+
+static int lock_dir(int dirfd)
+{
+    if (mkdirat(dirfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST)
+        return -1;
+    int fd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+enum pf_err store_tmp_open(const char *root, struct store_tmp *t, buf_t *err)
+{
+    t->fd = -1;
+    t->name[0] = '\0';
+    t->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (t->rootfd < 0) {
+        say(err, "%s: %s", root, strerror(errno));
+        return PF_EIO;
+    }
+    /* PYPI_FCGI_NO_TMPFILE takes the path of filesystems without
+     * O_TMPFILE where it would work, so that path can be tested. */
+    const char *no_tmpfile = getenv("PYPI_FCGI_NO_TMPFILE");
+    if (no_tmpfile && *no_tmpfile)
+        errno = EOPNOTSUPP;
+    else if ((t->fd = openat(t->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644)) >= 0)
+        return PF_EOK;
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+        say(err, "%s: cannot create a file: %s", root, strerror(errno));
+        goto fail;
+    }
+    /* No O_TMPFILE here (NFS, for one): a named file, locked while we live. */
+    if ((mkdirat(t->rootfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST) ||
+        (mkdirat(t->rootfd, STORE_TMP_DIR, 0755) != 0 && errno != EEXIST)) {
+        say(err, "%s/%s: %s", root, STORE_TMP_DIR, strerror(errno));
+        goto fail;
+    }
+    char rel[sizeof t->name + sizeof STORE_TMP_DIR + 1];
+    unique_name(t->name, sizeof t->name, STORE_TMP_PREFIX);
+    snprintf(rel, sizeof rel, "%s/%s", STORE_TMP_DIR, t->name);
+    t->fd = openat(t->rootfd, rel, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (t->fd < 0) {
+        say(err, "%s/%s: %s", root, rel, strerror(errno));
+        goto fail;
+    }
+    struct stat a, b;
+    /* A cleanup between our create and our lock would have removed it. */
+    if (flock(t->fd, LOCK_EX | LOCK_NB) != 0 || fstat(t->fd, &a) != 0 || fstatat(t->rootfd, rel, &b, AT_SYMLINK_NOFOLLOW) != 0 ||
+        a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+        say(err, "%s/%s: the staging file was taken away", root, rel);
+        goto fail;
+    }
+    return PF_EOK;
+fail:
+    store_tmp_discard(t);
+    return PF_EIO;
+}
+
+void store_tmp_discard(struct store_tmp *t)
+{
+    if (t->fd >= 0) {
+        if (t->name[0]) {
+            char rel[sizeof t->name + sizeof STORE_TMP_DIR + 1];
+            snprintf(rel, sizeof rel, "%s/%s", STORE_TMP_DIR, t->name);
+            (void)unlinkat(t->rootfd, rel, 0);
+        }
+        close(t->fd);
+    }
+    if (t->rootfd >= 0)
+        close(t->rootfd);
+    t->fd = t->rootfd = -1;
+    t->name[0] = '\0';
+}
+
+/* The sha256 of dirfd/name (a regular file): from its record when that is
+ * fresh, else read. */
+static enum pf_err existing_hash(int dirfd, const char *name, const struct stat *st, char hex[DIGEST_HEX_LEN + 1])
+{
+    sidecar_t rec;
+    if (sidecar_load(dirfd, name, &rec) == PF_EOK) {
+        bool fresh = sidecar_fresh(&rec, st);
+        if (fresh)
+            memcpy(hex, rec.sha256, DIGEST_HEX_LEN + 1);
+        sidecar_clear(&rec);
+        if (fresh)
+            return PF_EOK;
+    }
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return PF_EIO;
+    uint64_t size;
+    enum pf_err e = digest_sha256_fd(fd, hex, &size);
+    close(fd);
+    return e;
+}
+
+/* Gives the staged file the name dirfd/name: it must not exist yet. */
+static int link_tmp(struct store_tmp *t, int dirfd, const char *name)
+{
+    if (!t->name[0]) {
+        char proc[64];
+        snprintf(proc, sizeof proc, "/proc/self/fd/%d", t->fd);
+        return linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+    }
+    char rel[sizeof t->name + sizeof STORE_TMP_DIR + 1];
+    snprintf(rel, sizeof rel, "%s/%s", STORE_TMP_DIR, t->name);
+    return linkat(t->rootfd, rel, dirfd, name, 0);
+}
+
+enum pf_err store_publish(struct store_tmp *t, const char *project, const char *filename, sidecar_t *rec,
+                          const void *metadata, size_t metadata_len, bool overwrite, enum store_result *res,
+                          char existing_sha256[DIGEST_HEX_LEN + 1], buf_t *err)
+{
+    enum pf_err e = PF_EIO;
+    int dirfd = -1, lockfd = -1;
+    bool created = false;
+    existing_sha256[0] = '\0';
+    struct stat st;
+    if (fsync(t->fd) != 0 || fstat(t->fd, &st) != 0) {
+        say(err, "cannot flush the uploaded file to disk: %s", strerror(errno));
+        return PF_EIO;
+    }
+    rec->size = (uint64_t)st.st_size;
+    rec->mtime_sec = st.st_mtim.tv_sec;
+    rec->mtime_nsec = st.st_mtim.tv_nsec;
+
+    if (mkdirat(t->rootfd, project, 0755) == 0)
+        created = true;
+    else if (errno != EEXIST) {
+        say(err, "cannot create the project directory %s: %s", project, strerror(errno));
+        goto out;
+    }
+    dirfd = openat(t->rootfd, project, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (dirfd < 0) {
+        say(err, "cannot open the project directory %s: %s", project,
+            errno == ELOOP ? "it is a symbolic link, which uploads do not follow" : strerror(errno));
+        goto out;
+    }
+    if ((lockfd = lock_dir(dirfd)) < 0) {
+        say(err, "cannot lock %s/" SIDECAR_DIR ": %s", project, strerror(errno));
+        goto out;
+    }
+    struct stat old;
+    bool replace = false;
+    if (fstatat(dirfd, filename, &old, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (!S_ISREG(old.st_mode)) {
+            *res = STORE_EXISTS;
+            e = PF_EOK;
+            goto out;
+        }
+        if (existing_hash(dirfd, filename, &old, existing_sha256) != PF_EOK) {
+            say(err, "cannot read the file already at %s/%s", project, filename);
+            goto out;
+        }
+        if (strcmp(existing_sha256, rec->sha256) == 0) {
+            *res = STORE_IDENTICAL;
+            e = PF_EOK;
+            goto out;
+        }
+        if (!overwrite) {
+            *res = STORE_EXISTS;
+            e = PF_EOK;
+            goto out;
+        }
+        replace = true;
+    } else if (errno != ENOENT) {
+        say(err, "cannot look at %s/%s: %s", project, filename, strerror(errno));
+        goto out;
+    }
+
+    /* The record first: the file is complete from the moment it appears. */
+    e = sidecar_store(dirfd, filename, rec, metadata, metadata_len);
+    if (e) {
+        say(err, "cannot write the record of %s/%s (%s)", project, filename, pf_strerror(e));
+        goto out;
+    }
+    e = PF_EIO;
+    if (!replace) {
+        if (link_tmp(t, dirfd, filename) != 0) {
+            if (errno == EEXIST) {
+                /* Someone not taking our lock (a copy by hand) was faster. */
+                *res = STORE_EXISTS;
+                e = PF_EOK;
+            } else
+                say(err, "cannot link the upload into %s/%s: %s", project, filename, strerror(errno));
+            goto out;
+        }
+        *res = STORE_PUBLISHED;
+    } else {
+        /* A second name beside the target, then an atomic rename over it:
+         * readers see the old file or the new one, never neither. */
+        char side[96];
+        unique_name(side, sizeof side, ".pypi-fcgi-upload-");
+        if (link_tmp(t, dirfd, side) != 0) {
+            say(err, "cannot link the upload into %s: %s", project, strerror(errno));
+            goto out;
+        }
+        if (renameat(dirfd, side, dirfd, filename) != 0) {
+            say(err, "cannot replace %s/%s: %s", project, filename, strerror(errno));
+            (void)unlinkat(dirfd, side, 0);
+            goto out;
+        }
+        *res = STORE_REPLACED;
+    }
+    if (fsync(dirfd) != 0 || (created && fsync(t->rootfd) != 0)) {
+        /* Visible but maybe not durable: say so, the client will retry
+         * and get 200 for the identical file. */
+        say(err, "cannot flush the directory %s to disk: %s", project, strerror(errno));
+        goto out;
+    }
+    e = PF_EOK;
+out:
+    if (lockfd >= 0)
+        close(lockfd);
+    if (dirfd >= 0)
+        close(dirfd);
+    return e;
+}
+
+enum pf_err store_remove(const char *root, const char *dirrel, const char *filename, buf_t *err)
+{
+    enum pf_err e = PF_EIO;
+    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int dirfd = -1, lockfd = -1;
+    if (rootfd < 0) {
+        say(err, "%s: %s", root, strerror(errno));
+        return PF_EIO;
+    }
+    dirfd = *dirrel ? openat(rootfd, dirrel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW) : dup(rootfd);
+    if (dirfd < 0) {
+        say(err, "%s/%s: %s", root, dirrel, strerror(errno));
+        e = errno == ENOENT ? PF_ENOTFOUND : PF_EIO;
+        goto out;
+    }
+    if ((lockfd = lock_dir(dirfd)) < 0) {
+        say(err, "cannot lock %s/%s/" SIDECAR_DIR ": %s", root, dirrel, strerror(errno));
+        goto out;
+    }
+    if (unlinkat(dirfd, filename, 0) != 0) {
+        e = errno == ENOENT ? PF_ENOTFOUND : PF_EIO;
+        say(err, "cannot remove %s/%s%s%s: %s", root, dirrel, *dirrel ? "/" : "", filename, strerror(errno));
+        goto out;
+    }
+    char side[NAME_MAX + 64];
+    snprintf(side, sizeof side, SIDECAR_DIR "/%s" SIDECAR_REC_SUFFIX, filename);
+    (void)unlinkat(dirfd, side, 0);
+    snprintf(side, sizeof side, SIDECAR_DIR "/%s" SIDECAR_META_SUFFIX, filename);
+    (void)unlinkat(dirfd, side, 0);
+    if (fsync(dirfd) != 0)
+        LOG(LOG_WARN, "%s/%s: cannot flush the directory to disk: %s", root, dirrel, strerror(errno));
+    e = PF_EOK;
+out:
+    if (lockfd >= 0)
+        close(lockfd);
+    if (dirfd >= 0)
+        close(dirfd);
+    close(rootfd);
+    return e;
+}
+
+int store_cleanup(const char *root)
+{
+    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return 0;
+    int tfd = openat(rootfd, STORE_TMP_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    close(rootfd);
+    if (tfd < 0)
+        return 0;
+    DIR *d = fdopendir(tfd);
+    if (!d) {
+        close(tfd);
+        return 0;
+    }
+    int removed = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (strncmp(de->d_name, STORE_TMP_PREFIX, strlen(STORE_TMP_PREFIX)) != 0)
+            continue;
+        int fd = openat(tfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0)
+            continue;
+        /* A live writer holds its lock; the lock of a dead one is gone. */
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(tfd, de->d_name, 0) == 0) {
+            removed++;
+            LOG(LOG_INFO, "%s/%s/%s: removed an upload left unfinished", root, STORE_TMP_DIR, de->d_name);
+        }
+        close(fd);
+    }
+    closedir(d);
+    return removed;
+}

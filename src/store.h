@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* store.h: writing into the package tree: staged uploads published atomically, files removed. */
+#ifndef PF_STORE_H
+#define PF_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "buf.h"
+#include "digest.h"
+#include "error.h"
+#include "sidecar.h"
+
+/* Named staging files (on filesystems without O_TMPFILE) live in
+ * ROOT/.pypi-fcgi/tmp/ and are locked by their writer while it lives. */
+#define STORE_TMP_DIR ".pypi-fcgi/tmp"
+#define STORE_TMP_PREFIX "upload-"
+
+/* An upload being staged in a root. With O_TMPFILE the file has no name
+ * until it is published, so nothing is left behind whatever happens to the
+ * process; otherwise it is a named, locked file in STORE_TMP_DIR that
+ * store_cleanup removes once its writer is gone. */
+struct store_tmp {
+    int fd;         /* open for writing; -1: none */
+    int rootfd;     /* the root it is staged in */
+    char name[80];  /* "" with O_TMPFILE; else its name in STORE_TMP_DIR */
+};
+
+/* Creates a staging file in root. On failure writes the reason to err. */
+enum pf_err store_tmp_open(const char *root, struct store_tmp *t, buf_t *err) PF_WUR;
+/* Closes and removes the staging file (nothing happens when fd is -1). */
+void store_tmp_discard(struct store_tmp *t);
+
+enum store_result {
+    STORE_PUBLISHED, /* the file is in place with its record */
+    STORE_REPLACED,  /* it replaced a different file of that name (overwrite) */
+    STORE_IDENTICAL, /* a byte-identical file was already there: nothing done */
+    STORE_EXISTS,    /* a different file of that name is there: nothing done */
+};
+
+/* Publishes the staged file t as ROOT/project/filename: fsyncs it, takes
+ * the directory's sidecar lock, compares with a file already there,
+ * writes the sidecar record (rec, whose size and mtime are set here; and
+ * metadata when not NULL) so that the file is complete when it appears,
+ * links it into place (link(2): a racing writer cannot be overwritten) or,
+ * with overwrite, renames it over the old file, and fsyncs the directory.
+ * existing_sha256 receives the hash of the file found in the way
+ * (STORE_IDENTICAL, STORE_EXISTS). t is left for the caller to discard.
+ * On failure writes the reason to err; nothing is visible then. */
+enum pf_err store_publish(struct store_tmp *t, const char *project, const char *filename, sidecar_t *rec,
+                          const void *metadata, size_t metadata_len, bool overwrite, enum store_result *res,
+                          char existing_sha256[DIGEST_HEX_LEN + 1], buf_t *err) PF_WUR;
+
+/* Removes root/dirrel/filename and its sidecar files under the directory's
+ * sidecar lock, then fsyncs the directory. PF_ENOTFOUND when it is gone. */
+enum pf_err store_remove(const char *root, const char *dirrel, const char *filename, buf_t *err) PF_WUR;
+
+/* Removes the named staging files of root whose writer is gone (their
+ * lock is free). Returns how many were removed. */
+int store_cleanup(const char *root);
+
+#endif

@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: MIT */
+/* test_upload.c: the upload API (page_upload.c) in memory: multipart body in, CGI response and files out. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "auth.h"
+#include "buf.h"
+#include "conf.h"
+#include "digest.h"
+#include "index.h"
+#include "route.h"
+#include "sidecar.h"
+#include "suites.h"
+#include "testutil.h"
+
+#define BOUNDARY "0123456789abcdef0123456789abcdef"
+#define AUTH_ALICE "HTTP_AUTHORIZATION=Basic YWxpY2U6c2VjcmV0" /* alice:secret */
+#define AUTH_WRONG "HTTP_AUTHORIZATION=Basic YWxpY2U6d3Jvbmc=" /* alice:wrong */
+
+static char *root, *pwfile;
+static struct config cfg;
+static index_t *idx;
+static struct auth *auth;
+static struct app app;
+static struct http_scratch scratch;
+static char *wheel_bytes, *other_bytes; /* two wheels of one name, different bytes */
+static size_t wheel_len, other_len;
+
+struct reply {
+    int status;
+    char *raw;
+    char *body;
+};
+
+/* A body handed over in chunks of 1..step bytes, as a socket might. */
+struct feed {
+    const char *p;
+    size_t len, pos, step;
+};
+
+static long feed_read(void *ctx, char *p, size_t n)
+{
+    struct feed *f = ctx;
+    size_t left = f->len - f->pos, k = f->step ? 1 + (f->pos * 7919) % f->step : left;
+    if (k > left)
+        k = left;
+    if (k > n)
+        k = n;
+    memcpy(p, f->p + f->pos, k);
+    f->pos += k;
+    return (long)k;
+}
+
+static int mem_write(void *ctx, const char *p, size_t n)
+{
+    return buf_append(ctx, p, n) == PF_EOK ? 0 : -1;
+}
+
+static void mem_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    (void)line;
+}
+
+/* POSTs body to path with the extra env entries (NULL-terminated). */
+static struct reply post_env(const char *path, const buf_t *body, size_t step, const char *clen, ...)
+{
+    char *env[32], lenbuf[64], uri[256];
+    int n = 0;
+    snprintf(uri, sizeof uri, "REQUEST_URI=%s", path);
+    env[n++] = "REQUEST_METHOD=POST";
+    env[n++] = uri;
+    env[n++] = "SCRIPT_NAME=";
+    env[n++] = "CONTENT_TYPE=multipart/form-data; boundary=" BOUNDARY;
+    if (clen)
+        env[n++] = (char *)clen;
+    else {
+        snprintf(lenbuf, sizeof lenbuf, "CONTENT_LENGTH=%zu", body->len);
+        env[n++] = lenbuf;
+    }
+    va_list ap;
+    va_start(ap, clen);
+    for (const char *kv; (kv = va_arg(ap, const char *)) && n < 31;)
+        env[n++] = (char *)kv;
+    va_end(ap);
+    env[n] = NULL;
+    struct feed f = { body->p ? body->p : "", body->len, 0, step };
+    struct http_in in = { feed_read, &f };
+    buf_t raw;
+    buf_init(&raw, 1 << 20);
+    struct http_out out = { mem_write, &raw };
+    ck_assert_int_eq(route_serve(&app, env, &in, &out, mem_log, NULL, &scratch), 0);
+    struct reply r = { 0, buf_steal(&raw), NULL };
+    ck_assert_int_eq(sscanf(r.raw, "Status: %d", &r.status), 1);
+    char *sep = strstr(r.raw, "\r\n\r\n");
+    ck_assert_ptr_nonnull(sep);
+    r.body = sep + 4;
+    return r;
+}
+
+#define POST(body, ...) post_env("/legacy/", body, 0, NULL, AUTH_ALICE, ##__VA_ARGS__, NULL)
+
+static void field(buf_t *b, const char *name, const char *value)
+{
+    ck_assert_int_eq(buf_printf(b, "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n",
+                                name, value), PF_EOK);
+}
+
+static void content(buf_t *b, const char *filename, const char *data, size_t len)
+{
+    ck_assert_int_eq(buf_printf(b,
+                                "--" BOUNDARY "\r\nContent-Disposition: form-data; name=\"content\"; filename=\"%s\"\r\n"
+                                "Content-Type: application/octet-stream\r\n\r\n",
+                                filename), PF_EOK);
+    ck_assert_int_eq(buf_append(b, data, len), PF_EOK);
+    ck_assert_int_eq(buf_append_str(b, "\r\n"), PF_EOK);
+}
+
+static void close_body(buf_t *b)
+{
+    ck_assert_int_eq(buf_append_str(b, "--" BOUNDARY "--\r\n"), PF_EOK);
+}
+
+/* A twine-shaped body for data uploaded as filename (fields before the file). */
+static void twine_body(buf_t *b, const char *name, const char *version, const char *filename, const char *data,
+                       size_t len)
+{
+    char sha[DIGEST_HEX_LEN + 1];
+    digest_sha256_hex(data, len, sha);
+    buf_init(b, 1 << 24);
+    field(b, "metadata_version", "2.1");
+    field(b, "name", name);
+    field(b, "version", version);
+    field(b, "summary", ""); /* twine <= 6.0 sends absent fields empty */
+    field(b, "filetype", strstr(filename, ".whl") ? "bdist_wheel" : "sdist");
+    field(b, "pyversion", strstr(filename, ".whl") ? "py3" : "source");
+    field(b, "md5_digest", "");
+    field(b, "sha256_digest", sha);
+    field(b, ":action", "file_upload");
+    field(b, "protocol_version", "1");
+    content(b, filename, data, len);
+    close_body(b);
+}
+
+static char *path_of(const char *rel)
+{
+    char *p;
+    ck_assert_int_ge(asprintf(&p, "%s/%s", root, rel), 0);
+    return p;
+}
+
+static bool exists(const char *rel)
+{
+    char *p = path_of(rel);
+    struct stat st;
+    bool r = lstat(p, &st) == 0;
+    free(p);
+    return r;
+}
+
+/* Nothing but the sidecar lock files is left of anything rejected. */
+static void assert_no_staging(void)
+{
+    ck_assert_int_eq(tu_sh("test -z \"$(find '%s' -path '*/.pypi-fcgi/tmp/*' -o -name '.pypi-fcgi-upload-*')\"", root),
+                     0);
+}
+
+static char *read_wheel(const char *dir, const char *metadata, size_t *len)
+{
+    char *p = path_of(dir);
+    tu_make_wheel(p, "demo_pkg-1.0.dist-info", metadata);
+    char *bytes = tu_read_file(p, len);
+    unlink(p);
+    free(p);
+    return bytes;
+}
+
+static void open_all(void)
+{
+    ck_assert_int_eq(index_open(&cfg, &idx), PF_EOK);
+    buf_t err;
+    buf_init(&err, 1024);
+    ck_assert_msg(auth_open(&cfg, &auth, &err) == PF_EOK, "auth_open: %s", err.p ? err.p : "");
+    buf_free(&err);
+    http_scratch_init(&scratch);
+    app.cfg = &cfg;
+    app.idx = idx;
+    app.auth = auth;
+}
+
+static void setup(void)
+{
+    root = tu_mkdtemp();
+    ck_assert_int_ge(asprintf(&pwfile, "%s-htpasswd", root), 0);
+    static const char pw[] = "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"; /* secret */
+    tu_write_file(pwfile, pw, sizeof pw - 1);
+    wheel_bytes = read_wheel("w1.whl", "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\nRequires-Python: >=3.8\n",
+                             &wheel_len);
+    other_bytes = read_wheel("w2.whl", "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\nRequires-Python: >=3.9\n",
+                             &other_len);
+    conf_init(&cfg);
+    cfg.roots = calloc(1, sizeof *cfg.roots);
+    cfg.roots[0] = realpath(root, NULL);
+    cfg.nroots = 1;
+    cfg.rescan_interval = 0;
+    cfg.htpasswd = strdup(pwfile);
+    cfg.max_upload = 1 << 20;
+    open_all();
+}
+
+static void close_all(void)
+{
+    http_scratch_free(&scratch);
+    auth_close(auth);
+    index_close(idx);
+}
+
+static void teardown(void)
+{
+    close_all();
+    conf_free(&cfg);
+    unlink(pwfile);
+    free(pwfile);
+    tu_rmrf(root);
+    free(root);
+    free(wheel_bytes);
+    free(other_bytes);
+}
+
+#define WHEEL_NAME "demo_pkg-1.0-py3-none-any.whl"
+
+START_TEST(test_upload_stores_file_and_record)
+{
+    buf_t b;
+    twine_body(&b, "Demo.Pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = POST(&b);
+    ck_assert_msg(r.status == 200, "status %d: %s", r.status, r.body);
+    ck_assert(exists("demo-pkg/" WHEEL_NAME));
+    size_t len;
+    char *p = path_of("demo-pkg/" WHEEL_NAME);
+    char *stored = tu_read_file(p, &len);
+    ck_assert_uint_eq(len, wheel_len);
+    ck_assert(memcmp(stored, wheel_bytes, len) == 0);
+    free(stored);
+    free(p);
+    /* The record is complete: hash, Requires-Python, uploader, METADATA. */
+    char *dir = path_of("demo-pkg");
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(dirfd, 0);
+    sidecar_t rec;
+    ck_assert_int_eq(sidecar_load(dirfd, WHEEL_NAME, &rec), PF_EOK);
+    char sha[DIGEST_HEX_LEN + 1];
+    digest_sha256_hex(wheel_bytes, wheel_len, sha);
+    ck_assert_str_eq(rec.sha256, sha);
+    ck_assert_str_eq(rec.requires_python, ">=3.8");
+    ck_assert_str_eq(rec.uploader, "alice");
+    ck_assert(rec.has_metadata);
+    ck_assert_uint_eq(rec.size, wheel_len);
+    sidecar_clear(&rec);
+    close(dirfd);
+    free(dir);
+    /* The next request lists it. */
+    struct index_project *proj;
+    ck_assert_int_eq(index_project(idx, "demo-pkg", &proj), PF_EOK);
+    ck_assert_uint_eq(proj->nfiles, 1);
+    ck_assert_str_eq(proj->files[0].rec.sha256, sha);
+    index_project_release(idx, proj);
+    assert_no_staging();
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+/* Every chunking of the body gives the same outcome. */
+START_TEST(test_upload_any_chunking)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = post_env("/", &b, (size_t)_i, NULL, AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 200, "step %d: status %d: %s", _i, r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_upload_urls)
+{
+    static const char *const paths[] = { "/", "/legacy", "/legacy/" };
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    for (size_t i = 0; i < 3; i++) {
+        struct reply r = post_env(paths[i], &b, 0, NULL, AUTH_ALICE, NULL);
+        ck_assert_msg(r.status == 200, "%s: %d %s", paths[i], r.status, r.body);
+        free(r.raw);
+    }
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_upload_duplicate)
+{
+    buf_t b, o;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    twine_body(&o, "demo-pkg", "1.0", WHEEL_NAME, other_bytes, other_len);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    r = POST(&b); /* identical: idempotent */
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    r = POST(&o);
+    ck_assert_int_eq(r.status, 409);
+    ck_assert_ptr_nonnull(strstr(r.body, "File already exists"));
+    /* twine prints the reason phrase: it carries the message too. */
+    ck_assert_ptr_nonnull(strstr(r.raw, "Status: 409 File already exists"));
+    free(r.raw);
+    size_t len;
+    char *p = path_of("demo-pkg/" WHEEL_NAME);
+    char *stored = tu_read_file(p, &len);
+    ck_assert(len == wheel_len && memcmp(stored, wheel_bytes, len) == 0);
+    free(stored);
+    free(p);
+    assert_no_staging();
+    buf_free(&b);
+    buf_free(&o);
+}
+END_TEST
+
+START_TEST(test_upload_overwrite)
+{
+    buf_t b, o;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    twine_body(&o, "demo-pkg", "1.0", WHEEL_NAME, other_bytes, other_len);
+    close_all();
+    cfg.overwrite = true;
+    open_all();
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    r = POST(&o);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    struct index_project *proj;
+    ck_assert_int_eq(index_project(idx, "demo-pkg", &proj), PF_EOK);
+    char sha[DIGEST_HEX_LEN + 1];
+    digest_sha256_hex(other_bytes, other_len, sha);
+    ck_assert_uint_eq(proj->nfiles, 1);
+    ck_assert_str_eq(proj->files[0].rec.sha256, sha);
+    ck_assert_str_eq(proj->files[0].rec.requires_python, ">=3.9");
+    index_project_release(idx, proj);
+    assert_no_staging();
+    buf_free(&b);
+    buf_free(&o);
+}
+END_TEST
+
+START_TEST(test_upload_auth)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = post_env("/", &b, 0, NULL, NULL);
+    ck_assert_int_eq(r.status, 401);
+    ck_assert_ptr_nonnull(strstr(r.raw, "WWW-Authenticate: Basic realm="));
+    free(r.raw);
+    r = post_env("/", &b, 0, NULL, AUTH_WRONG, NULL);
+    ck_assert_int_eq(r.status, 403);
+    free(r.raw);
+    r = post_env("/", &b, 0, NULL, "HTTP_AUTHORIZATION=Bearer xyz", NULL);
+    ck_assert_int_eq(r.status, 401);
+    free(r.raw);
+    r = post_env("/", &b, 0, NULL, "HTTP_AUTHORIZATION=Basic !!!", NULL);
+    ck_assert_int_eq(r.status, 401);
+    free(r.raw);
+    ck_assert(!exists("demo-pkg"));
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_upload_open_to_all)
+{
+    close_all();
+    cfg.authenticate = 0;
+    open_all();
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = post_env("/", &b, 0, NULL, NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_upload_no_login_configured)
+{
+    close_all();
+    free(cfg.htpasswd);
+    cfg.htpasswd = NULL;
+    open_all();
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 403);
+    ck_assert_ptr_nonnull(strstr(r.body, "--htpasswd"));
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_upload_remote_user)
+{
+    close_all();
+    free(cfg.htpasswd);
+    cfg.htpasswd = NULL;
+    cfg.trust_remote_user = true;
+    open_all();
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    /* nginx sends REMOTE_USER empty when nobody logged in. */
+    struct reply r = post_env("/", &b, 0, NULL, "REMOTE_USER=", NULL);
+    ck_assert_int_eq(r.status, 401);
+    free(r.raw);
+    r = post_env("/", &b, 0, NULL, "REMOTE_USER=bob", NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_upload_too_large)
+{
+    close_all();
+    cfg.max_upload = 500;
+    open_all();
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    ck_assert_uint_gt(wheel_len, 500);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 413);
+    ck_assert_ptr_nonnull(strstr(r.body, "File too large"));
+    free(r.raw);
+    /* A declared length over the limit is refused before reading. */
+    r = post_env("/", &b, 0, "CONTENT_LENGTH=99999999999", AUTH_ALICE, NULL);
+    ck_assert_int_eq(r.status, 413);
+    free(r.raw);
+    ck_assert(!exists("demo-pkg"));
+    assert_no_staging();
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_upload_truncated)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    char clen[64];
+    snprintf(clen, sizeof clen, "CONTENT_LENGTH=%zu", b.len + 100);
+    struct reply r = post_env("/", &b, 0, clen, AUTH_ALICE, NULL);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "cut off"));
+    free(r.raw);
+    r = post_env("/", &b, 0, "CONTENT_LENGTH=0", AUTH_ALICE, NULL);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "empty body"));
+    free(r.raw);
+    /* No CONTENT_LENGTH (mod_proxy_fcgi, nginx unbuffered): read to EOF. */
+    r = post_env("/", &b, 0, "X_NO_LENGTH=1", AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    assert_no_staging();
+    buf_free(&b);
+}
+END_TEST
+
+/* A form whose fields come after the file is judged the same way. */
+START_TEST(test_upload_fields_after_content)
+{
+    char md5[] = "00000000000000000000000000000000";
+    buf_t b;
+    buf_init(&b, 1 << 24);
+    content(&b, WHEEL_NAME, wheel_bytes, wheel_len);
+    field(&b, "name", "demo-pkg");
+    field(&b, "version", "1.0");
+    field(&b, "filetype", "bdist_wheel");
+    field(&b, "pyversion", "py3");
+    field(&b, "md5_digest", md5);
+    field(&b, ":action", "file_upload");
+    close_body(&b);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "does not match"));
+    free(r.raw);
+    ck_assert(!exists("demo-pkg"));
+    buf_free(&b);
+}
+END_TEST
+
+struct bad_case {
+    const char *name, *version, *filename, *filetype, *sha; /* NULL: the usual */
+    int status;
+    const char *message;
+};
+
+static const struct bad_case bad_cases[] = {
+    { "demo-pkg", "1.0", "../" WHEEL_NAME, NULL, NULL, 400, "'/' or '\\'" },
+    { "demo-pkg", "1.0", "a\\" WHEEL_NAME, NULL, NULL, 400, "'/' or '\\'" },
+    { "demo-pkg", "1.0", ".." , NULL, NULL, 400, "starts with '.'" },
+    { "demo-pkg", "1.0", "." WHEEL_NAME, NULL, NULL, 400, "starts with '.'" },
+    { "demo-pkg", "1.0", "demo_pkg-1.0-py3-none-any.whl\x01", NULL, NULL, 400, "non-printable" },
+    { "demo-pkg", "1.0", "demo_pkg-1.0-py3-none-any%2F.whl", NULL, NULL, 400, "characters other than" },
+    { "demo-pkg", "1.0", "demo_pkg-1.0.exe", NULL, NULL, 400, "Invalid file extension: Use .tar.gz" },
+    { "demo-pkg", "1.0", WHEEL_NAME, "sdist", NULL, 400, "Extension .whl is invalid for filetype sdist" },
+    { "other", "1.0", WHEEL_NAME, NULL, NULL, 400, "Start filename for 'other' with 'other'" },
+    { "demo-pkg", "2.0", WHEEL_NAME, NULL, NULL, 400, "Version in filename should be '2.0' not '1.0'" },
+    { "demo-pkg", "1.0.0", WHEEL_NAME, NULL, NULL, 200, NULL }, /* PEP 440-equal */
+    { "<b>x</b>", "1.0", WHEEL_NAME, NULL, NULL, 400, "is an invalid value for Name" },
+    { "demo-pkg", "not a version", WHEEL_NAME, NULL, NULL, 400, "is an invalid value for Version" },
+    { "demo-pkg", "1.0", WHEEL_NAME, "egg", NULL, 400, "Use a known file type" },
+    { "demo-pkg", "1.0", WHEEL_NAME, NULL, "zz", 400, "hex-encoded, SHA256" },
+    { "demo-pkg", "1.0", WHEEL_NAME, NULL, "0000000000000000000000000000000000000000000000000000000000000000", 400,
+      "does not match" },
+    { "demo-pkg", "1.0", "demo_pkg-1.0.whl", NULL, NULL, 400, "Invalid wheel filename" },
+};
+
+START_TEST(test_upload_rejects)
+{
+    const struct bad_case *c = &bad_cases[_i];
+    char sha[DIGEST_HEX_LEN + 1];
+    digest_sha256_hex(wheel_bytes, wheel_len, sha);
+    buf_t b;
+    buf_init(&b, 1 << 24);
+    field(&b, "name", c->name);
+    field(&b, "version", c->version);
+    field(&b, "filetype", c->filetype ? c->filetype : "bdist_wheel");
+    field(&b, "pyversion", c->filetype && strcmp(c->filetype, "sdist") == 0 ? "source" : "py3");
+    field(&b, "sha256_digest", c->sha ? c->sha : sha);
+    field(&b, ":action", "file_upload");
+    content(&b, c->filename, wheel_bytes, wheel_len);
+    close_body(&b);
+    struct reply r = POST(&b);
+    ck_assert_msg(r.status == c->status, "case %d: status %d: %s", _i, r.status, r.body);
+    if (c->message)
+        ck_assert_msg(strstr(r.body, c->message) != NULL, "case %d: body %s lacks %s", _i, r.body, c->message);
+    if (c->status != 200) {
+        ck_assert(!exists("demo-pkg"));
+        ck_assert(!exists("other"));
+        ck_assert_ptr_nonnull(strstr(r.raw, "Content-Type: text/plain"));
+    }
+    assert_no_staging();
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_upload_bad_archives)
+{
+    static const char notzip[] = "not a zip at all, just text named like a wheel\n";
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, notzip, sizeof notzip - 1);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "Invalid distribution file"));
+    free(r.raw);
+    buf_free(&b);
+    /* A wheel without its METADATA. */
+    char *p = path_of("nometa.whl");
+    tu_make_wheel(p, "other_thing-1.0.dist-info", "Metadata-Version: 2.1\nName: other-thing\nVersion: 1.0\n");
+    size_t len;
+    char *bytes = tu_read_file(p, &len);
+    unlink(p);
+    free(p);
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, bytes, len);
+    r = POST(&b);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "does not contain the required METADATA"));
+    free(r.raw);
+    free(bytes);
+    buf_free(&b);
+    ck_assert(!exists("demo-pkg"));
+    assert_no_staging();
+}
+END_TEST
+
+START_TEST(test_upload_bad_forms)
+{
+    buf_t b;
+    /* Two content parts. */
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    b.len -= strlen("--" BOUNDARY "--\r\n");
+    content(&b, WHEEL_NAME, wheel_bytes, wheel_len);
+    close_body(&b);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "more than one 'content'"));
+    free(r.raw);
+    buf_free(&b);
+    /* No :action, unknown action, removed actions. */
+    buf_init(&b, 4096);
+    field(&b, "name", "x");
+    close_body(&b);
+    r = POST(&b);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "Missing ':action'"));
+    free(r.raw);
+    buf_free(&b);
+    buf_init(&b, 4096);
+    field(&b, ":action", "doc_upload");
+    close_body(&b);
+    r = POST(&b);
+    ck_assert_int_eq(r.status, 410);
+    free(r.raw);
+    buf_free(&b);
+    /* No file. */
+    buf_init(&b, 4096);
+    field(&b, ":action", "file_upload");
+    field(&b, "name", "demo-pkg");
+    field(&b, "version", "1.0");
+    field(&b, "filetype", "bdist_wheel");
+    field(&b, "pyversion", "py3");
+    field(&b, "sha256_digest", "0000000000000000000000000000000000000000000000000000000000000000");
+    close_body(&b);
+    r = POST(&b);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "does not have a file"));
+    free(r.raw);
+    buf_free(&b);
+    /* A field given twice, differently. */
+    buf_init(&b, 4096);
+    field(&b, ":action", "file_upload");
+    field(&b, "name", "a");
+    field(&b, "name", "b");
+    close_body(&b);
+    r = POST(&b);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "given twice"));
+    free(r.raw);
+    buf_free(&b);
+    /* Not multipart. */
+    buf_init(&b, 64);
+    ck_assert_int_eq(buf_append_str(&b, "a=b"), PF_EOK);
+    char *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/", "SCRIPT_NAME=", "CONTENT_TYPE=application/x-www-form-urlencoded",
+                    "CONTENT_LENGTH=3", AUTH_ALICE, NULL };
+    struct feed f = { b.p, b.len, 0, 0 };
+    struct http_in in = { feed_read, &f };
+    buf_t raw;
+    buf_init(&raw, 1 << 20);
+    struct http_out out = { mem_write, &raw };
+    ck_assert_int_eq(route_serve(&app, env, &in, &out, mem_log, NULL, &scratch), 0);
+    ck_assert_ptr_nonnull(strstr(raw.p, "Status: 400"));
+    ck_assert_ptr_nonnull(strstr(raw.p, "multipart/form-data"));
+    buf_free(&raw);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_remove_pkg)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    buf_free(&b);
+    buf_init(&b, 4096);
+    field(&b, ":action", "remove_pkg");
+    field(&b, "name", "Demo_Pkg");
+    field(&b, "version", "1.0.0");
+    close_body(&b);
+    r = POST(&b);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    ck_assert(!exists("demo-pkg/" WHEEL_NAME));
+    ck_assert(!exists("demo-pkg/.pypi-fcgi/" WHEEL_NAME ".rec"));
+    ck_assert(!exists("demo-pkg/.pypi-fcgi/" WHEEL_NAME ".metadata"));
+    struct index_project *proj;
+    ck_assert_int_eq(index_project(idx, "demo-pkg", &proj), PF_ENOTFOUND);
+    r = POST(&b);
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_ptr_nonnull(strstr(r.body, "Demo_Pkg (1.0.0) not found"));
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_get_on_upload_url)
+{
+    char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/legacy/", "SCRIPT_NAME=", NULL };
+    buf_t raw;
+    buf_init(&raw, 1 << 20);
+    struct http_out out = { mem_write, &raw };
+    ck_assert_int_eq(route_serve(&app, env, NULL, &out, mem_log, NULL, &scratch), 0);
+    ck_assert_ptr_nonnull(strstr(raw.p, "Status: 405"));
+    ck_assert_ptr_nonnull(strstr(raw.p, "Allow: POST"));
+    buf_free(&raw);
+}
+END_TEST
+
+START_TEST(test_parse_basic)
+{
+    char user[AUTH_MAX_USER + 1], pw[AUTH_MAX_PASSWORD + 1];
+    ck_assert(auth_parse_basic("Basic YWxpY2U6c2VjcmV0", user, pw));
+    ck_assert_str_eq(user, "alice");
+    ck_assert_str_eq(pw, "secret");
+    ck_assert(auth_parse_basic("basic   YWxpY2U6OnM6", user, pw)); /* alice::s: */
+    ck_assert_str_eq(user, "alice");
+    ck_assert_str_eq(pw, ":s:");
+    ck_assert(auth_parse_basic("Basic YTo=", user, pw)); /* "a:" */
+    ck_assert_str_eq(pw, "");
+    ck_assert(!auth_parse_basic("Basic Ojp4", user, pw));     /* "::x": empty user */
+    ck_assert(!auth_parse_basic("Basic YWxpY2U=", user, pw)); /* no colon */
+    ck_assert(!auth_parse_basic("Basic YW=xp", user, pw));
+    ck_assert(!auth_parse_basic("Bearer YWxpY2U6c2VjcmV0", user, pw));
+    ck_assert(!auth_parse_basic("BasicYWxpY2U6c2VjcmV0", user, pw));
+    ck_assert(!auth_parse_basic("Basic YQBiOmM=", user, pw)); /* NUL inside */
+    ck_assert(!auth_parse_basic("", user, pw));
+    ck_assert(!auth_parse_basic(NULL, user, pw));
+    char *huge = malloc(8192);
+    memcpy(huge, "Basic ", 6);
+    memset(huge + 6, 'Q', 8000);
+    huge[8006] = '\0';
+    ck_assert(!auth_parse_basic(huge, user, pw));
+    free(huge);
+}
+END_TEST
+
+Suite *suite_upload(void)
+{
+    Suite *s = suite_create("upload");
+    TCase *tc = tcase_create("upload");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_upload_stores_file_and_record);
+    tcase_add_loop_test(tc, test_upload_any_chunking, 1, 9);
+    tcase_add_test(tc, test_upload_urls);
+    tcase_add_test(tc, test_upload_duplicate);
+    tcase_add_test(tc, test_upload_overwrite);
+    tcase_add_test(tc, test_upload_auth);
+    tcase_add_test(tc, test_upload_open_to_all);
+    tcase_add_test(tc, test_upload_no_login_configured);
+    tcase_add_test(tc, test_upload_remote_user);
+    tcase_add_test(tc, test_upload_too_large);
+    tcase_add_test(tc, test_upload_truncated);
+    tcase_add_test(tc, test_upload_fields_after_content);
+    tcase_add_loop_test(tc, test_upload_rejects, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
+    tcase_add_test(tc, test_upload_bad_archives);
+    tcase_add_test(tc, test_upload_bad_forms);
+    tcase_add_test(tc, test_remove_pkg);
+    tcase_add_test(tc, test_get_on_upload_url);
+    tcase_add_test(tc, test_parse_basic);
+    suite_add_tcase(s, tc);
+    return s;
+}
