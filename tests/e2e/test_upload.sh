@@ -146,6 +146,17 @@ if [ "$code" = 403 ] && grep -q "acl-demo" "$T/acl.txt"; then pass "the ACL's 40
 code=$(curl -s -o /dev/null -w '%{http_code}' -u alice:alice-pw --data-binary '' -H 'Content-Type: multipart/form-data; boundary=x' "$BASE/legacy")
 expect_eq "POST /legacy with an empty body is answered 400, not redirected" 400 "$code"
 
+# The password and ACL files are read again when they change, no restart.
+htpasswd -b "$PW" erin erin-pw 2>/dev/null
+printf 'erin: acl-*\n' >>"$T/acl"
+code=$(curl -s -o "$T/erin.txt" -w '%{http_code}' -u erin:erin-pw -F ':action=file_upload' -F name=acl-demo -F version=1.0 \
+    -F filetype=bdist_wheel -F pyversion=py3 -F "sha256_digest=$(sha256sum "$D/c/acl_demo-1.0-py3-none-any.whl" | cut -d' ' -f1)" \
+    -F "content=@$D/c/acl_demo-1.0-py3-none-any.whl" "$BASE/legacy/")
+expect_eq "a user added to htpasswd and the ACL while serving uploads at once" 200 "$code"
+htpasswd -D "$PW" erin 2>/dev/null
+code=$(curl -s -o /dev/null -w '%{http_code}' -u erin:erin-pw -F ':action=remove_pkg' -F name=acl-demo -F version=1.0 "$BASE/")
+expect_eq "a user deleted from htpasswd is refused at once" 403 "$code"
+
 page=$(curl -s "$INDEX"html-rp/)
 if [[ $page == *'&lt;script&gt;'* && $page != *'<script>'* ]]; then pass "markup in an uploaded Requires-Python is escaped on the page"; else fail "markup in an uploaded Requires-Python is escaped on the page" "$page"; fi
 
@@ -276,6 +287,13 @@ EOF
         sleep 0.1
     done
     if [ -n "$staged" ]; then pass "an upload in progress is staged as a named file"; else fail "an upload in progress is staged as a named file" "$(ls -la "$ROOT/.pypi-fcgi/tmp" 2>&1)"; fi
+    # Another process on the same root lists what was uploaded through lighttpd.
+    fcgi_get "$SOCK" /simple/acl-demo/ "$T/alone.err" >"$T/alone.page"
+    if grep -q '^Status: 200' "$T/alone.page" && grep -q 'acl_demo-1.0-py3-none-any.whl#sha256=' "$T/alone.page"; then
+        pass "a second responder process lists the uploaded file"
+    else
+        fail "a second responder process lists the uploaded file" "$(head -c 600 "$T/alone.page")"
+    fi
     kill -KILL "$ALONE"
     wait "$ALONE" 2>/dev/null
     kill "$FEED" 2>/dev/null
