@@ -461,3 +461,73 @@ newest_local_pip_wheel() {
         done
     } | awk -F/ '{ v=$NF; sub(/^pip-/,"",v); sub(/-py.*$/,"",v); print v "\t" $0 }' | sort -V -k1,1 | tail -n 1 | cut -f2
 }
+
+# ---- twine, and the checks every deployment passes ----------------------
+
+TWINE=$(command -v twine 2>/dev/null)
+
+# twine_up USER PASSWORD URL [twine options] FILE...: twine upload with an
+# isolated HOME, no keyring, no prompts; prints its output.
+twine_up() {
+    local user=$1 pw=$2 url=$3
+    shift 3
+    env -i PATH="/usr/local/bin:/usr/bin:/bin" HOME="$E2E_TMP/home" LANG=C.UTF-8 \
+        TWINE_USERNAME="$user" TWINE_PASSWORD="$pw" TWINE_NON_INTERACTIVE=1 \
+        PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring \
+        timeout 120 "$TWINE" upload --disable-progress-bar --repository-url "$url" "$@" 2>&1
+}
+
+# deploy_checks LABEL BASE-URL VENV USER PASSWORD: what every shipped
+# deployment must do, against a server already running at BASE-URL (with
+# its mount prefix, no trailing slash) whose responder checks USER and
+# PASSWORD (any htpasswd) and offloads downloads: /health; twine uploads a
+# wheel and an sdist built here (project deploy-LABEL); no password is
+# 401; pip (in VENV, a venv from e2e_venv, or "" to skip) installs the
+# wheel; a Range request for the wheel is 206 with the right bytes, which
+# the responder never serves (it sends no ranges), so the web server sent
+# them; a 100 MiB upload (DEPLOY_BIG_MIB) passes the server's body limit.
+deploy_checks() {
+    local label=$1 base=$2 venv=$3 user=$4 pw=$5 d proj code out href whl sdist big sha want got
+    d=$E2E_TMP/deploy-$label
+    proj=deploy-$label
+    mkdir -p "$d"
+    expect_eq "$label: /health answers 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$base/health")"
+    whl=$(python3 "$E2E_LIB_DIR/mkdist.py" wheel --out "$d" --name "$proj" --version 1.0 2>>"$d/mkdist.log")
+    sdist=$(python3 "$E2E_LIB_DIR/mkdist.py" sdist --out "$d" --name "$proj" --version 1.0 2>>"$d/mkdist.log")
+    code=$(curl -s -o "$d/noauth.txt" -w '%{http_code}' -F ':action=file_upload' -F "content=@$whl" "$base/legacy/")
+    expect_eq "$label: an upload without a password is 401" 401 "$code"
+    if [ -z "$TWINE" ]; then
+        skip "$label: twine upload with a password" "twine is not installed"
+    else
+        out=$(twine_up "$user" "$pw" "$base/legacy/" "$whl" "$sdist")
+        if [ $? -eq 0 ]; then pass "$label: twine uploads a wheel and an sdist"; else fail "$label: twine uploads a wheel and an sdist" "$out"; fi
+    fi
+    if [ -n "$venv" ]; then
+        out=$(pip_run "$venv" "$base/simple/" install --no-deps --force-reinstall "$proj==1.0" 2>&1)
+        if [ $? -eq 0 ] && [[ $out == *"Successfully installed $proj-1.0"* ]]; then
+            pass "$label: pip installs what was uploaded"
+        else
+            fail "$label: pip installs what was uploaded" "$out"
+        fi
+    fi
+    href=$(curl -s "$base/simple/$proj/" | python3 -c 'import re,sys; m=re.search(r"href=\"([^\"#]*\.whl)#", sys.stdin.read()); print(m.group(1) if m else "")')
+    code=$(curl -s -o "$d/range.bin" -w '%{http_code}' -r 10-109 "$base/simple/$proj/$href")
+    want=$(tail -c +11 "$whl" | head -c 100 | sha256sum)
+    got=$(sha256sum <"$d/range.bin")
+    if [ "$code" = 206 ] && [ "$want" = "$got" ]; then
+        pass "$label: the download is the web server's (Range gives 206 with the right bytes)"
+    else
+        fail "$label: the download is the web server's (Range gives 206 with the right bytes)" "status $code, href '$href'"
+    fi
+    big=$(python3 "$E2E_LIB_DIR/mkdist.py" wheel --out "$d/big" --name "$proj-big" --version 1.0 \
+        --pad-mib "${DEPLOY_BIG_MIB:-100}" 2>>"$d/mkdist.log")
+    sha=$(sha256sum "$big" | cut -d' ' -f1)
+    code=$(curl -s -o "$d/big.txt" -w '%{http_code}' -u "$user:$pw" -F ':action=file_upload' -F "name=$proj-big" \
+        -F version=1.0 -F filetype=bdist_wheel -F pyversion=py3 -F "sha256_digest=$sha" -F "content=@$big" "$base/legacy/")
+    if [ "$code" = 200 ]; then
+        pass "$label: a ${DEPLOY_BIG_MIB:-100} MiB upload passes the server's body limit"
+    else
+        fail "$label: a ${DEPLOY_BIG_MIB:-100} MiB upload passes the server's body limit" "status $code: $(head -c 300 "$d/big.txt")"
+    fi
+    rm -rf "$d/big"
+}

@@ -13,6 +13,8 @@ Options:
   --import-name PKG    the package inside (default: file name part, lowercased)
   --requires-python S  Requires-Python
   --requires-dist D    Requires-Dist (repeatable)
+  --pad-mib N          wheels: add PKG/data.bin, stored, so that the wheel is
+                       just under N MiB (random bytes; for large uploads)
 
 Wheels are zip files with PKG/__init__.py and NAME-VER.dist-info/{METADATA,
 WHEEL,RECORD}, RECORD carrying urlsafe-base64 sha256 digests and sizes.
@@ -89,6 +91,15 @@ def build_wheel(a):
     with zipfile.ZipFile(out, "w") as zf:
         for path, data in files:
             zip_add(zf, path, data)
+        if a.pad_mib:
+            # Streamed in 1 MiB blocks: never the whole file in memory. Not
+            # in RECORD (pip does not check a wheel's RECORD on install).
+            block = os.urandom(1 << 20)
+            zi = zipfile.ZipInfo("%s/data.bin" % pkg, date_time=(2020, 2, 2, 0, 0, 0))
+            with zf.open(zi, "w", force_zip64=True) as f:
+                for _ in range(a.pad_mib - 1):
+                    f.write(block)
+                f.write(block[: (1 << 20) - (64 << 10)])
     return out
 
 
@@ -153,6 +164,7 @@ def main(argv):
     p.add_argument("--import-name")
     p.add_argument("--requires-python")
     p.add_argument("--requires-dist", action="append", default=[])
+    p.add_argument("--pad-mib", type=int, default=0)
     a = p.parse_args(argv)
     os.makedirs(a.out, exist_ok=True)
     print(build_wheel(a) if a.kind == "wheel" else build_sdist(a))

@@ -25,7 +25,6 @@ for prog in lighttpd curl python3 htpasswd cgi-fcgi; do
         exit 0
     fi
 done
-TWINE=$(command -v twine)
 
 ROOT=$T/root
 D=$T/dists
@@ -79,16 +78,6 @@ else
 fi
 BASE=http://127.0.0.1:$E2E_PORT
 INDEX=$BASE/simple/
-
-# twine_up USER PASSWORD URL FILE... [twine options]: twine with an isolated
-# HOME, no keyring, no prompts.
-twine_up() {
-    local user=$1 pw=$2 url=$3
-    shift 3
-    env -i PATH="/usr/local/bin:/usr/bin:/bin" HOME="$E2E_TMP/home" LANG=C.UTF-8 \
-        TWINE_USERNAME="$user" TWINE_PASSWORD="$pw" TWINE_NON_INTERACTIVE=1 PYTHON_KEYRING_BACKEND=keyring.backends.null.Keyring \
-        timeout 120 "$TWINE" upload --disable-progress-bar --repository-url "$url" "$@" 2>&1
-}
 
 # ---- twine ------------------------------------------------------------------
 if [ -z "$TWINE" ]; then
@@ -206,22 +195,7 @@ if [ "$code" = 404 ] && grep -q 'gone-demo (2.0) not found' "$T/rm.txt"; then pa
 # ---- a large upload: flat memory --------------------------------------------------
 pid=$(lt_children up | head -n 1)
 if [ "$BIG_MIB" -gt 0 ] && [ -n "$pid" ]; then
-    BIGW=$D/big/big_upload-1.0-py3-none-any.whl
-    mkdir -p "$D/big"
-    python3 - "$BIGW" "$BIG_MIB" <<'EOF'
-import os, sys, zipfile
-path, mib = sys.argv[1], int(sys.argv[2])
-block = os.urandom(1 << 20)
-with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
-    z.writestr("big_upload-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: big-upload\nVersion: 1.0\n")
-    z.writestr("big_upload-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
-    # Just under MIB MiB in all, so 1024 fits the default --max-upload-size.
-    with z.open("big_upload/data.bin", "w", force_zip64=True) as f:
-        for _ in range(mib - 1):
-            f.write(block)
-        f.write(block[: (1 << 20) - (64 << 10)])
-    z.writestr("big_upload-1.0.dist-info/RECORD", "")
-EOF
+    BIGW=$(python3 "$MKDIST" wheel --out "$D/big" --name big-upload --version 1.0 --pad-mib "$BIG_MIB")
     size=$(stat -c %s "$BIGW")
     sha=$(sha256sum "$BIGW" | cut -d' ' -f1)
     rss0=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
@@ -248,7 +222,19 @@ else
     skip "a large upload with flat memory" "BIG_UPLOAD_MIB=0 or no responder pid"
 fi
 
+# ---- the shipped lighttpd configs as deployments ------------------------------------
+if [ -x "$T/venv/bin/python" ]; then VENV=$T/venv; else VENV=; fi
+deploy_checks lighttpd "$BASE" "$VENV" alice alice-pw
 lt_stop up && pass "lighttpd stopped" || fail "lighttpd stopped"
+
+ST2=$T/ltp
+if lt_launch pfx "$TOP_SRCDIR/contrib/lighttpd-prefix.conf" "$ROOT" "$ST2" /pypi/health; then
+    pass "lighttpd started with contrib/lighttpd-prefix.conf and uploads on"
+    deploy_checks lighttpd-prefix "http://127.0.0.1:$E2E_PORT/pypi" "$VENV" dave dave-pw
+    lt_stop pfx && pass "lighttpd (prefix) stopped" || fail "lighttpd (prefix) stopped"
+else
+    fail "lighttpd started with contrib/lighttpd-prefix.conf and uploads on" "$(lt_error)"
+fi
 
 # ---- SIGKILL mid-upload, without a web server -----------------------------------------
 # The responder alone on a unix socket, fed by cgi-fcgi from a slow pipe,
