@@ -424,8 +424,11 @@ static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, 
         d->files[d->nfiles].name = both;
         d->files[d->nfiles++].proj = NULL;
     }
-    qsort(d->files, d->nfiles, sizeof *d->files, cmp_tfile);
-    qsort(d->subs, d->nsubs, sizeof *d->subs, cmp_str);
+    /* qsort wants a valid pointer even for nothing to sort. */
+    if (d->nfiles > 1)
+        qsort(d->files, d->nfiles, sizeof *d->files, cmp_tfile);
+    if (d->nsubs > 1)
+        qsort(d->subs, d->nsubs, sizeof *d->subs, cmp_str);
 out:
     if (dir)
         closedir(dir);
@@ -1429,7 +1432,8 @@ enum pf_err index_root(index_t *idx, struct index_root **out)
         root_free(r);
         return e;
     }
-    qsort(r->projects, r->nprojects, sizeof *r->projects, cmp_str);
+    if (r->nprojects > 1)
+        qsort(r->projects, r->nprojects, sizeof *r->projects, cmp_str);
     pthread_rwlock_wrlock(&idx->map_lock);
     struct index_root *old = idx->root;
     idx->root = r;
