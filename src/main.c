@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "auth.h"
 #include "conf.h"
 #include "index.h"
@@ -81,6 +82,12 @@ int main(int argc, char **argv)
     }
     if (!cfg.check_only)
         server_block_signals();
+    /* libarchive calls tzset() for every archive it reads. With TZ unset,
+     * glibc then reloads /etc/localtime each time; with TZ set it sees
+     * nothing changed and returns. Set it once, before any thread. */
+    if (!getenv("TZ"))
+        setenv("TZ", ":/etc/localtime", 0);
+    tzset();
     index_t *idx;
     if (index_open(&cfg, &idx) != PF_EOK) {
         fprintf(stderr, "pypi-fcgi: the package roots cannot be indexed\n");

@@ -253,7 +253,6 @@ int server_run(const struct app *app)
         LOG(LOG_ERROR, "cannot start the signal thread");
         return 1;
     }
-    pthread_detach(sigt);
     long n = cfg->threads;
     pthread_t *th = calloc((size_t)n, sizeof *th);
     long started = 0;
@@ -263,6 +262,8 @@ int server_run(const struct app *app)
     if (started == 0) {
         LOG(LOG_ERROR, "cannot start worker threads");
         free(th);
+        pthread_kill(sigt, SIGUSR1);
+        pthread_join(sigt, NULL);
         return 1;
     }
     LOG(LOG_INFO, "serving %zu roots with %ld threads", cfg->nroots, started);
@@ -270,6 +271,10 @@ int server_run(const struct app *app)
     if (s.owned) {
         for (long i = 0; i < started; i++)
             pthread_join(th[i], NULL);
+        /* The signal thread uses s, which lives on this stack: wake it
+         * (when the workers ended without a signal) and wait for it. */
+        pthread_kill(sigt, SIGUSR1);
+        pthread_join(sigt, NULL);
     } else {
         /* A shared socket cannot be shut down: wait until no request is in
          * flight, then exit; threads blocked in accept() end with us. */
