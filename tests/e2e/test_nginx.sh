@@ -1,0 +1,355 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test_nginx.sh: contrib/nginx.conf and contrib/pypi-fcgi-spawn as shipped, run with real nginx, spawn-fcgi, twine and pip.
+#
+# Run:  PYPI_FCGI=/abs/build/src/pypi-fcgi TOP_SRCDIR=/abs/src bash tests/e2e/test_nginx.sh
+# (make check-e2e does this). KEEP=1 keeps the temp dir, VERBOSE=1 prints
+# the logs (see lib.sh). Only 127.0.0.1 on free high ports is used.
+#
+# pypi-fcgi is started by contrib/pypi-fcgi-spawn with its default
+# PYPI_SENDFILE; contrib/nginx.conf is rendered with only its "EDIT" lines
+# changed (and its "MOUNT" lines for the root mount) and included from a
+# minimal nginx.conf that stands in for Debian's /etc/nginx/nginx.conf. As
+# root, pypi-fcgi runs as nobody with the socket's group set to that of
+# nginx's workers (www-data), as on a real host.
+
+# Started by a POSIX sh (make's $(SHELL) may be one): continue in bash.
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+
+e2e_init
+T=$E2E_TMP
+CONF=$TOP_SRCDIR/contrib/nginx.conf
+SPAWN=$TOP_SRCDIR/contrib/pypi-fcgi-spawn
+FASTCGI_PARAMS=/etc/nginx/fastcgi_params
+MIME_TYPES=/etc/nginx/mime.types
+
+# nginx lives in /usr/sbin, which a user's PATH may lack.
+NGINX=$(PATH=$PATH:/usr/sbin:/sbin command -v nginx 2>/dev/null)
+for prog in "$NGINX" spawn-fcgi htpasswd curl python3; do
+    if [ -z "$prog" ] || ! command -v "$prog" >/dev/null 2>&1; then
+        skip "nginx end-to-end tests" "${prog:-nginx} is not installed"
+        e2e_done
+        exit 0
+    fi
+done
+for f in "$FASTCGI_PARAMS" "$MIME_TYPES"; do
+    if [ ! -f "$f" ]; then
+        skip "nginx end-to-end tests" "$f is missing (not a Debian nginx?)"
+        e2e_done
+        exit 0
+    fi
+done
+
+# ---- users: nginx workers as www-data, pypi-fcgi as nobody in www-data ---
+if [ "$(id -u)" -eq 0 ]; then
+    NG_USER=www-data
+    id "$NG_USER" >/dev/null 2>&1 || NG_USER=nobody
+    WEB_GROUP=$(id -gn "$NG_USER")
+    PF_USER=nobody
+    # Both must get through the temp dir (mktemp made it 0700).
+    chmod 0711 "$T"
+else
+    NG_USER=
+    WEB_GROUP=$(id -gn)
+    PF_USER=$(id -un)
+fi
+
+ROOT=$T/root
+SOCK=$T/run/pypi-fcgi.sock
+HTPASSWD=$T/htpasswd
+mkdir -p "$ROOT"
+[ -n "$NG_USER" ] && chown "$PF_USER:$WEB_GROUP" "$ROOT"
+if htpasswd -bcB -C 5 "$HTPASSWD" alice alice-pw >"$T/htpasswd.out" 2>&1; then
+    chmod 0644 "$HTPASSWD"
+    pass "htpasswd -B made a password file"
+else
+    fail "htpasswd -B made a password file" "$(cat "$T/htpasswd.out")"
+fi
+
+if e2e_venv "$T/venv" >"$T/venv.log" 2>&1; then
+    VENV=$T/venv
+else
+    VENV=
+    fail "a venv for pip" "$(cat "$T/venv.log")"
+fi
+
+# ---- pypi-fcgi through contrib/pypi-fcgi-spawn -------------------------
+# spawn_start: the launcher in the background, its own settings left at
+# their defaults except the ones every host sets. PF_PID is the launcher,
+# which becomes pypi-fcgi (spawn-fcgi -n).
+PF_PID=
+e2e_log "$T/pypi-fcgi.log"
+spawn_start() {
+    env -i PATH="$PATH" PYPI_ROOT="$ROOT" PYPI_SOCKET="$SOCK" PYPI_BIN="$PF_BIN" PYPI_USER="$PF_USER" \
+        PYPI_WEB_GROUP="$WEB_GROUP" PYPI_THREADS=8 PYPI_ARGS="--htpasswd $HTPASSWD" \
+        sh "$SPAWN" >>"$T/pypi-fcgi.log" 2>&1 &
+    PF_PID=$!
+    e2e_bg "$PF_PID"
+    wait_socket "$SOCK" 10 && proc_alive "$PF_PID"
+}
+
+# spawn_stop: SIGTERM; passes when the launcher exited 0 within 10 s.
+# Not in a subshell: it reaps its child.
+spawn_stop() {
+    local rc
+    kill -TERM "$PF_PID" 2>/dev/null
+    if ! wait_gone 10 "$PF_PID"; then
+        fail "pypi-fcgi stopped on SIGTERM (exit 0)" "still running 10 s after SIGTERM"
+        return
+    fi
+    wait "$PF_PID"
+    rc=$?
+    expect_eq "pypi-fcgi stopped on SIGTERM (exit 0)" 0 "$rc"
+}
+
+if spawn_start; then
+    pass "contrib/pypi-fcgi-spawn started pypi-fcgi on a unix socket"
+else
+    fail "contrib/pypi-fcgi-spawn started pypi-fcgi on a unix socket" "$(cat "$T/pypi-fcgi.log")"
+    e2e_done
+    exit 1
+fi
+cmd=$(tr '\0' ' ' <"/proc/$PF_PID/cmdline")
+case $cmd in
+*pypi-fcgi*"--sendfile x-accel-redirect:/_pypi_files/"*)
+    pass "the launcher is the pypi-fcgi process, with X-Accel-Redirect to /_pypi_files/" ;;
+*) fail "the launcher is the pypi-fcgi process, with X-Accel-Redirect to /_pypi_files/" "command line: $cmd" ;;
+esac
+if [ -n "$NG_USER" ]; then
+    expect_eq "the socket is 0660, owned by pypi-fcgi's user and nginx's group" \
+        "660 $PF_USER $WEB_GROUP" "$(stat -c '%a %U %G' "$SOCK")"
+    expect_eq "pypi-fcgi dropped root for $PF_USER" "$PF_USER" "$(stat -c %U "/proc/$PF_PID")"
+    if id daemon >/dev/null 2>&1 && command -v setpriv >/dev/null; then
+        if out=$(setpriv --reuid=daemon --regid=daemon --clear-groups "$(e2e_python)" -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+except PermissionError:
+    sys.exit(0)
+print("connected")
+sys.exit(1)' "$SOCK" 2>&1); then
+            pass "a user outside nginx's group cannot connect to the socket"
+        else
+            fail "a user outside nginx's group cannot connect to the socket" "$out"
+        fi
+    fi
+fi
+
+# ---- nginx -------------------------------------------------------------
+# render_nginx DEST PORT MOUNT: contrib/nginx.conf with its "EDIT" lines
+# set to this test's port, socket and root, and for MOUNT=root its "MOUNT"
+# lines changed as their comments say. Nothing else is touched.
+render_nginx() {
+    local dest=$1 port=$2 mount=$3 args=()
+    args=(-e "/# EDIT/s#^\([[:space:]]*listen[[:space:]]\{1,\}\)[^;]*;#\1127.0.0.1:$port;#"
+        -e "/# EDIT/s#^\([[:space:]]*fastcgi_pass[[:space:]]\{1,\}\)[^;]*;#\1unix:$SOCK;#"
+        -e "/# EDIT/s#^\([[:space:]]*alias[[:space:]]\{1,\}\)[^;]*;#\1$ROOT/;#")
+    if [ "$mount" = root ]; then
+        args+=(-e "/# MOUNT/s#^\([[:space:]]*location[[:space:]]\{1,\}\)/pypi/[[:space:]]*{#\1/ {#"
+            -e "/# MOUNT/s#^\([[:space:]]*fastcgi_split_path_info[[:space:]]\{1,\}\)[^;]*;#\1^()(/.*)\$;#")
+    fi
+    sed "${args[@]}" "$CONF" >"$dest"
+}
+
+# ng_write DIR: the http { } around the server block, as Debian's
+# /etc/nginx/nginx.conf has it, with everything in DIR. The server block's
+# relative "include fastcgi_params" resolves in DIR, the config's directory.
+ng_write() {
+    local d=$1
+    mkdir -p "$d/tmp"
+    chmod 0755 "$d"
+    ln -sf "$FASTCGI_PARAMS" "$d/fastcgi_params"
+    {
+        echo "worker_processes 1;"
+        [ -n "$NG_USER" ] && echo "user $NG_USER $WEB_GROUP;"
+        cat <<EOF
+pid $d/nginx.pid;
+error_log $d/error.log info;
+events { worker_connections 256; }
+http {
+    include $MIME_TYPES;
+    default_type application/octet-stream;
+    sendfile on;
+    access_log $d/access.log;
+    client_body_temp_path $d/tmp/body;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    proxy_temp_path $d/tmp/proxy;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    include $d/pypi-fcgi.conf;
+}
+EOF
+    } >"$d/nginx.conf"
+}
+
+NG_PID=
+NG_PORT=
+NG_ERR=
+# ng_start DIR MOUNT READY-PATH: renders and starts nginx in the
+# foreground on a free port (another one when it was taken meanwhile) and
+# waits until READY-PATH answers 200. NG_PID, NG_PORT; NG_ERR on failure.
+ng_start() {
+    local d=$1 mount=$2 ready=$3 try i code
+    ng_write "$d"
+    e2e_log "$d/error.log"
+    e2e_log "$d/nginx.out"
+    for try in 1 2 3; do
+        NG_PORT=$(free_port)
+        render_nginx "$d/pypi-fcgi.conf" "$NG_PORT" "$mount"
+        if ! "$NGINX" -t -p "$d/" -e "$d/error.log" -c "$d/nginx.conf" >"$d/nginx-t.out" 2>&1; then
+            NG_ERR="nginx -t: $(cat "$d/nginx-t.out")"
+            return 1
+        fi
+        "$NGINX" -p "$d/" -e "$d/error.log" -c "$d/nginx.conf" -g 'daemon off;' >"$d/nginx.out" 2>&1 &
+        NG_PID=$!
+        e2e_bg "$NG_PID"
+        for ((i = 0; i < 100; i++)); do
+            proc_alive "$NG_PID" || break
+            code=$(http_code "http://127.0.0.1:$NG_PORT$ready" --max-time 2)
+            [ "$code" = 200 ] && return 0
+            sleep 0.1
+        done
+        if proc_alive "$NG_PID"; then
+            NG_ERR="nginx did not answer $ready with 200 within 10 s (last: $code)"
+            return 1
+        fi
+        wait "$NG_PID" 2>/dev/null
+        NG_ERR="nginx exited at start: $(cat "$d/nginx.out"; tail -n 5 "$d/error.log")"
+        grep -qi 'address already in use' "$d/nginx.out" "$d/error.log" 2>/dev/null || return 1
+    done
+    return 1
+}
+
+# ng_stop LABEL DIR: SIGQUIT (graceful); passes when the master and its
+# workers ended within 10 s and the pid file is gone. Not in a subshell:
+# it reaps its child.
+ng_stop() {
+    local label=$1 d=$2 workers
+    workers=$(pgrep -P "$NG_PID" 2>/dev/null)
+    kill -QUIT "$NG_PID" 2>/dev/null
+    # shellcheck disable=SC2086 # a list of pids
+    if ! wait_gone 10 "$NG_PID" $workers; then
+        fail "$label: nginx stopped on SIGQUIT, its workers too" "still running: $NG_PID $workers"
+        return
+    fi
+    wait "$NG_PID" 2>/dev/null
+    pass "$label: nginx stopped on SIGQUIT, its workers too"
+    check "$label: nginx removed its pid file" test ! -e "$d/nginx.pid"
+}
+
+# ng_static_checks FILE MOUNT: what must hold of a rendered file.
+ng_static_checks() {
+    local f=$1 mount=$2 want=3 changed limit tmo
+    [ "$mount" = root ] && want=5
+    check "$mount: the rendered file differs from contrib/nginx.conf in the marked lines only" \
+        diff <(grep -v '# \(EDIT\|MOUNT\)' "$CONF") <(grep -v '# \(EDIT\|MOUNT\)' "$f")
+    changed=$(diff "$CONF" "$f" | grep -c '^>')
+    expect_eq "$mount: each of the $want lines marked for it was substituted" "$want" "$changed"
+    # The body limit can only be seen from outside by a 1 GiB upload: read it.
+    limit=$(awk '$1 == "client_max_body_size" { v = $2; sub(/;$/, "", v); n = v + 0
+        u = tolower(substr(v, length(v))); if (u == "k") n *= 1024; else if (u == "m") n *= 1048576
+        else if (u == "g") n *= 1073741824; print n; exit }' "$f")
+    if [ -n "$limit" ] && [ "$limit" -gt $((1024 * 1048576 + 1048576)) ]; then
+        pass "$mount: client_max_body_size ($limit) holds pypi-fcgi's 1 GiB upload and its form"
+    else
+        fail "$mount: client_max_body_size holds pypi-fcgi's 1 GiB upload and its form" "read: '$limit'"
+    fi
+    tmo=$(awk '$1 == "fastcgi_read_timeout" { v = $2; sub(/;$/, "", v); n = v + 0
+        if (v ~ /m$/) n *= 60; print n; exit }' "$f")
+    if [ -n "$tmo" ] && [ "$tmo" -ge 120 ]; then
+        pass "$mount: fastcgi_read_timeout (${tmo}s) leaves time to store a 1 GiB upload"
+    else
+        fail "$mount: fastcgi_read_timeout leaves time to store a 1 GiB upload" "read: '$tmo'"
+    fi
+    check "$mount: no FastCGI keep-alive (it pins pypi-fcgi threads)" \
+        test -z "$(grep -E '^[^#]*(fastcgi_keep_conn[[:space:]]+on|keepalive[[:space:]])' "$f")"
+}
+
+# ng_live_checks LABEL BASE: beyond deploy_checks, against nginx at BASE
+# (its mount prefix, no trailing slash); run after deploy_checks LABEL.
+ng_live_checks() {
+    local label=$1 base=$2 host=http://127.0.0.1:$NG_PORT whl rel code
+    code=$(fetch "$base/" "$T/welcome-$label")
+    if [ "$code" = 200 ] && grep -qF "$base/simple/" "$T/welcome-$label.body"; then
+        pass "$label: the welcome page shows the index URL with nginx's port"
+    else
+        fail "$label: the welcome page shows the index URL with nginx's port" "status $code" \
+            "$(grep -F 'simple/' "$T/welcome-$label.body" | head -n 3)"
+    fi
+    whl=$(find "$ROOT/deploy-$label" -name '*.whl' 2>/dev/null | head -n 1)
+    rel=${whl#"$ROOT"/}
+    if [ -z "$whl" ]; then
+        fail "$label: the uploaded wheel is in the root" "$(ls -R "$ROOT")"
+        return
+    fi
+    code=$(fetch "$base/packages/$rel" "$T/dl-$label")
+    if [ "$code" = 200 ] && cmp -s "$whl" "$T/dl-$label.body" &&
+        [ -z "$(header "$T/dl-$label.hdr" X-Accel-Redirect)" ]; then
+        pass "$label: a download is the whole file and hides the X-Accel-Redirect"
+    else
+        fail "$label: a download is the whole file and hides the X-Accel-Redirect" "status $code" "$(cat "$T/dl-$label.hdr")"
+    fi
+    expect_eq "$label: /_pypi_files/ asked for directly is 404 (internal)" 404 \
+        "$(http_code "$host/_pypi_files/$rel")"
+    # nginx refuses a declared body over client_max_body_size before
+    # reading it, so no 2 GiB need to be sent.
+    code=$(curl -s -o /dev/null --max-time 10 -w '%{http_code}' -u alice:alice-pw -H 'Content-Length: 2147483648' \
+        -H 'Content-Type: multipart/form-data; boundary=x' --data-binary '' "$base/legacy/" 2>/dev/null)
+    expect_eq "$label: a 2 GiB upload is refused by nginx with 413" 413 "$code"
+}
+
+# ---- mounted at /pypi/, as shipped ----------------------------------------
+NGP=$T/ng-prefix
+if ng_start "$NGP" prefix /pypi/health; then
+    pass "prefix: nginx started with contrib/nginx.conf, /pypi/health answers 200"
+    ng_static_checks "$NGP/pypi-fcgi.conf" prefix
+    deploy_checks nginx-prefix "http://127.0.0.1:$NG_PORT/pypi" "$VENV" alice alice-pw
+    ng_live_checks nginx-prefix "http://127.0.0.1:$NG_PORT/pypi"
+    code=$(fetch "http://127.0.0.1:$NG_PORT/pypi" "$T/redir")
+    expect_eq "prefix: /pypi is redirected to /pypi/ with the port" \
+        "301 http://127.0.0.1:$NG_PORT/pypi/" "$code $(header "$T/redir.hdr" Location)"
+    expect_eq "prefix: / outside the mount is not the index" 404 "$(http_code "http://127.0.0.1:$NG_PORT/simple/")"
+    ng_stop prefix "$NGP"
+else
+    fail "prefix: nginx started with contrib/nginx.conf, /pypi/health answers 200" "$NG_ERR"
+fi
+
+# ---- mounted at /, the MOUNT lines changed ----------------------------------
+NGR=$T/ng-root
+if ng_start "$NGR" root /health; then
+    pass "root: nginx started with contrib/nginx.conf mounted at /, /health answers 200"
+    ng_static_checks "$NGR/pypi-fcgi.conf" root
+    deploy_checks nginx "http://127.0.0.1:$NG_PORT" "$VENV" alice alice-pw
+    ng_live_checks nginx "http://127.0.0.1:$NG_PORT"
+    # A restart of pypi-fcgi: spawn-fcgi replaces the socket file the last
+    # one left, and nginx connects to the new process.
+    spawn_stop
+    check "the socket file stays behind (spawn-fcgi replaces it)" test -S "$SOCK"
+    if spawn_start; then
+        code=000
+        for _ in $(seq 50); do
+            code=$(http_code "http://127.0.0.1:$NG_PORT/simple/deploy-nginx/")
+            [ "$code" = 200 ] && break
+            sleep 0.1
+        done
+        expect_eq "pypi-fcgi restarted over the old socket file and nginx reaches it" 200 "$code"
+    else
+        fail "pypi-fcgi restarted over the old socket file" "$(tail -n 20 "$T/pypi-fcgi.log")"
+    fi
+    ng_stop root "$NGR"
+else
+    fail "root: nginx started with contrib/nginx.conf mounted at /, /health answers 200" "$NG_ERR"
+fi
+
+# ---- clean stop ---------------------------------------------------------------
+proc_alive "$PF_PID" && spawn_stop
+expect_eq "no pypi-fcgi process of this test is left" "" "$(our_responders)"
+left=$(pgrep -f -- "$NGINX -p $T/" 2>/dev/null)
+expect_eq "no nginx process of this test is left" "" "$left"
+
+e2e_done
