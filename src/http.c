@@ -232,6 +232,18 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
     const char *prefix = url_prefix ? url_prefix : req->script_name;
     if (!prefix)
         prefix = "";
+    size_t plen = strlen(prefix);
+    if (!url_prefix && plen && prefix[plen - 1] == '/') {
+        /* A mount point never ends in '/': the server passed the whole
+         * path (nginx without fastcgi_split_path_info). Guessing would
+         * serve wrong pages; say what to fix. */
+        http_error(resp, 500,
+                   "The web server passes SCRIPT_NAME=%.200s, the whole path, so pypi-fcgi cannot tell where it is "
+                   "mounted: split the path (nginx: fastcgi_split_path_info, see contrib/nginx.conf) or start "
+                   "pypi-fcgi with --url-prefix.",
+                   prefix);
+        return PF_EINVAL;
+    }
     /* The route comes from REQUEST_URI, raw on every server, decoded here
      * once: PATH_INFO is decoded by the server and loses %2F. */
     const char *uri = req->request_uri;

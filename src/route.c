@@ -85,7 +85,9 @@ int route_serve(const struct app *app, char **env, const struct http_in *in, con
     req.in = in;
     req.log_sink = log_sink;
     req.log_ctx = log_ctx;
-    if (e)
+    if (e && resp.status >= 500)
+        http_log(&req, LOG_ERROR, "%.*s", resp.own.len ? (int)resp.own.len - 1 : 0, resp.own.p ? resp.own.p : "");
+    else if (e)
         http_log(&req, LOG_WARN, "refused request path (malformed percent-encoding, an encoded '/' or '\\', "
                                  "a NUL byte, or too long): %d", resp.status);
     else

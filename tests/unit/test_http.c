@@ -561,11 +561,25 @@ START_TEST(added_and_removed_files_show_at_once)
 }
 END_TEST
 
+/* nginx without fastcgi_split_path_info passes the whole path as
+ * SCRIPT_NAME: refuse with a message that says what to fix. */
+START_TEST(test_http_script_name_whole_path)
+{
+    struct resp r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/simple/foo-bar/", "SCRIPT_NAME=/pypi/simple/foo-bar/",
+                            NULL);
+    ck_assert_int_eq(r.status, 500);
+    ck_assert_ptr_nonnull(strstr(r.body, "fastcgi_split_path_info"));
+    ck_assert_ptr_nonnull(strstr(r.log.p, "SCRIPT_NAME=/pypi/simple/foo-bar/"));
+    resp_free(&r);
+}
+END_TEST
+
 Suite *suite_http(void)
 {
     Suite *s = suite_create("http");
     TCase *tc = tcase_create("none");
     tcase_add_checked_fixture(tc, setup_none, teardown);
+    tcase_add_test(tc, test_http_script_name_whole_path);
     tcase_add_test(tc, simple_root_html_and_json);
     tcase_add_test(tc, project_html);
     tcase_add_test(tc, project_json_for_pip);
