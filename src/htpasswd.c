@@ -2,9 +2,11 @@
 /* htpasswd.c: Apache htpasswd files: parsing and password verification. */
 #include "config.h"
 #include <crypt.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include "filewatch.h"
@@ -35,6 +37,15 @@ struct htpasswd {
     /* The first usable hash: what the password of an unknown user is
      * checked against, so that it costs the same as for a known one. */
     const char *dummy;
+    /* Logins that succeeded, so that a client sending the same credentials
+     * with every request (pip does, when downloads need a login) costs one
+     * SHA-256 and not a bcrypt. Keys are SHA-256(salt, user, NUL,
+     * password); failures are never kept, so guessing stays as slow as the
+     * hash. A changed file is a new snapshot with an empty cache. */
+    pthread_mutex_t cache_lock;
+    unsigned char salt[16];
+    unsigned char cache[HTPASSWD_CACHE][32];
+    unsigned ncache, next;
 };
 
 /* The alphabet of crypt(3) hashes, apr1 included. */
@@ -292,6 +303,8 @@ void htpasswd_free(struct htpasswd *h)
         free(h->v[i]);
     free(h->v);
     hmap_free(&h->users);
+    pthread_mutex_destroy(&h->cache_lock);
+    OPENSSL_cleanse(h->cache, sizeof h->cache);
     free(h);
 }
 
@@ -338,6 +351,9 @@ enum pf_err htpasswd_parse(const char *text, size_t len, const char *origin, str
     if (!h)
         return PF_ENOMEM;
     hmap_init(&h->users);
+    pthread_mutex_init(&h->cache_lock, NULL);
+    if (getrandom(h->salt, sizeof h->salt, 0) != (ssize_t)sizeof h->salt)
+        memset(h->salt, 0, sizeof h->salt); /* still a fine key, only not salted */
 
     sv_t t = sv_make(text, len);
     for (unsigned long lineno = 1; t.len; lineno++) {
@@ -427,6 +443,44 @@ bool htpasswd_check(const struct htpasswd *h, const char *user, const char *pass
     return false;
 }
 
+static void cache_key(const struct htpasswd *h, const char *user, const char *password, unsigned char key[32])
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    unsigned n = 0;
+    if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(c, h->salt, sizeof h->salt) != 1 ||
+        EVP_DigestUpdate(c, user, strlen(user) + 1) != 1 || EVP_DigestUpdate(c, password, strlen(password)) != 1 ||
+        EVP_DigestFinal_ex(c, key, &n) != 1 || n != 32)
+        memset(key, 0, 32); /* matches nothing: every entry is a real digest */
+    EVP_MD_CTX_free(c);
+}
+
+bool htpasswd_check_cached(struct htpasswd *h, const char *user, const char *password)
+{
+    if (!h || !user || !password || strnlen(password, HTPASSWD_MAX_PASSWORD + 1) > HTPASSWD_MAX_PASSWORD ||
+        strnlen(user, HTPASSWD_MAX_USER + 1) > HTPASSWD_MAX_USER)
+        return htpasswd_check(h, user, password);
+    unsigned char key[32], zero[32] = { 0 };
+    cache_key(h, user, password, key);
+    bool hit = false;
+    pthread_mutex_lock(&h->cache_lock);
+    for (unsigned i = 0; i < h->ncache; i++)
+        hit |= CRYPTO_memcmp(h->cache[i], key, 32) == 0;
+    pthread_mutex_unlock(&h->cache_lock);
+    if (hit && CRYPTO_memcmp(key, zero, 32) != 0)
+        return true;
+    bool ok = htpasswd_check(h, user, password);
+    if (ok && CRYPTO_memcmp(key, zero, 32) != 0) {
+        pthread_mutex_lock(&h->cache_lock);
+        memcpy(h->cache[h->next], key, 32);
+        h->next = (h->next + 1) % HTPASSWD_CACHE;
+        if (h->ncache < HTPASSWD_CACHE)
+            h->ncache++;
+        pthread_mutex_unlock(&h->cache_lock);
+    }
+    OPENSSL_cleanse(key, sizeof key);
+    return ok;
+}
+
 struct htpasswd_file {
     struct filewatch *w;
 };
@@ -465,7 +519,8 @@ enum pf_err htpasswd_open(const char *path, struct htpasswd_file **out, buf_t *e
 bool htpasswd_file_check(struct htpasswd_file *f, const char *user, const char *password)
 {
     struct filewatch_snap *s = filewatch_get(f->w);
-    bool ok = htpasswd_check(filewatch_data(s), user, password);
+    /* The snapshot is ours (parse_cb made it); only its cache changes. */
+    bool ok = htpasswd_check_cached((struct htpasswd *)filewatch_data(s), user, password);
     filewatch_put(s);
     return ok;
 }

@@ -43,6 +43,14 @@ size_t htpasswd_count(const struct htpasswd *h);
  * NULL arguments and for passwords longer than HTPASSWD_MAX_PASSWORD. */
 bool htpasswd_check(const struct htpasswd *h, const char *user, const char *password);
 
+/* Logins that succeeded are remembered per parsed file, this many. */
+#define HTPASSWD_CACHE 64
+
+/* htpasswd_check, remembering logins that succeeded: the same user and
+ * password again cost one SHA-256 instead of the hash's work. Failures are
+ * never remembered. Thread-safe; h is changed only in its cache. */
+bool htpasswd_check_cached(struct htpasswd *h, const char *user, const char *password);
+
 /* The file, reread when it changes (see filewatch.h). */
 struct htpasswd_file;
 /* Reads and parses the file at path; on failure writes a message naming

@@ -661,12 +661,39 @@ static void unquiet(void)
     log_threshold = saved_threshold;
 }
 
+/* Remembered logins: only successes, per user and password, and more
+ * than HTPASSWD_CACHE of them simply cycle. */
+START_TEST(test_htpasswd_cached)
+{
+    const char *text = "b:" BCRYPT_H "\ns:" SHA_H "\n";
+    struct htpasswd *h = parse_ok(text, strlen(text));
+    for (int round = 0; round < 3; round++) {
+        ck_assert(htpasswd_check_cached(h, "b", "Bcrypt pass 1"));
+        ck_assert(!htpasswd_check_cached(h, "b", "Bcrypt pass 2"));
+        ck_assert(!htpasswd_check_cached(h, "s", "Bcrypt pass 1")); /* b's password is not s's */
+        ck_assert(htpasswd_check_cached(h, "s", "sha one"));
+        ck_assert(!htpasswd_check_cached(h, "nobody", "sha one"));
+        ck_assert(!htpasswd_check_cached(h, "s", ""));
+    }
+    char pw[32];
+    for (int i = 0; i < HTPASSWD_CACHE * 2; i++) {
+        snprintf(pw, sizeof pw, "wrong %d", i);
+        ck_assert(!htpasswd_check_cached(h, "s", pw));
+    }
+    ck_assert(htpasswd_check_cached(h, "s", "sha one"));
+    ck_assert(!htpasswd_check_cached(h, "s", NULL));
+    ck_assert(!htpasswd_check_cached(NULL, "s", "sha one"));
+    htpasswd_free(h);
+}
+END_TEST
+
 Suite *suite_htpasswd(void)
 {
     Suite *s = suite_create("htpasswd");
     TCase *tc = tcase_create("core");
 
     tcase_add_checked_fixture(tc, quiet, unquiet);
+    tcase_add_test(tc, test_htpasswd_cached);
 
     tcase_add_loop_test(tc, test_htpasswd_fixture_usable, 0, (int)NELEM(usable));
     tcase_add_test(tc, test_htpasswd_fixture_refused);
