@@ -695,27 +695,34 @@ START_TEST(test_conf_check)
 }
 END_TEST
 
+/* Reads a file of the source tree (PF_TOP_SRCDIR, which make check sets, or
+ * a guess relative to the working directory) into a malloc'd string; path
+ * receives the name tried. Fails the test when it cannot be read. */
+static char *read_source_file(const char *rel, char *path, size_t pathlen)
+{
+    const char *top = getenv("PF_TOP_SRCDIR");
+    static const char *const ups[] = { ".", "..", "../..", "../../.." };
+    char *text = NULL;
+
+    if (top && *top) {
+        snprintf(path, pathlen, "%s/%s", top, rel);
+        text = tu_read_file(path, NULL);
+    } else {
+        for (size_t i = 0; !text && i < NELEM(ups); i++) {
+            snprintf(path, pathlen, "%s/%s", ups[i], rel);
+            text = tu_read_file(path, NULL);
+        }
+    }
+    ck_assert_msg(text != NULL, "cannot read %s (PF_TOP_SRCDIR=%s)", path, top ? top : "unset");
+    return text;
+}
+
 /* The man page documents every setting (STYLE.md: one table drives the
  * parsing, --help and this test). */
 START_TEST(test_conf_man_page_lists_settings)
 {
-    const char *top = getenv("PF_TOP_SRCDIR");
-    static const char *const fallbacks[] = { "man/pypi-fcgi.8", "../man/pypi-fcgi.8",
-                                             "../../man/pypi-fcgi.8", "../../../man/pypi-fcgi.8" };
     char path[PATH_MAX];
-    char *man = NULL;
-
-    if (top && *top) {
-        snprintf(path, sizeof path, "%s/man/pypi-fcgi.8", top);
-        man = tu_read_file(path, NULL);
-    } else {
-        for (size_t i = 0; !man && i < NELEM(fallbacks); i++) {
-            snprintf(path, sizeof path, "%s", fallbacks[i]);
-            man = tu_read_file(path, NULL);
-        }
-    }
-    ck_assert_msg(man != NULL, "cannot read the man page %s",
-                  top && *top ? path : "(PF_TOP_SRCDIR unset; tried man/ and ../man/ variants)");
+    char *man = read_source_file("man/pypi-fcgi.8", path, sizeof path);
     for (size_t i = 0; i < conf_nsettings; i++) {
         const char *name = conf_settings[i].name;
         if (!strcmp(name, "root"))
@@ -725,6 +732,165 @@ START_TEST(test_conf_man_page_lists_settings)
         ck_assert_msg(strstr(man, opt) != NULL, "%s does not document %s", path, opt);
     }
     free(man);
+}
+END_TEST
+
+/* pypi-fcgi.conf(5) has one entry per setting, ".TP" then the key in bold
+ * ("key = "), and each entry states the table's default. */
+START_TEST(test_conf_man5_lists_settings)
+{
+    char path[PATH_MAX];
+    char *man = read_source_file("man/pypi-fcgi.conf.5", path, sizeof path);
+    size_t entries = tu_count(man, "\n.TP\n.BI \"") + tu_count(man, "\n.TP\n.BR \"");
+    ck_assert_msg(entries == conf_nsettings, "%s has %zu setting entries, the table %zu", path, entries,
+                  conf_nsettings);
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        const struct conf_setting *s = &conf_settings[i];
+        char head[128], deflt[128];
+        snprintf(head, sizeof head, "\n.TP\n.%s \"%s = \"", s->arg ? "BI" : "BR", s->name);
+        const char *entry = strstr(man, head);
+        ck_assert_msg(entry != NULL, "%s does not document %s (no \"%s\")", path, s->name, head + 1);
+        entry += strlen(head);
+        const char *next_tp = strstr(entry, "\n.TP\n"), *next_pp = strstr(entry, "\n.PP\n");
+        const char *end = next_tp && (!next_pp || next_tp < next_pp) ? next_tp : next_pp;
+        ck_assert_ptr_nonnull(end);
+        snprintf(deflt, sizeof deflt, "Default: %s", default_is_prose(s->name) ? "" : s->deflt);
+        const char *d = strstr(entry, deflt);
+        ck_assert_msg(d && d < end, "%s: the entry for %s does not say \"%s\"", path, s->name, deflt);
+    }
+    free(man);
+}
+END_TEST
+
+/* Replaces every line of text that starts with from by to + the rest of
+ * that line (malloc'd result). */
+static char *replace_line_starts(const char *text, const char *from, const char *to)
+{
+    char *out = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&out, &n);
+    ck_assert_ptr_nonnull(f);
+    size_t fl = strlen(from);
+    for (const char *p = text; *p;) {
+        const char *eol = strchr(p, '\n');
+        size_t len = eol ? (size_t)(eol - p) + 1 : strlen(p);
+        if (len >= fl && strncmp(p, from, fl) == 0)
+            fprintf(f, "%s%.*s", to, (int)(len - fl), p + fl);
+        else
+            fprintf(f, "%.*s", (int)len, p);
+        p += len;
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    return out;
+}
+
+/* contrib/pypi-fcgi.conf, the example file: every setting has a line, the
+ * commented ones hold the real defaults, and the file parses as shipped,
+ * with each example uncommented, and with an existing root. */
+START_TEST(test_conf_example_file)
+{
+    char path[PATH_MAX], file[PATH_MAX];
+    char *text = read_source_file("contrib/pypi-fcgi.conf", path, sizeof path);
+    struct config cfg, def;
+    buf_t err;
+    buf_init(&err, 4096);
+
+    /* Each setting as "#key = " or "key = " at the start of a line; the
+     * commented default exactly as the table has it. */
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        const struct conf_setting *s = &conf_settings[i];
+        char line[256];
+        snprintf(line, sizeof line, "\n#%s = ", s->name);
+        bool commented = strstr(text, line) != NULL;
+        snprintf(line, sizeof line, "\n%s = ", s->name);
+        ck_assert_msg(commented || strstr(text, line), "%s has no line for %s", path, s->name);
+        if (!default_is_prose(s->name)) {
+            snprintf(line, sizeof line, "#%s = %s", s->name, s->deflt);
+            ck_assert_msg(has_line(text, line), "%s lacks the line \"%s\"", path, line);
+        }
+    }
+
+    /* As shipped: roots, and every other setting at its default. */
+    conf_init(&cfg);
+    ck_assert_msg(conf_parse_text(&cfg, text, path, &err) == PF_EOK, "%s", err.p);
+    ck_assert_uint_ge(cfg.nroots, 1);
+    conf_init(&def);
+    for (size_t i = 0; i < cfg.nroots; i++)
+        ck_assert_int_eq(conf_set(&def, "root", cfg.roots[i], &err), PF_EOK);
+    char *want = printed(&def), *got = printed(&cfg);
+    ck_assert_str_eq(got, want);
+    free(got);
+    conf_free(&cfg);
+
+    /* The commented defaults, uncommented, change nothing. */
+    char *on = text;
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        const struct conf_setting *s = &conf_settings[i];
+        if (default_is_prose(s->name))
+            continue;
+        char from[128], to[128];
+        snprintf(from, sizeof from, "#%s = %s\n", s->name, s->deflt);
+        snprintf(to, sizeof to, "%s = %s\n", s->name, s->deflt);
+        char *next = replace_line_starts(on, from, to);
+        if (on != text)
+            free(on);
+        on = next;
+    }
+    conf_init(&cfg);
+    ck_assert_msg(conf_parse_text(&cfg, on, "defaults uncommented", &err) == PF_EOK, "%s", err.p);
+    got = printed(&cfg);
+    ck_assert_str_eq(got, want);
+    free(got);
+    conf_free(&cfg);
+    if (on != text)
+        free(on);
+    free(want);
+    conf_free(&def);
+
+    /* Every "#key = value" example is a valid value. */
+    on = text;
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        char from[128], to[128];
+        snprintf(from, sizeof from, "#%s = ", conf_settings[i].name);
+        snprintf(to, sizeof to, "%s = ", conf_settings[i].name);
+        char *next = replace_line_starts(on, from, to);
+        if (on != text)
+            free(on);
+        on = next;
+    }
+    conf_init(&cfg);
+    ck_assert_msg(conf_parse_text(&cfg, on, "examples uncommented", &err) == PF_EOK, "%s", err.p);
+    conf_free(&cfg);
+    free(on);
+
+    /* With the root lines pointing to an existing directory, the file
+     * passes conf_check; so does the file as shipped with a root on the
+     * command line, which replaces its roots. */
+    char *dir = tu_mkdtemp();
+    char to[PATH_MAX + 16];
+    snprintf(to, sizeof to, "root = %s #", dir);
+    char *rooted = replace_line_starts(text, "root = ", to);
+    snprintf(file, sizeof file, "%s/pypi-fcgi.conf", dir);
+    tu_write_file(file, rooted, strlen(rooted));
+    free(rooted);
+    const char *action;
+    int argi;
+    char *argv1[] = { (char *)"pypi-fcgi", (char *)"-c", file, NULL };
+    conf_init(&cfg);
+    ck_assert_msg(conf_parse_args(3, argv1, &cfg, &action, &argi, &err) == PF_EOK, "%s", err.p);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    conf_free(&cfg);
+    char *argv2[] = { (char *)"pypi-fcgi", (char *)"-c", path, dir, NULL };
+    conf_init(&cfg);
+    ck_assert_msg(conf_parse_args(4, argv2, &cfg, &action, &argi, &err) == PF_EOK, "%s", err.p);
+    ck_assert_uint_eq(cfg.nroots, 1);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    conf_free(&cfg);
+    tu_rmrf(dir);
+    free(dir);
+
+    buf_free(&err);
+    free(text);
 }
 END_TEST
 
@@ -775,6 +941,8 @@ Suite *suite_conf(void)
     tcase_add_test(tc, test_conf_print_roundtrip);
     tcase_add_test(tc, test_conf_check);
     tcase_add_test(tc, test_conf_man_page_lists_settings);
+    tcase_add_test(tc, test_conf_man5_lists_settings);
+    tcase_add_test(tc, test_conf_example_file);
     suite_add_tcase(s, tc);
     return s;
 }
