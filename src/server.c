@@ -230,10 +230,12 @@ int server_run(const struct app *app)
         s.listen_fd = 3;
         s.owned = false;
     } else if (is_listening_socket(0)) {
-        /* spawn-fcgi, mod_fcgid and lighttpd's bin-path hand over a socket
-         * of this process alone. */
+        /* spawn-fcgi, mod_fcgid, lighttpd's bin-path or systemd
+         * (StandardInput=socket) hand it over. Other processes may share it
+         * (spawn-fcgi -F, systemd keeps its copy): shutdown() would stop
+         * them too, so never treat it as ours. */
         s.listen_fd = 0;
-        s.owned = true;
+        s.owned = false;
     } else {
         LOG(LOG_ERROR, "no socket to serve on: fd 0 is not a listening socket; use --listen unix:PATH or "
                        "tcp:HOST:PORT, or start pypi-fcgi from spawn-fcgi, mod_fcgid or lighttpd");

@@ -434,4 +434,28 @@ else
     rm -rf "${T:?}/run/$rundir"
 fi
 
+# ---- PYPI_PROCS=2: processes sharing one socket stop one at a time ----------------
+# spawn-fcgi -F forks them and returns. SIGTERM to one must not take the
+# shared socket away from the other.
+if command -v spawn-fcgi >/dev/null 2>&1; then
+    FSOCK=$T/run/forked.sock
+    env -i PATH="$SYSTEMD_PATH" PYPI_ROOT="$T/srv/pypi" PYPI_SOCKET="$FSOCK" PYPI_BIN="$PYPI_FCGI" PYPI_USER=nobody \
+        PYPI_WEB_GROUP=nogroup PYPI_THREADS=2 PYPI_PROCS=2 "$TOP_SRCDIR/contrib/pypi-fcgi-spawn" >"$T/forked.log" 2>&1
+    e2e_log "$T/forked.log"
+    mapfile -t fpids < <(pgrep -f -- "--threads 2 .*$T/srv/pypi" 2>/dev/null)
+    for p in "${fpids[@]}"; do e2e_bg "$p"; done
+    expect_eq "PYPI_PROCS=2 forks two pypi-fcgi processes on one socket" 2 "${#fpids[@]}"
+    if [ "${#fpids[@]}" = 2 ]; then
+        kill -TERM "${fpids[0]}"
+        wait_gone 3 "${fpids[0]}"
+        ok=0
+        for _ in 1 2 3 4 5; do
+            [[ $(fcgi_get "$FSOCK" /health "$T/forked.err") == "Status: 200"* ]] && ok=$((ok + 1))
+        done
+        expect_eq "after SIGTERM to one, the other still answers on the shared socket (5 of 5)" 5 "$ok"
+        kill -TERM "${fpids[1]}"
+        if wait_gone 3 "${fpids[1]}"; then pass "the second stops on SIGTERM too"; else fail "the second stops on SIGTERM too"; fi
+    fi
+fi
+
 e2e_done
