@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # build.sh: configures (once) and builds pypi-fcgi in $BUILD_DIR (default: ./build).
+# CFLAGS and LDFLAGS in the environment reach configure (sanitizer builds).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$top/build}

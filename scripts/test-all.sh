@@ -1,8 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # test-all.sh: installs what is missing, builds, and runs every test suite:
-# the unit tests (Check), `make distcheck`, and the end-to-end tests (real
-# lighttpd and pip). The last line counts the results of all of them.
+# the unit tests (Check), `make distcheck`, the end-to-end tests (real
+# lighttpd, nginx, Apache, pip and twine), and the same again under the
+# sanitizers: unit and end-to-end under ASan+UBSan, unit and the upload
+# tests under TSan, and the upload tests with the responder under valgrind.
+# The last line counts the results of all of them.
+#
+# SANITIZERS=0 skips the sanitizer passes (they roughly double the time).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -12,21 +17,78 @@ build=$("$top/scripts/build.sh") || { echo "build failed"; echo "0 passed, 1 fai
 passed=0 failed=0 skipped=0
 add() { passed=$((passed + $1)); failed=$((failed + $2)); skipped=$((skipped + ${3:-0})); }
 
-# Unit tests: the runner prints "unit: N passed, N failed".
-echo "== unit tests"
-make -C "$build" check >/dev/null 2>&1
-unit_rc=$?
-line=$(grep -h '^unit: ' "$build/tests/unit/runner.log" 2>/dev/null | tail -n 1)
-if [[ $line =~ ^unit:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-    add "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-    grep -E '(:F:|:E:)' "$build/tests/unit/runner.log" | head -n 40
-    echo "$line"
-else
-    echo "unit tests did not report (exit $unit_rc):"
-    tail -n 40 "$build/tests/unit/runner.log" 2>/dev/null
-    add 0 1
-fi
-[ "$unit_rc" -eq 0 ] || [ "${BASH_REMATCH[2]:-1}" -ne 0 ] || { echo "make check failed"; add 0 1; }
+# unit_tests LABEL BUILD: `make check` there; the runner prints "unit: N passed, N failed".
+unit_tests() {
+    local label=$1 dir=$2 rc line
+    echo "== unit tests ($label)"
+    make -C "$dir" check >/dev/null 2>&1
+    rc=$?
+    line=$(grep -h '^unit: ' "$dir/tests/unit/runner.log" 2>/dev/null | tail -n 1)
+    if [[ $line =~ ^unit:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+        add "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+        grep -E '(:F:|:E:)' "$dir/tests/unit/runner.log" | head -n 40
+        echo "$line"
+        if [ "$rc" -ne 0 ] && [ "${BASH_REMATCH[2]}" -eq 0 ]; then
+            echo "make check failed (exit $rc) with no failed test:"
+            grep -E 'ERROR|Sanitizer|runtime error' "$dir/tests/unit/runner.log" | head -n 20
+            add 0 1
+        fi
+    else
+        echo "unit tests did not report (exit $rc):"
+        tail -n 40 "$dir/tests/unit/runner.log" 2>/dev/null
+        add 0 1
+    fi
+}
+
+# e2e_tests LABEL BUILD [SCRIPT...]: the end-to-end scripts (default: all of
+# `make check-e2e`) with BUILD's pypi-fcgi; each ends with "e2e: N passed,
+# N failed, N skipped". Extra environment comes from the caller.
+e2e_tests() {
+    local label=$1 dir=$2 log reported=0 want line
+    shift 2
+    log="$dir/e2e-$label.log"
+    echo "== end-to-end tests ($label)"
+    if [ $# -eq 0 ]; then
+        make -C "$dir" check-e2e 2>&1 | tee "$log"
+        want=$(ls "$top"/tests/e2e/test_*.sh | wc -l)
+    else
+        : >"$log"
+        for t in "$@"; do
+            echo "== $t" | tee -a "$log"
+            PYPI_FCGI="$dir/src/pypi-fcgi" TOP_SRCDIR="$top" bash "$top/$t" 2>&1 | tee -a "$log"
+        done
+        want=$#
+    fi
+    while IFS= read -r line; do
+        if [[ $line =~ ^e2e:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
+            add "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+            reported=$((reported + 1))
+        fi
+    done < <(grep -h '^e2e: ' "$log")
+    if [ "$reported" -ne "$want" ]; then
+        echo "only $reported of $want end-to-end scripts reported ($label)"
+        add 0 $((want - reported))
+    fi
+}
+
+# no_reports LABEL DIR [PATTERN]: a sanitizer or valgrind that found
+# something left a report in DIR (a file with a line matching PATTERN,
+# default: any line); each such file is a failure.
+no_reports() {
+    local label=$1 dir=$2 pattern=${3:-.} files n
+    files=$(grep -lE "$pattern" -r "$dir" 2>/dev/null)
+    n=$(printf '%s' "$files" | grep -c . || true)
+    if [ "$n" -eq 0 ]; then
+        echo "ok - $label: no reports"
+        add 1 0
+    else
+        echo "not ok - $label: $n report(s) in $dir"
+        printf '%s\n' "$files" | head -n 5 | while read -r f; do head -n 40 "$f"; done
+        add 0 "$n"
+    fi
+}
+
+unit_tests gcc "$build"
 
 # The release tarball builds and passes its own tests.
 echo "== make distcheck"
@@ -39,20 +101,49 @@ else
     add 0 1
 fi
 
-# End-to-end: each script ends with "e2e: N passed, N failed, N skipped".
-echo "== end-to-end tests"
-make -C "$build" check-e2e 2>&1 | tee "$build/e2e.log"
-scripts=$(ls "$top"/tests/e2e/test_*.sh | wc -l)
-reported=0
-while IFS= read -r line; do
-    if [[ $line =~ ^e2e:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
-        add "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
-        reported=$((reported + 1))
+e2e_tests gcc "$build"
+
+if [ "${SANITIZERS:-1}" != 0 ]; then
+    # ASan + UBSan: every error aborts the process and leaves a report file.
+    asan=$(BUILD_DIR="$top/build-asan" LDFLAGS=-fsanitize=address,undefined \
+        CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+        "$top/scripts/build.sh") || { echo "ASan build failed"; add 0 1; asan=; }
+    if [ -n "$asan" ]; then
+        reports=$asan/sanitizer-reports
+        rm -rf "$reports" && mkdir -p "$reports"
+        export ASAN_OPTIONS="log_path=$reports/asan:abort_on_error=1:detect_leaks=1"
+        export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=1"
+        unit_tests asan "$asan"
+        BIG_UPLOAD_MIB=64 DEPLOY_BIG_MIB=16 e2e_tests asan "$asan" tests/e2e/test_lighttpd.sh tests/e2e/test_upload.sh
+        unset ASAN_OPTIONS UBSAN_OPTIONS
+        no_reports "ASan+UBSan" "$reports"
     fi
-done < <(grep -h '^e2e: ' "$build/e2e.log")
-if [ "$reported" -ne "$scripts" ]; then
-    echo "only $reported of $scripts end-to-end scripts reported"
-    add 0 $((scripts - reported))
+
+    # TSan over the threaded code: the unit tests and the upload tests (two
+    # uploads race there; every request runs on a pool of threads).
+    tsan=$(BUILD_DIR="$top/build-tsan" CFLAGS="-O1 -g -fsanitize=thread" LDFLAGS=-fsanitize=thread \
+        "$top/scripts/build.sh") || { echo "TSan build failed"; add 0 1; tsan=; }
+    if [ -n "$tsan" ]; then
+        reports=$tsan/sanitizer-reports
+        rm -rf "$reports" && mkdir -p "$reports"
+        export TSAN_OPTIONS="log_path=$reports/tsan:halt_on_error=1"
+        unit_tests tsan "$tsan"
+        BIG_UPLOAD_MIB=32 DEPLOY_BIG_MIB=16 e2e_tests tsan "$tsan" tests/e2e/test_upload.sh
+        unset TSAN_OPTIONS
+        no_reports "TSan" "$reports"
+    fi
+
+    # valgrind: the upload tests with every responder under memcheck; a
+    # report file holds only errors and definite leaks.
+    vgdir=$build/valgrind-reports
+    rm -rf "$vgdir" && mkdir -p "$vgdir"
+    E2E_WRAP="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --log-file=$vgdir/vg.%p" \
+        BIG_UPLOAD_MIB=16 DEPLOY_BIG_MIB=8 e2e_tests valgrind "$build" tests/e2e/test_upload.sh
+    # Lines of valgrind's own warnings start with "--PID--" (e.g. openat2,
+    # which valgrind 3.19 does not know and pypi-fcgi then does without);
+    # errors and leaks start with "==PID==".
+    no_reports "valgrind" "$vgdir" '^==[0-9]+=='
+
 fi
 
 if [ "$skipped" -gt 0 ]; then
