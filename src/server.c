@@ -292,6 +292,8 @@ int server_run(const struct app *app)
             pthread_cond_timedwait(&s.idle, &s.lock, &t);
         }
         pthread_mutex_unlock(&s.lock);
+        /* It set stopping and is done, or about to be. */
+        pthread_join(sigt, NULL);
         if (s.unix_path)
             unlink(s.unix_path);
         LOG(LOG_INFO, "exiting");
