@@ -131,7 +131,9 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
         e = index_project_page(app->idx, resp->proj, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
     if (e) {
         http_log(req, LOG_ERROR, "cannot build the page of %s: %s", norm, pf_strerror(e));
-        http_error(resp, 500, "The page of %s could not be built: %s.", norm, pf_strerror(e));
+        /* An unreadable tree is a condition of the server that passes (a
+         * remount, permissions being fixed): 503, and /health says so too. */
+        http_error(resp, e == PF_EIO ? 503 : 500, "The page of %s could not be built: %s.", norm, pf_strerror(e));
         return;
     }
     send_page(req, resp, pg, t);

@@ -248,6 +248,9 @@ int server_run(const struct app *app)
         return 1;
     }
     signal(SIGPIPE, SIG_IGN);
+    /* A file-size limit (RLIMIT_FSIZE) makes write() fail with EFBIG, which
+     * an upload answers with 507, instead of killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
     shutdown_signals(&s.sigs);
     pthread_sigmask(SIG_BLOCK, &s.sigs, NULL); /* inherited by every thread below */
     pthread_t sigt;

@@ -6,6 +6,8 @@
   check_upload.py hostile --url URL --user U --password P --root ROOT --wheel W
   check_upload.py race    --url URL --user U --password P --root ROOT --wheel W --other W2
   check_upload.py abort   --url URL --user U --password P --root ROOT --wheel W
+  check_upload.py body    --wheel W [--name N --version V]   (a twine-shaped
+                          body on stdout, boundary BOUNDARY, for cgi-fcgi)
 
 Prints "ok DESC" / "not ok DESC" lines (diagnostics as "# ..." lines) for
 run_checks in lib.sh. Every rejected upload must leave the package tree as
@@ -234,17 +236,29 @@ def abort(a):
         "changed: %r" % sorted(set(after.items()) ^ set(before.items())))
 
 
+def make_body(a):
+    data = open(a.wheel, "rb").read()
+    wname = os.path.basename(a.wheel)
+    name = a.name or wname.split("-")[0]
+    version = a.version or wname.split("-")[1]
+    sys.stdout.buffer.write(body(form(name, version, data, wname)))
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["hostile", "race", "abort"])
-    ap.add_argument("--url", required=True)
-    ap.add_argument("--user", required=True)
-    ap.add_argument("--password", required=True)
-    ap.add_argument("--root", required=True)
+    ap.add_argument("what", choices=["hostile", "race", "abort", "body"])
+    ap.add_argument("--url")
+    ap.add_argument("--user")
+    ap.add_argument("--password")
+    ap.add_argument("--root")
     ap.add_argument("--wheel", required=True)
     ap.add_argument("--other")
+    ap.add_argument("--name")
+    ap.add_argument("--version")
     a = ap.parse_args()
-    {"hostile": hostile, "race": race, "abort": abort}[a.what](a)
+    if a.what != "body" and not (a.url and a.user and a.password and a.root):
+        ap.error("--url, --user, --password and --root are needed")
+    {"hostile": hostile, "race": race, "abort": abort, "body": make_body}[a.what](a)
 
 
 if __name__ == "__main__":
