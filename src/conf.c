@@ -205,6 +205,11 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
         return set_str(&cfg->listen, v);
     }
     if (strcmp(name, "sendfile") == 0) {
+        /* A later line replaces an earlier one whole, prefix included. */
+        if (strcmp(v, "none") == 0 || strcmp(v, "x-sendfile") == 0) {
+            free(cfg->accel_prefix);
+            cfg->accel_prefix = NULL;
+        }
         if (strcmp(v, "none") == 0)
             cfg->sendfile = SENDFILE_NONE;
         else if (strcmp(v, "x-sendfile") == 0)

@@ -32,6 +32,11 @@ void http_log(const struct http_req *req, enum log_level level, const char *fmt,
     va_end(ap);
     const char *uri = req->request_uri;
     snprintf(line, sizeof line, "%s %.300s: %s", req->method ? req->method : "-", uri ? uri : "-", msg);
+    /* Messages quote what clients sent: one request, one line, whatever
+     * bytes it carried. */
+    for (char *c = line; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
     if (req->log_sink) {
         char full[1500];
         snprintf(full, sizeof full, "pypi-fcgi[%ld]: %s: %s\n", (long)getpid(), log_level_name(level), line);

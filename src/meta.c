@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* meta.c: core metadata extraction with libarchive, with caps on every read. */
 #include "config.h"
+#include <pthread.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <string.h>
+#include "log.h"
 #include "meta.h"
 #include "name.h"
 
@@ -63,6 +65,35 @@ static enum pf_err read_member(struct archive *a, struct archive_entry *ent, buf
     return e;
 }
 
+static const struct {
+    const char *name;
+    int (*enable)(struct archive *);
+} filters[] = {
+    { "gzip", archive_read_support_filter_gzip },   { "bzip2", archive_read_support_filter_bzip2 },
+    { "xz", archive_read_support_filter_xz },       { "lzma", archive_read_support_filter_lzma },
+    { "lzip", archive_read_support_filter_lzip },
+};
+#define NFILTERS (sizeof filters / sizeof filters[0])
+static pthread_once_t builtin_once = PTHREAD_ONCE_INIT;
+static unsigned builtin_filters; /* bit i: filters[i] is built into libarchive; set once */
+
+/* ARCHIVE_WARN from a support function means "through an external
+ * program": those stay off. */
+static void find_builtin_filters(void)
+{
+    for (size_t i = 0; i < NFILTERS; i++) {
+        struct archive *probe = archive_read_new();
+        if (!probe)
+            continue;
+        if (filters[i].enable(probe) == ARCHIVE_OK)
+            builtin_filters |= 1u << i;
+        else
+            LOG(LOG_WARN, "libarchive reads %s only through an external program: sdists compressed so are "
+                          "indexed without their metadata", filters[i].name);
+        archive_read_free(probe);
+    }
+}
+
 enum pf_err meta_extract(int fd, enum distfile_kind kind, const char *project, buf_t *out)
 {
     struct archive *a = archive_read_new();
@@ -72,7 +103,14 @@ enum pf_err meta_extract(int fd, enum distfile_kind kind, const char *project, b
     if (kind == DISTFILE_WHEEL) {
         archive_read_support_format_zip(a);
     } else {
-        archive_read_support_filter_all(a);
+        /* The compressions of the sdist suffixes pip installs, and only
+         * those libarchive does itself: a filter it would run as an external
+         * program (what _filter_all does for lrzip, lzop, grzip...) is never
+         * enabled, so an uploaded archive cannot make us exec anything. */
+        pthread_once(&builtin_once, find_builtin_filters);
+        for (size_t i = 0; i < NFILTERS; i++)
+            if (builtin_filters & (1u << i))
+                filters[i].enable(a);
         archive_read_support_format_tar(a);
         archive_read_support_format_zip(a);
     }

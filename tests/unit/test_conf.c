@@ -445,6 +445,9 @@ struct text_case {
 
 static const struct text_case text_cases[] = {
     { "", PF_EOK, NULL, { NULL }, { "threads = 4" } },
+    /* Found by fuzz_conf: a later sendfile line replaces the prefix too. */
+    { "sendfile = x-accel-redirect:/a/\nsendfile = none\n", PF_EOK, NULL, { NULL }, { "sendfile = none" } },
+    { "sendfile = x-accel-redirect:/a/\nsendfile = x-sendfile\n", PF_EOK, NULL, { NULL }, { "sendfile = x-sendfile" } },
     { "\n\n\n", PF_EOK, NULL, { NULL }, { "threads = 4" } },
     { "# only a comment", PF_EOK, NULL, { NULL }, { "threads = 4" } },
     { "# comment\n\n   \n\t\nthreads = 5\n", PF_EOK, NULL, { NULL }, { "threads = 5" } },

@@ -62,10 +62,12 @@ static int mem_write(void *ctx, const char *p, size_t n)
     return buf_append(ctx, p, n) == PF_EOK ? 0 : -1;
 }
 
+static buf_t logged; /* the request log lines of the last requests */
+
 static void mem_log(void *ctx, const char *line)
 {
     (void)ctx;
-    (void)line;
+    (void)buf_append_str(&logged, line);
 }
 
 /* POSTs body to path with the extra env entries (NULL-terminated). */
@@ -211,6 +213,7 @@ static void setup(void)
     cfg.rescan_interval = 0;
     cfg.htpasswd = strdup(pwfile);
     cfg.max_upload = 1 << 20;
+    buf_init(&logged, 1 << 20);
     open_all();
 }
 
@@ -229,6 +232,7 @@ static void teardown(void)
     free(pwfile);
     tu_rmrf(root);
     free(root);
+    buf_free(&logged);
     free(wheel_bytes);
     free(other_bytes);
 }
@@ -700,6 +704,23 @@ START_TEST(test_get_on_upload_url)
 }
 END_TEST
 
+/* A form field with a line break cannot add a line of its own to the
+ * web server's error log. */
+START_TEST(test_upload_log_one_line)
+{
+    buf_t b;
+    twine_body(&b, "foo\nFORGED LINE", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    buf_reset(&logged);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(logged.p);
+    ck_assert_ptr_null(strstr(logged.p, "\nFORGED"));
+    ck_assert_ptr_nonnull(strstr(logged.p, "foo?FORGED LINE"));
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_parse_basic)
 {
     char user[AUTH_MAX_USER + 1], pw[AUTH_MAX_PASSWORD + 1];
@@ -751,6 +772,7 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_remove_pkg);
     tcase_add_test(tc, test_get_on_upload_url);
     tcase_add_test(tc, test_parse_basic);
+    tcase_add_test(tc, test_upload_log_one_line);
     suite_add_tcase(s, tc);
     return s;
 }
