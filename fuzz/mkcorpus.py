@@ -1,0 +1,461 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# mkcorpus.py: writes the seed corpus of every fuzz harness (fuzz/corpus/NAME/).
+"""Writes fuzz/corpus/<harness>/<seed> for every harness of fuzz/.
+
+The output is deterministic (fixed archive dates, gzip mtime 0), so running
+it again changes nothing unless this script changed. Usage:
+    python3 fuzz/mkcorpus.py [OUTDIR]      (default: the corpus/ beside it)
+Seeds are small: the whole corpus stays well under 200 KiB.
+"""
+import base64
+import bz2
+import gzip
+import hashlib
+import io
+import os
+import shutil
+import struct
+import sys
+import tarfile
+import zipfile
+
+ZIP_DATE = (2024, 1, 1, 0, 0, 0)
+TAR_MTIME = 1700000000
+
+# The fixture users of fuzz_route.c (same hashes as there).
+AUTH = {
+    "alice": "Basic " + base64.b64encode(b"alice:secret").decode(),
+    "bob": "Basic " + base64.b64encode(b"bob:hunter2").decode(),
+    "carol": "Basic " + base64.b64encode(b"carol:pwc").decode(),
+    "dave": "Basic " + base64.b64encode(b"dave:plaintext").decode(),
+    "wrong": "Basic " + base64.b64encode(b"alice:wrong").decode(),
+}
+BOUNDARY = "6d2a1c7f0b9e4c1d8a3b5e7f9c0d2e4f"
+PIP_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
+
+
+def metadata(name, version, extra=""):
+    return "Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s\nA description.\n" % (name, version, extra)
+
+
+def make_zip(entries):
+    """entries: list of (name, bytes) in order; stored deflated."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            z.writestr(info, data)
+    return out.getvalue()
+
+
+def make_wheel(dist, version, md):
+    di = "%s-%s.dist-info" % (dist, version)
+    return make_zip([
+        ("%s/__init__.py" % dist, b"x = 1\n"),
+        ("%s/METADATA" % di, md.encode()),
+        ("%s/WHEEL" % di, b"Wheel-Version: 1.0\nGenerator: mkcorpus\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+        ("%s/RECORD" % di, b""),
+    ])
+
+
+def make_tar(entries, fmt=tarfile.PAX_FORMAT):
+    """entries: list of (name, bytes or None for a directory); uncompressed tar bytes."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=fmt) as t:
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.mtime = TAR_MTIME
+            info.uname = info.gname = "fuzz"
+            if data is None:
+                info.type = tarfile.DIRTYPE
+                info.mode = 0o755
+                t.addfile(info)
+            else:
+                info.size = len(data)
+                info.mode = 0o644
+                t.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def gz(data):
+    return gzip.compress(data, compresslevel=9, mtime=0)
+
+
+def make_sdist(top, md):
+    return gz(make_tar([
+        (top, None),
+        ("%s/setup.py" % top, b"from setuptools import setup\nsetup()\n"),
+        ("%s/PKG-INFO" % top, md.encode()),
+    ]))
+
+
+# ---- multipart bodies (twine's shape) ----
+
+def field(name, value):
+    return ("--%s\r\nContent-Disposition: form-data; name=\"%s\"\r\n\r\n%s\r\n" % (BOUNDARY, name, value)).encode()
+
+
+def content(filename, data, ctype="application/octet-stream"):
+    head = "--%s\r\nContent-Disposition: form-data; name=\"content\"; filename=\"%s\"\r\nContent-Type: %s\r\n\r\n" % (
+        BOUNDARY, filename, ctype)
+    return head.encode() + data + b"\r\n"
+
+
+def close():
+    return ("--%s--\r\n" % BOUNDARY).encode()
+
+
+def twine_body(name, version, filename, data, filetype, digest="sha256", bad_digest=False, fields_first=True):
+    sha = hashlib.sha256(data).hexdigest()
+    if bad_digest:
+        sha = "0" * 64
+    fields = [
+        ("metadata_version", "2.1"), ("name", name), ("version", version), ("summary", ""),
+        ("filetype", filetype), ("pyversion", "py3" if filetype == "bdist_wheel" else "source"),
+        ("md5_digest", hashlib.md5(data).hexdigest() if digest == "md5" else ""),
+        ("sha256_digest", sha if digest == "sha256" else ""),
+        ("blake2_256_digest", hashlib.blake2b(data, digest_size=32).hexdigest() if digest == "blake2" else ""),
+        (":action", "file_upload"), ("protocol_version", "1"),
+    ]
+    form = b"".join(field(k, v) for k, v in fields)
+    file_part = content(filename, data)
+    return (form + file_part if fields_first else file_part + form) + close()
+
+
+def form_body(pairs):
+    return b"".join(field(k, v) for k, v in pairs) + close()
+
+
+# ---- route requests ----
+
+def request(env, body=None):
+    text = "".join("%s\n" % kv for kv in env).encode()
+    if body is not None:
+        text += b"\n" + body
+    return text
+
+
+def join_requests(reqs):
+    return b"\n~~~~\n".join(reqs)
+
+
+def get(uri, *extra, method="GET", script_name=""):
+    return request(["REQUEST_METHOD=%s" % method, "REQUEST_URI=%s" % uri, "SCRIPT_NAME=%s" % script_name] +
+                   list(extra))
+
+
+def post(body, *extra, uri="/legacy/", user="alice"):
+    env = ["REQUEST_METHOD=POST", "REQUEST_URI=%s" % uri, "SCRIPT_NAME=",
+           "CONTENT_TYPE=multipart/form-data; boundary=%s" % BOUNDARY, "CONTENT_LENGTH=%d" % len(body)]
+    if user:
+        env.append("HTTP_AUTHORIZATION=%s" % AUTH[user])
+    return request(env + list(extra), body)
+
+
+def corpus():
+    c = {}
+    up_md = metadata("upload-demo", "1.0", "Requires-Python: >=3.8\n")
+    up_wheel = make_wheel("upload_demo", "1.0", up_md)
+    up_sdist = make_sdist("upload_demo-1.0", metadata("upload-demo", "1.0"))
+    open_wheel = make_wheel("open_thing", "2.0", metadata("open-thing", "2.0"))
+
+    # accept: real clients' headers and edge cases.
+    c["accept"] = {
+        "pip": PIP_ACCEPT,
+        "uv": "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01",
+        "browser": "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8",
+        "curl": "*/*",
+        "empty": "",
+        "latest": "application/vnd.pypi.simple.latest+json",
+        "latest-html": "application/vnd.pypi.simple.latest+html;q=0.5, text/*;q=0.4",
+        "wildcards": "text/*;q=0.5, application/*;q=0, */*;q=0.1",
+        "none": "application/json, image/png",
+        "excluded": "text/html;q=0, application/vnd.pypi.simple.v1+html;q=0",
+        "qvalues": "text/html; q=1.000, application/vnd.pypi.simple.v1+json; q=0.999; level=1",
+        "malformed": "text/html;q=2, application/vnd.pypi.simple.v1+json;q=abc, /html, text/, ;q=1,,",
+        "case": "TEXT/HTML;Q=0.5, Application/VND.PYPI.SIMPLE.V1+JSON",
+    }
+
+    # urlpath: request paths, good and hostile.
+    c["urlpath"] = {
+        "simple": "/simple/demo-pkg/",
+        "file": "/packages/demo-pkg/demo_pkg-1.0-py3-none-any.whl",
+        "metadata": "/packages/demo-pkg/demo_pkg-1.0-py3-none-any.whl.metadata",
+        "dotdot": "/packages/../../etc/passwd",
+        "enc-dotdot": "/packages/%2e%2e/%2E%2E/etc/passwd",
+        "enc-slash": "/packages/a%2Fb/c%5cd",
+        "nul": "/packages/a%00b",
+        "underscore": "/simple/Demo%5FPkg/",
+        "prefix": "/pypi/simple/",
+        "query": "/simple/foo/?x=1&y=%zz#frag",
+        "deep": "/packages/a/b/c/d/e/f/g/h/i/j/k-1.0.tar.gz",
+        "dotfile": "/packages/demo-pkg/.pypi-fcgi/demo_pkg-1.0.tar.gz.rec",
+        "backup": "/packages/x-1.0.tar.gz~",
+        "utf8": "/simple/%C3%A9t%C3%A9/",
+        "bad-escape": "/simple/%4",
+        "rel": "demo-pkg/demo_pkg-1.0.tar.gz",
+        "plus": "/packages/foo/foo-1.0+local-py3-none-any.whl",
+    }
+
+    # route: whole requests; several per input separated by "~~~~".
+    up_body = twine_body("upload-demo", "1.0", "upload_demo-1.0-py3-none-any.whl", up_wheel, "bdist_wheel")
+    c["route"] = {
+        "welcome": get("/"),
+        "health": get("/health"),
+        "simple-pip": get("/simple/", "HTTP_ACCEPT=" + PIP_ACCEPT),
+        "project-json": get("/simple/demo-pkg/", "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json"),
+        "project-html": get("/simple/demo-pkg/", "HTTP_ACCEPT=text/html"),
+        "redirect": get("/simple/Demo_Pkg"),
+        "not-acceptable": get("/simple/other/", "HTTP_ACCEPT=image/png"),
+        "head-etag": get("/simple/demo-pkg/", "HTTP_IF_NONE_MATCH=W/\"x\", *", method="HEAD"),
+        "file": get("/packages/demo-pkg/demo_pkg-1.0-py3-none-any.whl"),
+        "file-head": get("/packages/demo-pkg/demo_pkg-1.0.tar.gz", method="HEAD"),
+        "metadata": get("/packages/demo-pkg/demo_pkg-1.0-py3-none-any.whl.metadata"),
+        "x-sendfile": get("/packages/nested/a/b/deep_one-3.0.tar.gz", "FUZZ_CONF=sendfile=x-sendfile"),
+        "x-accel": get("/packages/demo-pkg/demo_pkg-1.1-py3-none-any.whl",
+                       "FUZZ_CONF=sendfile=x-accel-redirect:/_pkgs/"),
+        "prefix": get("/pypi/simple/other/", script_name="/pypi"),
+        "url-prefix": get("/mirror/simple/", "FUZZ_CONF=url-prefix=/mirror", "PATH_INFO=/simple/"),
+        "path-info": request(["REQUEST_METHOD=GET", "SCRIPT_NAME=/pypi", "PATH_INFO=/simple/flat-project/"]),
+        "traversal": get("/packages/%2e%2e/htpasswd"),
+        "method": get("/simple/", method="DELETE"),
+        "post-simple": get("/simple/", method="POST"),
+        "login-list": get("/simple/", "FUZZ_CONF=authenticate=update,download,list",
+                          "HTTP_AUTHORIZATION=" + AUTH["carol"]),
+        "login-missing": get("/packages/demo-pkg/demo_pkg-1.0.tar.gz", "FUZZ_CONF=authenticate=download"),
+        "upload-wheel": join_requests([
+            post(up_body),
+            get("/simple/upload-demo/", "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json"),
+            get("/packages/upload-demo/upload_demo-1.0-py3-none-any.whl.metadata"),
+            post(form_body([(":action", "remove_pkg"), ("name", "upload_demo"), ("version", "1.0")])),
+        ]),
+        "upload-sdist-chunked": post(
+            twine_body("upload-demo", "1.0", "upload_demo-1.0.tar.gz", up_sdist, "sdist", digest="md5",
+                       fields_first=False), "FUZZ_CHUNK=7", user="bob"),
+        "upload-twice": join_requests([post(up_body), post(up_body, "FUZZ_CONF=overwrite=yes")]),
+        "upload-bad-digest": post(twine_body("upload-demo", "1.0", "upload_demo-1.0-py3-none-any.whl", up_wheel,
+                                             "bdist_wheel", bad_digest=True)),
+        "upload-blake2": post(twine_body("upload-demo", "1.0", "upload_demo-1.0-py3-none-any.whl", up_wheel,
+                                         "bdist_wheel", digest="blake2")),
+        "upload-remote-user": post(
+            twine_body("open-thing", "2.0", "open_thing-2.0-py3-none-any.whl", open_wheel, "bdist_wheel"),
+            "REMOTE_USER=someone", "FUZZ_CONF=trust-remote-user=yes", user=None),
+        "upload-no-auth": post(up_body, user=None),
+        "upload-wrong-password": post(up_body, user="wrong"),
+        "upload-refused-user": post(up_body, user="dave"),
+        "upload-fixture-project": post(twine_body("demo-pkg", "9.0", "demo_pkg-9.0-py3-none-any.whl",
+                                                  make_wheel("demo_pkg", "9.0", metadata("demo-pkg", "9.0")),
+                                                  "bdist_wheel")),
+        "remove-fixture": post(form_body([(":action", "remove_pkg"), ("name", "demo-pkg"), ("version", "1.0")])),
+        "upload-cut": post(up_body, "FUZZ_CUT=300", "FUZZ_CHUNK=100"),
+        "upload-too-large": post(up_body, "FUZZ_CONF=max-upload-size=100"),
+        "upload-no-length": request(["REQUEST_METHOD=POST", "REQUEST_URI=/", "SCRIPT_NAME=",
+                                     "CONTENT_TYPE=multipart/form-data; boundary=%s" % BOUNDARY,
+                                     "HTTP_AUTHORIZATION=" + AUTH["alice"]], up_body),
+        "submit": post(form_body([(":action", "submit"), ("name", "upload-demo")])),
+        "bad-content-type": request(["REQUEST_METHOD=POST", "REQUEST_URI=/legacy", "SCRIPT_NAME=",
+                                     "CONTENT_TYPE=application/x-www-form-urlencoded", "CONTENT_LENGTH=3",
+                                     "HTTP_AUTHORIZATION=" + AUTH["alice"]], b"a=b"),
+    }
+
+    # multipart: two control bytes, the Content-Type line, the body.
+    def mp(ct, body, c0=0x12, c1=0x34):
+        return bytes([c0, c1]) + ct.encode() + b"\n" + body
+
+    ct = "multipart/form-data; boundary=%s" % BOUNDARY
+    c["multipart"] = {
+        "twine-wheel": mp(ct, up_body),
+        "twine-sdist": mp(ct, twine_body("upload-demo", "1.0", "upload_demo-1.0.tar.gz", up_sdist, "sdist",
+                                         fields_first=False), 0x00, 0x07),
+        "remove": mp(ct, form_body([(":action", "remove_pkg"), ("name", "x"), ("version", "1")]), 0xff, 0x01),
+        "quoted": mp('multipart/form-data; charset=utf-8; boundary="a b:c"',
+                     b"--a b:c\r\nContent-Disposition: form-data; name=x\r\n\r\n1\r\n--a b:c--"),
+        "preamble": mp("Multipart/Form-Data;boundary=XyZ",
+                       b"preamble\r\n--XyZ  \t\r\ncontent-disposition: form-data; name=\"f\"; filename=\"\"\r\n"
+                       b"content-type: text/plain\r\nX-Other: 1\r\n\r\n\r\n--Xy\r\n--XyZ--\r\nepilogue"),
+        "reject": mp("multipart/form-data; boundary=b",
+                     b"--b\r\nContent-Disposition: form-data; name=\"fuzz-reject\"\r\n\r\nx\r\n--b--\r\n"),
+        "truncated": mp("multipart/form-data; boundary=b",
+                        b"--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nabc\r\n--"),
+        "bad-headers": mp("multipart/form-data; boundary=b",
+                          b"--b\r\nContent-Disposition: attachment; name=a\r\n Folded: x\r\n\r\n--b--"),
+        "dup": mp("multipart/form-data; boundary=b",
+                  b"--b\r\nContent-Disposition: form-data; name=a; name=b\r\n\r\n\r\n--b--"),
+        "no-boundary": mp("multipart/form-data", b"--\r\n"),
+        "empty-parts": mp("multipart/form-data; boundary=b", b"--b\r\n\r\n\r\n--b\r\n--b--"),
+    }
+
+    # distfile: real and odd distribution filenames (seed files are numbered:
+    # a filename as the file's name could pass tar's 99-byte path limit).
+    c["distfile"] = {"%02d" % i: n for i, n in enumerate([
+        "demo_pkg-1.0-py3-none-any.whl",
+        "numpy-1.26.4-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "pip-24.0-py3-none-any.whl",
+        "zope.interface-6.2-cp311-cp311-win_amd64.whl",
+        "foo-1.0-1build-py3-none-any.whl",
+        "typing_extensions-4.9.0-py3-none-any.whl",
+        "requests-2.31.0.tar.gz",
+        "Django-5.0.2.tar.gz",
+        "backports.zoneinfo-0.2.1.tar.gz",
+        "legacy-name-with-dashes-1.0.zip",
+        "foo-1.0.post1.dev2+local.7.tar.bz2",
+        "Pillow-10.2.0.tar.xz",
+        "x-1.0.tgz",
+        "UPPER-1.0.TAR.GZ",
+        "foo-1!2.0rc1.tar.lzma",
+        "bad__name-1.0-py3-none-any.whl",
+        "foo-1.0-py3-none.whl",
+        "Demo.Pkg_-1.0.tar.gz",
+    ])}
+
+    # version: PEP 440 edge cases; three per line are compared.
+    c["version"] = {
+        "simple": "1.0", "v-prefix": "v1.0", "epoch": "1!2.0", "alpha": "1.0.alpha.1", "a": "1.0a1",
+        "rc": "1.0-RC-2", "c": "1.0c1", "pre": "1.0pre2", "preview": "1.0preview3", "post": "1.0.post",
+        "implicit-post": "1.0-1", "rev": "1.0rev3", "r": "1.0-r4", "dev": "1.0.dev0", "local": "1.0+local.7.ABC",
+        "local-seps": "1.0+a-b_c.01", "spaces": " \t1.0\n", "zeros": "01.02.003",
+        "many": ".".join(["0"] * 24), "everything": "1!1.0a1.post2.dev3+x.1",
+        "underscores": "1.0_post_3", "bad": "1.0.", "big": "99999999999999999999999999999.0",
+        "cmp-zeros": "1.0\n1.0.0\n1", "cmp-pre": "1.0.dev0\n1.0a1\n1.0", "cmp-post": "1.0.post1\n1.0-1\n1.0.post1.dev0",
+        "cmp-local": "1.0+abc\n1.0+ABC\n1.0+1", "cmp-epoch": "1!0.1\n2.0\n0!3.0",
+    }
+
+    # htpasswd: user line, password line, then the file: every scheme.
+    lines = [
+        "# a comment",
+        "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=",
+        "bob:$apr1$fuzzsalt$YNQDlAvWHR.Ncc2k/1m1R0",
+        "carol:$2y$04$3vX2uZ3igUZqntPqDuAUn.RO2X0akDmfpYH7IwEu8OI61IcIv80Jm",
+        "erin:$2a$04$abcdefghijklmnopqrstuu2r9OfJnfCsdneAXAGHnS4UpFFP8WIrW",
+        "frank:$5$fuzzsalt$y/.D.t/pOKTV87QAMAOZhN2D4zsKV8x7LFyEn.kTvv3",
+        "grace:$6$fuzzsalt$iDTMfLlIWXnU0u/ucN8Rvel1jyy/OslJpB.sv1b7aqQg/Na4Y9B47sFqgSiQ4wv/4SbFVVCnHAGIJVpklv8Rc.",
+        "heidi:$6$rounds=1000$fuzzsalt$VaozQpX6.rHlYgQ8XkQuQwnkNdGdaeCOvmZC4qxWknLh/eg/UKI7XrlNFcouj7rjYRe."
+        "I0VJYPdKlgC8OexQQ0",
+        "ivan:$5$rounds=1000$fuzzsalt$qGCc4JvvMNwwgoU2eJ4FMcZ.jSqNaOPBoUN0Jv2w9O2",
+        "judy:abNANd1rDfiNc",
+        "mallory:plaintext",
+        "oscar:$1$salt$qJH7.N4xYta3aEG/dfqo/0",
+    ]
+    pw = "\n".join(lines) + "\n"
+    c["htpasswd"] = {
+        "alice": "alice\nsecret\n" + pw,
+        "bob": "bob\nhunter2\n" + pw,
+        "carol": "carol\npwc\n" + pw,
+        "erin": "erin\npwc\n" + pw,
+        "frank": "frank\nsecret\n" + pw,
+        "heidi": "heidi\nsecret\n" + pw,
+        "judy": "judy\nsecret\n" + pw,
+        "unknown": "nobody\nsecret\n" + pw,
+        "crlf-dups": "alice\nsecret\r\n\r\n  alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=  \r\nalice:{SHA}xxx\r\n:nouser\r\nnocolon\r\n"
+                     "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=:extra:fields\n",
+        "malformed": "x\ny\nx:$2y$99$abc\nx:$5$rounds=$a$b\nx:$apr1$toolongsalt$abc\nx:{SHA}short\nx:\n",
+    }
+
+    # acl: user line, project line, then the ACL file.
+    acl = ("# upload rules\n"
+           "alice: upload-* scratch   # alice's projects\n"
+           "bob:upload_demo,bob-*\n"
+           "carol : up?oad-[a-z]* [!x]yz\n"
+           "*: open-*\r\n"
+           "bad line without colon\n"
+           ": no-user\n"
+           "eve: b@d\n")
+    c["acl"] = {
+        "alice": "alice\nUpload.Demo\n" + acl,
+        "bob": "bob\nupload-demo\n" + acl,
+        "carol": "carol\nupload-zz\n" + acl,
+        "anyone": "zed\nopen-thing\n" + acl,
+        "denied": "alice\ndemo-pkg\n" + acl,
+        "invalid-project": "alice\n-upload-\n" + acl,
+    }
+
+    # conf: config files.
+    c["conf"] = {
+        "full": ("# pypi-fcgi.conf\nroot = /srv/packages\nroot = /srv/mirror\nthreads = 8\n"
+                 "listen = unix:/run/pypi-fcgi.sock\nsendfile = x-accel-redirect:/_pkgs/\nurl-prefix = /pypi\n"
+                 "log-level = debug\nrescan-interval = 0\ncache-size = 64\nmax-upload-size = 100M\n"
+                 "overwrite = yes\nhtpasswd = /etc/pypi-fcgi/htpasswd\nauthenticate = update,download\n"
+                 "trust-remote-user = no\nupload-acl = /etc/pypi-fcgi/acl\n"),
+        "tcp": "listen=tcp:127.0.0.1:9000\r\nsendfile=x-sendfile\r\nauthenticate=.\r\n",
+        "sizes": "max-upload-size = 1G\nmax-upload-size = 512k\nmax-upload-size = 7T\n",
+        "bad-key": "root = /a\nbogus = 1\n",
+        "bad-value": "threads = 0\n",
+        "no-equals": "root /srv\n",
+        "comments": "   # only comments\n\n\t\n# root = /x\nurl-prefix =   # empty\n",
+    }
+
+    # meta: archives as uploaded.
+    two_di = make_zip([
+        ("demo_pkg-1.0.dist-info/METADATA", metadata("demo-pkg", "1.0").encode()),
+        ("Demo.Pkg-1.0.dist-info/METADATA", metadata("demo-pkg", "1.0").encode()),
+    ])
+    big_md = make_zip([("demo_pkg-1.0.dist-info/METADATA", b"Name: demo-pkg\n" + b"\0" * (5 << 20))])
+    bomb = gz(make_tar([("demo_pkg-1.0/filler", b"\0" * (8 << 20)),
+                        ("demo_pkg-1.0/PKG-INFO", metadata("demo-pkg", "1.0").encode())]))
+    longname = make_tar([("demo_pkg-1.0/" + "d" * 300 + "/x", b"x"),
+                         ("demo_pkg-1.0/PKG-INFO", metadata("demo-pkg", "1.0").encode())],
+                        fmt=tarfile.GNU_FORMAT)
+    c["meta"] = {
+        "wheel": make_wheel("demo_pkg", "1.0", metadata("demo-pkg", "1.0", "Requires-Python: >=3.8\n")),
+        "sdist-tgz": make_sdist("demo_pkg-1.0", metadata("demo-pkg", "1.0", "Requires-Python: >=3.9\n")),
+        "sdist-zip": make_zip([("demo_pkg-1.0/PKG-INFO", metadata("demo-pkg", "1.0").encode()),
+                               ("demo_pkg-1.0/setup.py", b"")]),
+        "sdist-bz2": bz2.compress(make_tar([("./demo_pkg-1.0/PKG-INFO", metadata("demo-pkg", "1.0").encode())])),
+        "two-dist-info": two_di,
+        "big-metadata": big_md,
+        "gzip-bomb": bomb,
+        "gnu-longname": longname,
+        "overlapping": overlapping_zip(),
+    }
+
+    # sidecar: records; first byte even = "end" line appended by the harness.
+    def rec(body, keep_end=False):
+        if keep_end:
+            return b"\x01" + body + b"end " + hashlib.sha256(body).hexdigest().encode() + b"\n"
+        return b"\x00" + body
+
+    base = (b"pypi-fcgi-sidecar 1\nsize 1234\nmtime 1700000000.000000001\nsha256 " + b"ab" * 32 +
+            b"\nfirst-seen 1700000000000000\nyanked 0\n")
+    c["sidecar"] = {
+        "minimal": rec(base),
+        "minimal-end": rec(base, keep_end=True),
+        "full": rec(base.replace(b"yanked 0", b"yanked 1") + b"requires-python >=3.8%2c%20<4\n"
+                    b"yank-reason broken%20build\nuploader alice\nmetadata 321 " + b"cd" * 32 + b"\n"),
+        "dup": rec(base + b"size 1\n"),
+        "unknown-key": rec(base + b"color blue\n"),
+        "bad-escape": rec(base + b"uploader a%0\n"),
+        "garbage": b"\x01pypi-fcgi-sidecar 1\nend 00\n",
+    }
+    return c
+
+
+def overlapping_zip():
+    """A zip whose two central-directory entries point at one local entry."""
+    md = metadata("demo-pkg", "1.0").encode()
+    name = b"demo_pkg-1.0.dist-info/METADATA"
+    crc = zipfile.crc32(md) & 0xffffffff
+    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, 0, 0, 0, 0x21, crc, len(md), len(md), len(name), 0) + name + md
+    central = b""
+    for _ in range(2):
+        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 20, 20, 0, 0, 0, 0x21, crc, len(md), len(md),
+                               len(name), 0, 0, 0, 0, 0o644 << 16, 0) + name
+    end = struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, 2, 2, len(central), len(local), 0)
+    return local + central + end
+
+
+def main():
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+    for harness, seeds in sorted(corpus().items()):
+        d = os.path.join(out, harness)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        for name, data in sorted(seeds.items()):
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data.encode() if isinstance(data, str) else data)
+
+
+if __name__ == "__main__":
+    main()
