@@ -7,7 +7,9 @@
 # tests under TSan, and the upload tests with the responder under valgrind.
 # The last line counts the results of all of them.
 #
-# SANITIZERS=0 skips the sanitizer passes (they roughly double the time).
+# Then every libFuzzer harness runs for FUZZ_SECONDS (default 30).
+# SANITIZERS=0 skips the sanitizer passes (they roughly double the time),
+# FUZZ=0 the fuzzers.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -144,6 +146,28 @@ if [ "${SANITIZERS:-1}" != 0 ]; then
     # errors and leaks start with "==PID==".
     no_reports "valgrind" "$vgdir" '^==[0-9]+=='
 
+fi
+
+if [ "${FUZZ:-1}" != 0 ]; then
+    # Two halves side by side (two cores); each harness is one result.
+    echo "== fuzzing (${FUZZ_SECONDS:-30} s per harness)"
+    if make -C "$build" fuzz-build >"$build/fuzz-build.log" 2>&1; then
+        targets=$(make -s -C "$build" --no-print-directory -f Makefile -f - print-fuzz-targets <<<'print-fuzz-targets: ; @echo $(FUZZ_TARGETS)')
+        read -ra all <<<"$targets"
+        half=$(((${#all[@]} + 1) / 2))
+        make -C "$build" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_TARGETS="${all[*]:0:half}" >"$build/fuzz-1.log" 2>&1 &
+        make -C "$build" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_TARGETS="${all[*]:half}" >"$build/fuzz-2.log" 2>&1
+        wait
+        for t in "${all[@]}"; do
+            line=$(grep -h "^fuzz_$t: " "$build"/fuzz-[12].log | tail -n 1)
+            echo "${line:-fuzz_$t: no result}"
+            if [[ $line == *": ok" ]]; then add 1 0; else add 0 1; fi
+        done
+    else
+        echo "not ok - make fuzz-build"
+        tail -n 20 "$build/fuzz-build.log"
+        add 0 1
+    fi
 fi
 
 if [ "$skipped" -gt 0 ]; then

@@ -258,6 +258,12 @@ enum pf_err conf_parse_text(struct config *cfg, const char *text, const char *or
             (void)buf_printf(err, "%s:%d: expected 'key = value'", origin, lineno);
             return PF_EINVAL;
         }
+        for (size_t i = 0; i < line.len; i++)
+            if ((unsigned char)line.p[i] < 0x20 && line.p[i] != '\t') {
+                buf_reset(err);
+                (void)buf_printf(err, "%s:%d: a control character in the line", origin, lineno);
+                return PF_EINVAL;
+            }
         memcpy(key, k.p, k.len);
         key[k.len] = '\0';
         memcpy(val, v.p, v.len);

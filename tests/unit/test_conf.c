@@ -445,6 +445,9 @@ struct text_case {
 
 static const struct text_case text_cases[] = {
     { "", PF_EOK, NULL, { NULL }, { "threads = 4" } },
+    /* Found by fuzz_conf: a value that is only a control character. */
+    { "root =\r\r#", PF_EINVAL, "t.conf:1: a control character in the line", { NULL }, { NULL } },
+    { "threads = 4\x01", PF_EINVAL, "t.conf:1: a control character in the line", { NULL }, { NULL } },
     /* Found by fuzz_conf: a later sendfile line replaces the prefix too. */
     { "sendfile = x-accel-redirect:/a/\nsendfile = none\n", PF_EOK, NULL, { NULL }, { "sendfile = none" } },
     { "sendfile = x-accel-redirect:/a/\nsendfile = x-sendfile\n", PF_EOK, NULL, { NULL }, { "sendfile = x-sendfile" } },
