@@ -5,7 +5,9 @@
 """soak.py --url BASE --user U --password P --seconds S --uploaders N --downloaders M --out DIR
 
 Uploaders post unique wheels (project soak-<k>, version 1.<i>), about one in
-eight deliberately broken (a wrong digest: must be refused with 400).
+eight deliberately broken (a wrong digest: must be refused with 400), and
+remove (remove_pkg) what they uploaded KEEP versions earlier, so the tree
+stays the same size and memory can be judged flat.
 Downloaders fetch the files listed in /simple/ pages. At the end the pages
 are checked against what the server accepted. Prints ok/not ok lines for
 run_checks, and counts in DIR/counts.json.
@@ -26,7 +28,7 @@ import urllib.parse
 import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_upload import BOUNDARY, body, form  # noqa: E402
+from check_upload import BOUNDARY, body, form, part  # noqa: E402
 
 
 def wheel(name, version):
@@ -48,6 +50,7 @@ class Stats:
         self.errors = []
         self.accepted = {}  # filename -> (project, sha256)
         self.refused = {}   # filename -> project
+        self.removed = {}   # filename -> project
 
     def count(self, kind, st):
         with self.lock:
@@ -89,6 +92,29 @@ def uploader(k, a, u, deadline, st):
                 st.refused[fn] = project
             if (r.status == 200) == broken:
                 st.errors.append("upload %s: status %d for a %s upload" % (fn, r.status, "broken" if broken else "good"))
+        old = i - a.keep
+        oldfn = "%s-1.%d-py3-none-any.whl" % (re.sub(r"[-_.]+", "_", project), old)
+        with st.lock:
+            remove = old > 0 and oldfn in st.accepted
+        if remove:
+            rb = body([part(":action", "remove_pkg"), part("name", project), part("version", "1.%d" % old)])
+            try:
+                c = conn(u)
+                c.request("POST", u.path.rstrip("/") + "/", body=rb, headers={
+                    "Authorization": auth, "Content-Type": "multipart/form-data; boundary=" + BOUNDARY})
+                r = c.getresponse()
+                r.read()
+                c.close()
+            except Exception as e:  # noqa: BLE001
+                with st.lock:
+                    st.errors.append("remove %s: %r" % (oldfn, e))
+                continue
+            st.count("remove", r.status)
+            with st.lock:
+                if r.status == 200:
+                    st.removed[oldfn] = project
+                else:
+                    st.errors.append("remove %s: status %d" % (oldfn, r.status))
 
 
 def downloader(k, a, u, deadline, st, urls):
@@ -121,6 +147,7 @@ def main():
     ap.add_argument("--seconds", type=float, required=True)
     ap.add_argument("--uploaders", type=int, default=8)
     ap.add_argument("--downloaders", type=int, default=32)
+    ap.add_argument("--keep", type=int, default=20, help="versions kept per uploader")
     ap.add_argument("--files", required=True, help="file with one download path per line")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
@@ -145,21 +172,21 @@ def main():
         c.close()
         for m in re.finditer(r'href="[^"#]*/([^/"#]+)#sha256=([0-9a-f]{64})"', page):
             listed[m.group(1)] = m.group(2)
-    lost = [fn for fn, (_, sha) in st.accepted.items() if listed.get(fn) != sha]
-    ghosts = [fn for fn in st.refused if fn in listed]
+    lost = [fn for fn, (_, sha) in st.accepted.items() if fn not in st.removed and listed.get(fn) != sha]
+    ghosts = [fn for fn in st.refused if fn in listed] + [fn for fn in st.removed if fn in listed]
     fivexx = sum(v for k, v in st.status.items() if k.split()[1].startswith("5"))
     json.dump({"status": st.status, "accepted": len(st.accepted), "refused": len(st.refused),
-               "errors": len(st.errors)}, open(os.path.join(a.out, "counts.json"), "w"))
+               "removed": len(st.removed), "errors": len(st.errors)}, open(os.path.join(a.out, "counts.json"), "w"))
     print(("ok" if not st.errors else "not ok") + " soak: no transport errors or wrong answers on uploads and downloads")
     for e in st.errors[:20]:
         print("# " + e)
     print(("ok" if fivexx == 0 else "not ok") + " soak: no 5xx on uploads and downloads (%s)" % json.dumps(st.status))
     print(("ok" if st.accepted and not lost else "not ok") +
-          " soak: all %d accepted uploads are listed with the right sha256" % len(st.accepted))
+          " soak: all %d accepted uploads not removed since are listed with the right sha256" % len(st.accepted))
     for fn in lost[:20]:
         print("# lost or wrong: " + fn)
-    print(("ok" if st.refused and not ghosts else "not ok") +
-          " soak: none of the %d refused uploads is listed" % len(st.refused))
+    print(("ok" if st.refused and st.removed and not ghosts else "not ok") +
+          " soak: none of the %d refused uploads and %d removed releases is listed" % (len(st.refused), len(st.removed)))
     for fn in ghosts[:20]:
         print("# listed although refused: " + fn)
 
