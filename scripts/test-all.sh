@@ -116,7 +116,8 @@ if [ "${SANITIZERS:-1}" != 0 ]; then
         export ASAN_OPTIONS="log_path=$reports/asan:abort_on_error=1:detect_leaks=1"
         export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1:halt_on_error=1"
         unit_tests asan "$asan"
-        BIG_UPLOAD_MIB=64 DEPLOY_BIG_MIB=16 e2e_tests asan "$asan" tests/e2e/test_lighttpd.sh tests/e2e/test_upload.sh
+        # Every end-to-end suite, the soak cut to a minute.
+        BIG_UPLOAD_MIB=64 DEPLOY_BIG_MIB=16 SOAK_SECONDS=60 e2e_tests asan "$asan"
         unset ASAN_OPTIONS UBSAN_OPTIONS
         no_reports "ASan+UBSan" "$reports"
     fi
