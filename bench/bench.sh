@@ -153,13 +153,16 @@ alive() {
 }
 cmdline() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true; }
 
-# stop_pid PID [SECONDS]: SIGTERM, SIGKILL after SECONDS (default 5) with a
-# warning; reaps PID when it is a child of this shell.
+# stop_pid PID [SECONDS]: SIGTERM (to PID's children too: a download loop's
+# curl), SIGKILL after SECONDS (default 5) with a warning; reaps PID when it
+# is a child of this shell.
 stop_pid() {
-    local pid=$1 limit=${2:-5} i
+    local pid=$1 limit=${2:-5} i kids
     [[ -n $pid ]] || return 0
     if alive "$pid"; then
-        kill -TERM "$pid" 2>/dev/null || true
+        kids=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
+        # shellcheck disable=SC2086 # a list of pids
+        kill -TERM "$pid" $kids 2>/dev/null || true
         for ((i = 0; i < limit * 10; i++)); do
             alive "$pid" || break
             sleep 0.1
@@ -480,6 +483,19 @@ wait_http() {
     return 1
 }
 
+# wait_socket PATH SECONDS PID...: true once the unix socket PATH exists;
+# false when a PID ends first or SECONDS pass.
+wait_socket() {
+    local path=$1 limit=$2 i p
+    shift 2
+    for ((i = 0; i < limit * 10; i++)); do
+        for p in "$@"; do alive "$p" || return 1; done
+        [[ -S $path ]] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
 # ---------------------------------------------------------------- 1: warm-up and capture
 
 log "lighttpd on $BASE: /pf -> $PF_LABEL, /null -> null-fcgi, /static -> files"
@@ -793,6 +809,12 @@ start_nginx() {
     PFPID[nginx]=$SPAWNED_PID
     spawn_fcgi "$T/run/null-nginx.sock" "$d/null-fcgi.log" "$T/null-fcgi" -t "$NULL_THREADS" -p /null -r /_null_files/ "$T/www/static"
     NULLPID[nginx]=$SPAWNED_PID
+    # pypi-fcgi-spawn checks the configuration (pypi-fcgi -t) before it
+    # takes the socket: the web server starts once both sockets are there.
+    if ! wait_socket "$T/run/pf-nginx.sock" "$COLD_START_TIMEOUT" "${PFPID[nginx]}" ||
+        ! wait_socket "$T/run/null-nginx.sock" 10 "${NULLPID[nginx]}"; then
+        die "the responders for nginx did not start: $(tail -n 5 "$d/pypi-fcgi.log" "$d/null-fcgi.log" 2>/dev/null)"
+    fi
     # contrib/nginx.conf's relative "include fastcgi_params" resolves here.
     ln -sf /etc/nginx/fastcgi_params "$d/fastcgi_params"
     render_nginx "$d/pypi-fcgi.conf"
@@ -877,6 +899,10 @@ start_apache() {
     PFPID[apache]=$SPAWNED_PID
     spawn_fcgi "$T/run/null-apache.sock" "$d/null-fcgi.log" "$T/null-fcgi" -t "$NULL_THREADS" -p /null -x "$ROOT" "$T/www/static"
     NULLPID[apache]=$SPAWNED_PID
+    if ! wait_socket "$T/run/pf-apache.sock" "$COLD_START_TIMEOUT" "${PFPID[apache]}" ||
+        ! wait_socket "$T/run/null-apache.sock" 10 "${NULLPID[apache]}"; then
+        die "the responders for Apache did not start: $(tail -n 5 "$d/pypi-fcgi.log" "$d/null-fcgi.log" 2>/dev/null)"
+    fi
     render_apache "$d/pypi.conf"
     if ((EUID == 0)); then user="User $WEB_USER
 Group $WEB_GROUP"; fi
@@ -1042,8 +1068,8 @@ trace_s() {
 }
 
 # dl_client RATE SECONDS OUT: downloads the big file again and again for
-# SECONDS (each transfer's --max-time is what is left); one line per
-# transfer in OUT: "HTTP-STATUS BYTES CURL-EXIT-STATUS".
+# SECONDS (each transfer's --max-time is what is left), until a transfer
+# fails; one line per transfer in OUT: "HTTP-STATUS BYTES CURL-EXIT-STATUS".
 dl_client() {
     local lim=() end=$((SECONDS + $2)) rc
     if [[ $1 != 0 ]]; then lim=(--limit-rate "$1"); fi
@@ -1051,6 +1077,8 @@ dl_client() {
         rc=0
         curl -q -s -o /dev/null "${lim[@]}" --max-time $((end - SECONDS)) -w '%{http_code} %{size_download}' "$dl_url" || rc=$?
         echo " $rc"
+        # 28: the time is up; anything else: no point in trying again
+        ((rc == 0)) || break
     done >"$3" 2>&1
 }
 
@@ -1206,9 +1234,12 @@ EOF
         t_done=$(trace_s "$T/upload.trace" '< HTTP/1.1 200')
         if [[ -n $t_start && -n $t_sent && -n $t_done ]]; then
             X[up_phases]=$(awk -v s="$big_size" -v a="$t_start" -v b="$t_sent" -v z="$t_done" '
-                NR == 1 { r0 = $3 } !r1 && $3 - r0 > 1048576 { r1 = $1 } !r2 && $3 - r0 >= s { r2 = $1 }
+                # the body is being read while rchar grows by more than 8 MiB
+                # per 50 ms sample (160 MB/s), far above anything else it reads
+                NR > 1 && $3 - pr > 8388608 { if (!r1) r1 = pt; r2 = $1 } { pt = $1; pr = $3 }
                 END { if (!r1 || !r2) exit
-                    printf "curl sent the body by %.2f s; pypi-fcgi read it from %.2f s to %.2f s (%.0f MB/s); the 200 came %.2f s after its last byte", b - a, r1 - a, r2 - a, s / (r2 - r1) / 1e6, z - r2 }' \
+                    if (r1 < a) r1 = a
+                    printf "curl sent the body by %.2f s; pypi-fcgi read it from about %.2f s to %.2f s (%.0f MB/s); the 200 came %.2f s after its last byte", b - a, r1 - a, r2 - a, s / (r2 - r1) / 1e6, z - r2 }' \
                 "$T/sample-upload.txt")
         fi
         stored=$UROOT/bench-upload/$big_name
