@@ -6,7 +6,7 @@
  * work is one hash lookup on REQUEST_URI and one FCGX_PutStr of a response
  * composed at start-up.
  *
- *   null-fcgi [-t THREADS] [-l SOCKET] [-p PREFIX] [-a] [-x ROOT] DIR
+ *   null-fcgi [-t THREADS] [-l SOCKET] [-p PREFIX] [-a] [-x ROOT | -r URI] DIR
  *
  *   -t N       worker threads (default 4)
  *   -l SOCKET  listen on "/unix/path" or "host:port" (default: fd 0, as
@@ -15,7 +15,9 @@
  *   -a         PEP 691 stand-in: a request for ".../" whose Accept contains
  *              application/vnd.pypi.simple.v1+json gets ".../index.json"
  *   -x ROOT    stand-in file route: /packages/REST answers with
- *              "X-Sendfile: ROOT/REST" and no body
+ *              "X-Sendfile: ROOT/REST" and no body (lighttpd, mod_xsendfile)
+ *   -r URI     the same for nginx: "X-Accel-Redirect: URI REST", where URI
+ *              is an internal location ending in '/' (e.g. /_pypi_files/)
  *
  * DIR layout: every regular file DIR/R is served at "/R", except that a file
  * named index.html is served at its directory's URL ("/R-without-index.html").
@@ -68,6 +70,7 @@ static const char *prefix = "";
 static size_t prefix_len;
 static int accept_json;
 static const char *xroot;
+static const char *xaccel;
 static int listen_fd;
 static const char *load_dir;
 
@@ -319,6 +322,12 @@ static void handle(FCGX_Request *req)
                                "X-Sendfile: %s/%.*s\r\n\r\n", xroot, (int)(len - 10), uri + 10);
         return;
     }
+    if (xaccel && len > 10 && memcmp(uri, "/packages/", 10) == 0) {
+        /* nginx's internal location confines the path. */
+        FCGX_FPrintF(req->out, "Status: 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                               "X-Accel-Redirect: %s%.*s\r\n\r\n", xaccel, (int)(len - 10), uri + 10);
+        return;
+    }
     FCGX_PutStr(resp404, sizeof resp404 - 1, req->out);
 }
 
@@ -347,7 +356,7 @@ static void *sigthread(void *set)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: null-fcgi [-t THREADS] [-l SOCKET] [-p PREFIX] [-a] [-x ROOT] DIR\n");
+    fprintf(stderr, "usage: null-fcgi [-t THREADS] [-l SOCKET] [-p PREFIX] [-a] [-x ROOT | -r URI] DIR\n");
     exit(2);
 }
 
@@ -357,17 +366,18 @@ int main(int argc, char **argv)
     const char *listen_path = NULL;
     static sigset_t set;
 
-    while ((opt = getopt(argc, argv, "t:l:p:ax:")) != -1) {
+    while ((opt = getopt(argc, argv, "t:l:p:ax:r:")) != -1) {
         switch (opt) {
         case 't': nthreads = atoi(optarg); break;
         case 'l': listen_path = optarg; break;
         case 'p': prefix = optarg; break;
         case 'a': accept_json = 1; break;
         case 'x': xroot = optarg; break;
+        case 'r': xaccel = optarg; break;
         default: usage();
         }
     }
-    if (optind != argc - 1 || nthreads < 1 || nthreads > MAX_THREADS)
+    if (optind != argc - 1 || nthreads < 1 || nthreads > MAX_THREADS || (xroot && xaccel))
         usage();
     prefix_len = strlen(prefix);
     load_dir = argv[optind];
