@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "digest.h"
 #include "distfile.h"
+#include "follow.h"
 #include "meta.h"
 #include "multipart.h"
 #include "name.h"
@@ -53,9 +54,8 @@ struct upload {
     bool have_content, content_done, checked_early;
     char filename[UPLOAD_MAX_FILENAME + 1];
     struct store_tmp tmp;
-    struct digest_stream ds;
-    bool ds_live;
-    unsigned computed;      /* DIGEST_* bits computed while streaming */
+    struct follow *follow;  /* digests of the staged file, computed behind the writes */
+    unsigned computed;      /* DIGEST_* bits it computes */
     uint64_t size;
     /* the answer, when a callback decides it */
     int status;
@@ -229,9 +229,8 @@ static enum pf_err on_begin(void *ctx, const struct mp_part *part)
         buf_free(&err);
         unsigned which = DIGEST_SHA256 | (u->seen[F_BLAKE2] ? DIGEST_BLAKE2B_256 : 0) |
                          (u->seen[F_MD5] ? DIGEST_MD5 : 0);
-        if (digest_stream_init(&u->ds, which) != PF_EOK)
+        if (follow_start(&u->follow, u->tmp.fd, which, true) != PF_EOK)
             return reject(u, 500, "Out of memory.");
-        u->ds_live = true;
         u->computed = which;
         u->part = P_CONTENT;
         return PF_EOK;
@@ -262,7 +261,6 @@ static enum pf_err on_data(void *ctx, const char *p, size_t n)
         if (u->size + n > u->app->cfg->max_upload)
             return reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).",
                           u->app->cfg->max_upload);
-        digest_stream_update(&u->ds, p, n);
         while (n) {
             ssize_t w = write(u->tmp.fd, p, n);
             if (w < 0 && errno == EINTR)
@@ -278,6 +276,7 @@ static enum pf_err on_data(void *ctx, const char *p, size_t n)
             n -= (size_t)w;
             u->size += (uint64_t)w;
         }
+        follow_advance(u->follow, u->size);
         return PF_EOK;
     }
     u->form_bytes += n;
@@ -320,26 +319,14 @@ static enum pf_err late_digests(struct upload *u, char sha[DIGEST_HEX_LEN + 1], 
     need &= ~u->computed;
     if (!need)
         return PF_EOK;
-    struct digest_stream ds;
-    if (digest_stream_init(&ds, need) != PF_EOK)
-        return PF_ENOMEM;
-    char *chunk = malloc(UPLOAD_CHUNK);
-    enum pf_err e = chunk ? PF_EOK : PF_ENOMEM;
-    for (off_t off = 0; !e;) {
-        ssize_t r = pread(u->tmp.fd, chunk, UPLOAD_CHUNK, off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            e = PF_EIO;
-        if (r <= 0)
-            break;
-        digest_stream_update(&ds, chunk, (size_t)r);
-        off += r;
-    }
-    free(chunk);
+    struct follow *f;
+    enum pf_err e = follow_start(&f, u->tmp.fd, need, false);
+    if (e)
+        return e;
+    follow_advance(f, u->size);
     char s2[DIGEST_HEX_LEN + 1], b[DIGEST_HEX_LEN + 1], m[DIGEST_MD5_HEX_LEN + 1];
-    digest_stream_final(&ds, s2, b, m);
-    digest_stream_free(&ds);
+    if ((e = follow_finish(f, s2, b, m)) != PF_EOK)
+        return e;
     (void)sha;
     if (need & DIGEST_BLAKE2B_256)
         memcpy(b2, b, sizeof b);
@@ -393,11 +380,18 @@ static void file_upload(struct upload *u, struct http_resp *resp)
         return respond(u, resp);
     }
     char sha[DIGEST_HEX_LEN + 1], b2[DIGEST_HEX_LEN + 1], md5[DIGEST_MD5_HEX_LEN + 1];
-    digest_stream_final(&u->ds, sha, b2, md5);
-    digest_stream_free(&u->ds);
-    u->ds_live = false;
-    if (late_digests(u, sha, b2, md5) != PF_EOK) {
-        reject(u, 500, "The server could not read back the file (see its log).");
+    enum pf_err fe = follow_finish(u->follow, sha, b2, md5);
+    u->follow = NULL;
+    if (fe == PF_EOK)
+        fe = late_digests(u, sha, b2, md5);
+    if (fe != PF_EOK) {
+        int err = errno;
+        http_log(u->req, LOG_ERROR, "cannot read back or flush the upload %s: %s", u->filename,
+                 fe == PF_ENOMEM ? "out of memory" : strerror(err));
+        if (fe == PF_EIO && (err == ENOSPC || err == EDQUOT || err == EFBIG))
+            reject(u, 507, "Insufficient storage: the server has no room for this file.");
+        else
+            reject(u, 500, "The server could not read back the file (see its log).");
         return respond(u, resp);
     }
     if (!digest_matches(fv(u, F_SHA256), sha) || !digest_matches(fv(u, F_BLAKE2), b2) ||
@@ -661,8 +655,7 @@ void page_upload(const struct app *app, struct http_req *req, struct http_resp *
     else
         dispatch(u, resp);
 out:
-    if (u->ds_live)
-        digest_stream_free(&u->ds);
+    follow_abort(u->follow);
     store_tmp_discard(&u->tmp);
     for (int f = 0; f < F_NFIELDS; f++)
         buf_free(&u->fields[f]);

@@ -15,6 +15,7 @@
     X(distfile)      \
     X(escape)        \
     X(filewatch)     \
+    X(follow)        \
     X(htpasswd)      \
     X(http)          \
     X(index)         \
