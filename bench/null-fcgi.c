@@ -27,6 +27,8 @@
  * whose If-None-Match contains it gets a 304 with the same headers minus
  * Content-Type. Anything else is 404.
  *
+ * Bodiless requests end with a plain close, as in pypi-fcgi (see worker()).
+ *
  * Threads call FCGX_Accept_r concurrently with no mutex, and SIGTERM/SIGINT
  * shut the listening socket down so lighttpd stops leave no orphan
  * (DEPLOY-NOTES.md 1.2, 1.5 and section 8).
@@ -331,14 +333,32 @@ static void handle(FCGX_Request *req)
     FCGX_PutStr(resp404, sizeof resp404 - 1, req->out);
 }
 
+static int bodiless_drained(FCGX_Request *req)
+{
+    if (FCGX_HasSeenEOF(req->in))
+        return 1;
+    const char *len = FCGX_GetParam("CONTENT_LENGTH", req->envp);
+    const char *method = FCGX_GetParam("REQUEST_METHOD", req->envp);
+    if ((len && *len && strcmp(len, "0") != 0) || !method || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
+        return 0;
+    char c;
+    return FCGX_GetStr(&c, 1, req->in) == 0 && FCGX_HasSeenEOF(req->in);
+}
+
 static void *worker(void *arg)
 {
     (void)arg;
     FCGX_Request req;
     if (FCGX_InitRequest(&req, listen_fd, 0) != 0)
         return NULL;
-    while (FCGX_Accept_r(&req) == 0) /* no accept mutex: DEPLOY-NOTES 1.3 */
+    while (FCGX_Accept_r(&req) == 0) { /* no accept mutex: DEPLOY-NOTES 1.3 */
         handle(&req);
+        /* Closes as pypi-fcgi does (src/server.c, input_drained): once a
+         * bodiless request's input is read to its end, a plain close
+         * instead of libfcgi's lingering one. */
+        if (bodiless_drained(&req))
+            (void)FCGX_Detach(&req);
+    }
     FCGX_Finish_r(&req);
     FCGX_Free(&req, 1);
     return NULL;

@@ -60,6 +60,25 @@ static void fcgi_log(void *ctx, const char *line)
     FCGX_PutS(line, (FCGX_Stream *)ctx);
 }
 
+/* True when the request's input has been read to its end, reading what is
+ * left only when the request carries no body (GET or HEAD without a
+ * Content-Length), so never waiting on a client. Such a connection can be
+ * closed at once: libfcgi's lingering close (shutdown, then poll and read
+ * until the web server has closed its end) only protects input not yet
+ * read, and costs every request a wakeup and three system calls
+ * (bench/hop.sh measures it). */
+static bool input_drained(FCGX_Request *r)
+{
+    if (FCGX_HasSeenEOF(r->in))
+        return true;
+    const char *len = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+    const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
+    if ((len && *len && strcmp(len, "0") != 0) || !method || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
+        return false;
+    char c;
+    return FCGX_GetStr(&c, 1, r->in) == 0 && FCGX_HasSeenEOF(r->in);
+}
+
 static void *worker(void *arg)
 {
     struct server *s = arg;
@@ -81,6 +100,9 @@ static void *worker(void *arg)
         struct http_in in = { fcgi_read, r.in };
         if (route_serve(s->app, r.envp, &in, &out, fcgi_log, r.err, &scratch) != 0)
             LOG(LOG_DEBUG, "client went away during the response (error %d)", FCGX_GetError(r.out));
+        /* Detached, libfcgi's close is a plain close(2). */
+        if (input_drained(&r))
+            (void)FCGX_Detach(&r);
         FCGX_Finish_r(&r);
         if (atomic_fetch_sub(&s->inflight, 1) == 1 && atomic_load(&s->stopping)) {
             pthread_mutex_lock(&s->lock);

@@ -209,6 +209,65 @@ expect_eq "htpasswd: a changed password is refused at the next request" "Status:
 kill -TERM "$PF_PID"
 wait "$PF_PID" 2>/dev/null
 
+# ---- how the connection ends after the answer ------------------------------------------------
+# A bodiless request read to its end is closed at once (a plain close); a
+# request answered before its body was read keeps libfcgi's lingering close,
+# which reads and discards what the web server still sends.
+pf_start close -- "$ROOT"
+python3 - "$T/close.sock" >"$T/close.out" <<'EOF'
+import socket, struct, sys, time
+
+def rec(t, body):
+    return struct.pack(">BBHHBB", 1, t, 1, len(body), 0, 0) + body
+
+def nv(k, v):
+    ln = lambda n: struct.pack(">B", n) if n < 128 else struct.pack(">I", n | 0x80000000)
+    return ln(len(k)) + ln(len(v)) + k + v
+
+def ask(params, stdin):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.settimeout(5)
+    p = b"".join(nv(k.encode(), v.encode()) for k, v in params.items())
+    s.sendall(rec(1, struct.pack(">HB5x", 1, 0)) + rec(4, p) + rec(4, b"") + stdin)
+    buf, status = b"", b"?"
+    while True:
+        while len(buf) >= 8:
+            _, t, _, clen, plen, _ = struct.unpack(">BBHHBB", buf[:8])
+            if len(buf) < 8 + clen + plen:
+                break
+            if t == 6 and status == b"?":
+                status = buf[8:8 + clen].split(b"\r\n", 1)[0]
+            buf = buf[8 + clen + plen:]
+            if t == 3:
+                return s, status.decode()
+        d = s.recv(65536)
+        if not d:
+            return s, "closed before END_REQUEST"
+        buf += d
+
+def still_reading(s):
+    time.sleep(0.3)
+    try:
+        for _ in range(8):
+            s.send(b"\0" * 4096)
+        return "reading"
+    except (BrokenPipeError, ConnectionResetError):
+        return "closed"
+
+s, st = ask({"REQUEST_METHOD": "GET", "REQUEST_URI": "/simple/demo/", "SCRIPT_NAME": ""}, rec(5, b""))
+print("get", st, still_reading(s))
+s, st = ask({"REQUEST_METHOD": "POST", "REQUEST_URI": "/legacy/", "SCRIPT_NAME": "",
+             "CONTENT_LENGTH": str(4 << 30), "CONTENT_TYPE": "multipart/form-data; boundary=x"},
+            rec(5, b"--x\r\n" + b"y" * 1000))
+print("post", st, still_reading(s))
+EOF
+expect_eq "a GET read to its end: answered, then closed at once" "get Status: 200 OK closed" "$(grep '^get' "$T/close.out")"
+expect_eq "a POST answered (4xx) before its body: the unread body is still drained" "post 4xx reading" \
+    "$(grep '^post' "$T/close.out" | sed 's/^post Status: 4[0-9][0-9] .* \(reading\|closed\)$/post 4xx \1/')"
+kill -TERM "$PF_PID"
+wait "$PF_PID" 2>/dev/null
+
 # ---- a malformed FastCGI record kills at most one process; the pool recovers ----------------
 # lighttpd spawns two processes, each on its own socket; one gets a params
 # record whose lengths overflow libfcgi 2.4.2 (CVE-2025-23016, DEPLOY-NOTES 1.7).
