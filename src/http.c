@@ -108,11 +108,24 @@ void http_resp_free(struct http_resp *resp, struct http_scratch *s)
 
 void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    if (buf_printf(&resp->head, "%s: ", name) == PF_EOK && buf_vprintf(&resp->head, fmt, ap) == PF_EOK)
-        (void)buf_append_str(&resp->head, "\r\n");
-    va_end(ap);
+    /* Most values are a constant or one string: those skip printf, which
+     * was a fifth of a cached request's own instructions (bench/hop.sh). */
+    enum pf_err e = buf_append_str(&resp->head, name);
+    if (e == PF_EOK)
+        e = buf_append(&resp->head, ": ", 2);
+    if (e == PF_EOK) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (!strchr(fmt, '%'))
+            e = buf_append_str(&resp->head, fmt);
+        else if (strcmp(fmt, "%s") == 0)
+            e = buf_append_str(&resp->head, va_arg(ap, const char *));
+        else
+            e = buf_vprintf(&resp->head, fmt, ap);
+        va_end(ap);
+    }
+    if (e == PF_EOK)
+        (void)buf_append(&resp->head, "\r\n", 2);
 }
 
 void http_error(struct http_resp *resp, int status, const char *fmt, ...)
