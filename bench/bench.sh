@@ -38,6 +38,8 @@ PF_USER=${PF_USER:-nobody}
 EXTRAS=${EXTRAS:-1}
 if [[ $BENCH_SELFTEST == 1 ]]; then BIG_MIB=${BIG_MIB:-64}; else BIG_MIB=${BIG_MIB:-1024}; fi
 UPLOAD_TIMEOUT=${UPLOAD_TIMEOUT:-600}
+# sha256: the digest twine always sends; all: also md5 and blake2_256, as twine <= 6.1 does
+BIG_DIGESTS=${BIG_DIGESTS:-sha256}
 VIS_RUNS=${VIS_RUNS:-20}
 VIS_TIMEOUT=${VIS_TIMEOUT:-10}
 DL_CLIENTS=${DL_CLIENTS:-32}
@@ -93,6 +95,7 @@ done
     die "DURATION, COLD_DURATION, SAMPLE, REPEAT and COLD_START_RUNS must be positive"
 ((EXTRAS == 0 || (BIG_MIB >= 2 && BIG_MIB <= 1024 && VIS_RUNS > 0 && DL_CLIENTS > 0 && LOAD_DURATION > 0))) ||
     die "BIG_MIB must be 2..1024 (pypi-fcgi's default --max-upload-size is 1 GiB); VIS_RUNS, DL_CLIENTS and LOAD_DURATION positive"
+[[ $BIG_DIGESTS == sha256 || $BIG_DIGESTS == all ]] || die "BIG_DIGESTS must be sha256 or all"
 for f in $FRONTS; do
     [[ $f == nginx || $f == apache ]] || die "FRONTS lists nginx and/or apache (lighttpd is always measured), got '$f'"
 done
@@ -531,7 +534,9 @@ while read -r p; do
     etag=$(header etag "$d/index.html.hdr")
     if [[ -n $etag ]]; then printf '%s\t%s\n' "$p" "$etag" >>"$T/etags.txt"; fi
     # the package file of the row "file": the smallest of the project
-    f=$(find "$ROOT/$p" -maxdepth 1 -type f -size -1024k -printf '%s %f\n' | sort -n | head -n1 | cut -d' ' -f2)
+    # (awk reads all of sort's output: head would leave it to die of SIGPIPE
+    # once a project holds more than a pipe write's worth of files)
+    f=$(find "$ROOT/$p" -maxdepth 1 -type f -size -1024k -printf '%s %f\n' | sort -n | awk 'NR == 1 { print $2 }')
     if [[ -n $f ]]; then echo "$p/$f" >>"$T/files.txt"; fi
 done <"$T/sample.txt"
 first=$(head -n1 "$T/sample.txt")
@@ -1206,6 +1211,10 @@ EOF
         mv "$big" "$UROOT/bench-upload/"
     else
         sha=$(sha256sum "$big" | cut -d' ' -f1)
+        digests=(-F "sha256_digest=$sha")
+        if [[ $BIG_DIGESTS == all ]]; then
+            digests+=(-F "md5_digest=$(md5sum "$big" | cut -d' ' -f1)" -F "blake2_256_digest=$(b2sum -l 256 "$big" | cut -d' ' -f1)")
+        fi
         sync "$big" # written back now, not while the upload is timed
         X[up_before]=$(status_kib VmRSS "${PFPID[up]}")
         read -r cpu_u0 cpu_s0 < <(cpu_ticks "${PFPID[up]}")
@@ -1215,7 +1224,7 @@ EOF
         sleep 0.2
         log "upload: curl -F ... content=@$big_name ($big_size bytes) -> $BASE/pf/legacy/"
         up=$(curl -q -sS -v --trace-time --max-time "$UPLOAD_TIMEOUT" -u bench:bench-pw -F ':action=file_upload' \
-            -F name=bench-upload -F version=1.0 -F filetype=bdist_wheel -F pyversion=py3 -F "sha256_digest=$sha" \
+            -F name=bench-upload -F version=1.0 -F filetype=bdist_wheel -F pyversion=py3 "${digests[@]}" \
             -F "content=@$big" -o "$T/upload.body" -w '%{http_code} %{time_total}' "$BASE/pf/legacy/" 2>"$T/upload.trace") ||
             warn "upload: curl failed: $(grep -v '^[0-9:.]* [<>*{}]' "$T/upload.trace" | tail -n 3)"
         sleep 0.2
@@ -1379,7 +1388,7 @@ CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
             if [[ ${X[up_code]} == 200 ]]; then
                 mbs=$(awk -v b="$big_size" -v s="${X[up_s]}" 'BEGIN { printf "%.0f", b / s / 1e6 }')
                 ok=$(awk -v m="$mbs" 'BEGIN { print (m >= 300) ? 1 : 0 }')
-                echo "| upload of a $BIG_MIB MiB wheel through lighttpd, end to end (curl -F, to the 200) | **$mbs MB/s** ($(awk -v s="${X[up_s]}" 'BEGIN { printf "%.2f", s }') s${X[up_phases]:+: ${X[up_phases]}}) | ≥ 300 MB/s | $(verdict "$ok") |"
+                echo "| upload of a $BIG_MIB MiB wheel through lighttpd, end to end (curl -F, to the 200; $([[ $BIG_DIGESTS == all ]] && echo "sha256, md5 and blake2_256 digests" || echo "sha256 digest")) | **$mbs MB/s** ($(awk -v s="${X[up_s]}" 'BEGIN { printf "%.2f", s }') s${X[up_phases]:+: ${X[up_phases]}}) | ≥ 300 MB/s | $(verdict "$ok") |"
             else
                 echo "| upload of a $BIG_MIB MiB wheel through lighttpd | **failed: ${X[up_code]}** | ≥ 300 MB/s | **no** |"
             fi
