@@ -29,6 +29,19 @@ static void reference(const unsigned char *p, size_t n, unsigned which, struct h
     digest_stream_free(&d);
 }
 
+/* follow_finish's digests equal the one-pass digests of p[0..n). */
+static void finish_matches(struct follow *f, const unsigned char *p, size_t n, unsigned which)
+{
+    struct hexes got, want;
+    ck_assert_int_eq(follow_finish(f, got.sha256, got.blake2b, got.md5), PF_EOK);
+    reference(p, n, which, &want);
+    ck_assert_str_eq(got.sha256, want.sha256);
+    ck_assert_str_eq(got.blake2b, want.blake2b);
+    ck_assert_str_eq(got.md5, want.md5);
+    ck_assert_int_eq((int)strlen(got.sha256), which & DIGEST_SHA256 ? DIGEST_HEX_LEN : 0);
+    ck_assert_int_eq((int)strlen(got.md5), which & DIGEST_MD5 ? DIGEST_MD5_HEX_LEN : 0);
+}
+
 static unsigned char *pattern(size_t n, unsigned seed)
 {
     unsigned char *p = malloc(n ? n : 1);
@@ -82,14 +95,7 @@ START_TEST(test_follow_matches_one_pass)
         follow_advance(f, off);
         step = step * 7 % (300 * 1024) + 1;
     }
-    struct hexes got, want;
-    ck_assert_int_eq(follow_finish(f, got.sha256, got.blake2b, got.md5), PF_EOK);
-    reference(data, n, which, &want);
-    ck_assert_str_eq(got.sha256, want.sha256);
-    ck_assert_str_eq(got.blake2b, want.blake2b);
-    ck_assert_str_eq(got.md5, want.md5);
-    ck_assert_int_eq((int)strlen(got.sha256), which & DIGEST_SHA256 ? DIGEST_HEX_LEN : 0);
-    ck_assert_int_eq((int)strlen(got.md5), which & DIGEST_MD5 ? DIGEST_MD5_HEX_LEN : 0);
+    finish_matches(f, data, n, which);
     close(fd);
     tu_rmrf(dir);
     free(dir);
@@ -113,12 +119,7 @@ START_TEST(test_follow_synced)
         off += k;
         follow_advance(f, off);
     }
-    struct hexes got, want;
-    ck_assert_int_eq(follow_finish(f, got.sha256, got.blake2b, got.md5), PF_EOK);
-    reference(data, n, ALL, &want);
-    ck_assert_str_eq(got.sha256, want.sha256);
-    ck_assert_str_eq(got.blake2b, want.blake2b);
-    ck_assert_str_eq(got.md5, want.md5);
+    finish_matches(f, data, n, ALL);
     close(fd);
     tu_rmrf(dir);
     free(dir);
@@ -161,12 +162,7 @@ START_TEST(test_follow_only_announced)
     write_all(fd, data, n);
     follow_advance(f, 150000);
     follow_advance(f, 100000); /* never backwards */
-    struct hexes got, want;
-    ck_assert_int_eq(follow_finish(f, got.sha256, got.blake2b, got.md5), PF_EOK);
-    reference(data, 150000, ALL, &want);
-    ck_assert_str_eq(got.sha256, want.sha256);
-    ck_assert_str_eq(got.blake2b, want.blake2b);
-    ck_assert_str_eq(got.md5, want.md5);
+    finish_matches(f, data, 150000, ALL);
     close(fd);
     tu_rmrf(dir);
     free(dir);
