@@ -312,8 +312,7 @@ static enum pf_err on_end(void *ctx)
 /* ---- after the body ---- */
 
 /* Computes the digests a field asked for after the file had gone by. */
-static enum pf_err late_digests(struct upload *u, char sha[DIGEST_HEX_LEN + 1], char b2[DIGEST_HEX_LEN + 1],
-                                char md5[DIGEST_MD5_HEX_LEN + 1])
+static enum pf_err late_digests(struct upload *u, char b2[DIGEST_HEX_LEN + 1], char md5[DIGEST_MD5_HEX_LEN + 1])
 {
     unsigned need = (u->seen[F_BLAKE2] ? DIGEST_BLAKE2B_256 : 0) | (u->seen[F_MD5] ? DIGEST_MD5 : 0);
     need &= ~u->computed;
@@ -327,7 +326,6 @@ static enum pf_err late_digests(struct upload *u, char sha[DIGEST_HEX_LEN + 1], 
     char s2[DIGEST_HEX_LEN + 1], b[DIGEST_HEX_LEN + 1], m[DIGEST_MD5_HEX_LEN + 1];
     if ((e = follow_finish(f, s2, b, m)) != PF_EOK)
         return e;
-    (void)sha;
     if (need & DIGEST_BLAKE2B_256)
         memcpy(b2, b, sizeof b);
     if (need & DIGEST_MD5)
@@ -383,7 +381,7 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     enum pf_err fe = follow_finish(u->follow, sha, b2, md5);
     u->follow = NULL;
     if (fe == PF_EOK)
-        fe = late_digests(u, sha, b2, md5);
+        fe = late_digests(u, b2, md5);
     if (fe != PF_EOK) {
         int err = errno;
         http_log(u->req, LOG_ERROR, "cannot read back or flush the upload %s: %s", u->filename,
