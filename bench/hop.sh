@@ -10,13 +10,13 @@
 # N + WARM requests and one of WARM, so that start-up cancels out), split by
 # the object they run in (pypi-fcgi itself, libfcgi, libc, ...). Instruction
 # counts do not depend on what else the machine is doing; the kernel's share
-# shows as the system calls. Writes a Markdown report to OUT (default
-# bench/hop.md). See bench/README, "The FastCGI hop".
+# shows as the system calls, and as the CPU time per request of lighttpd,
+# the responder and wrk over a wrk run (CPU_SECONDS) at full load. Writes a
+# Markdown report to OUT (default bench/hop.md). See bench/README, "The
+# FastCGI hop".
 #
-#   PF_BIN=build/src/pypi-fcgi bench/hop.sh
-#
-# Then CPU time per request of lighttpd, the responder and wrk over a wrk
-# run (CPU_SECONDS) at full load.
+#   bench/hop.sh                              # installs what is missing, builds pypi-fcgi
+#   PF_BIN=build/src/pypi-fcgi bench/hop.sh   # a binary already built
 #
 # Knobs: N=2000 WARM=200 (requests per measured run), CONC=4 (ab -c),
 # CPU_SECONDS=5, PORT=18580, KEEP=1 (keep the temp dir), OUT.
@@ -29,11 +29,16 @@ WARM=${WARM:-200}
 CONC=${CONC:-4}
 PORT=${PORT:-18580}
 OUT=${OUT:-$here/hop.md}
-PF_BIN=${PF_BIN:-$top/build/src/pypi-fcgi}
+PF_BIN=${PF_BIN:-}
 
 die() { echo "hop: $*" >&2; exit 2; }
 log() { echo "hop: $*" >&2; }
-[[ -x $PF_BIN ]] || die "no pypi-fcgi at $PF_BIN (build it, or set PF_BIN)"
+if [[ -z $PF_BIN ]]; then
+    # As bench.sh: install what is missing and build the tree's own binary.
+    "$top/scripts/deps.sh" bench
+    PF_BIN=$("$top/scripts/build.sh")/src/pypi-fcgi
+fi
+[[ -x $PF_BIN ]] || die "no pypi-fcgi at $PF_BIN (build it, or leave PF_BIN unset)"
 for p in lighttpd strace valgrind callgrind_annotate ab wrk curl python3 cc; do
     command -v "$p" >/dev/null || die "$p is missing (Debian: lighttpd strace valgrind apache2-utils wrk curl python3 gcc)"
 done

@@ -8,7 +8,7 @@ build=(build-essential autoconf automake pkg-config libfcgi-dev libssl-dev libar
 serve=(lighttpd curl)
 test=(apache2-utils libfcgi-bin python3 python3-venv python3-pip-whl python3-setuptools-whl python3-wheel-whl spawn-fcgi valgrind twine
       apache2 libapache2-mod-fcgid libapache2-mod-xsendfile nginx-light wrk clang libclang-rt-14-dev)
-bench=(wrk)
+bench=(wrk strace)
 
 want=()
 [ $# -gt 0 ] || set -- test
