@@ -165,6 +165,12 @@ static enum pf_err add_root(struct config *cfg, const char *v)
 
 enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t *err)
 {
+    /* Values reach paths, log lines and response headers (the
+     * x-accel-redirect prefix, roots in X-Sendfile): a control byte from
+     * the command line is refused here as one from a file is by its line. */
+    for (const char *c = v; *c; c++)
+        if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
+            return fail(err, "%s: a control character in the value", name);
     if (strcmp(name, "root") == 0)
         return *v ? add_root(cfg, v) : fail(err, "%s: empty path", name);
     if (strcmp(name, "threads") == 0)

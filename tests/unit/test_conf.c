@@ -111,6 +111,12 @@ static const struct set_case set_cases[] = {
     { "sendfile", "x-accel-redirect:", PF_EINVAL, "x-accel-redirect" },
     { "sendfile", "x-accel-redirect:/", PF_EINVAL, "'/'" },
     { "sendfile", "x-accel-redirect:internal/", PF_EINVAL, "'internal/'" },
+    /* Found by fuzz_route: a control byte in the prefix went into the
+     * X-Accel-Redirect header (fuzz/crashes/README). */
+    { "sendfile", "x-accel-redirect:/_pkgs\x13/", PF_EINVAL, "sendfile: a control character in the value" },
+    { "sendfile", "x-accel-redirect:/a\r\nX-Evil: 1/", PF_EINVAL, "a control character" },
+    { "root", "/srv/pypi\x7f", PF_EINVAL, "root: a control character in the value" },
+    { "htpasswd", "/etc/pypi\n/htpasswd", PF_EINVAL, "a control character" },
     { "sendfile", "x-accel-redirect:/internal", PF_EINVAL, "'/internal'" },
     { "sendfile", "x-accel-redirect:/a/../b/", PF_EINVAL, "'/a/../b/'" },
     { "sendfile", "x-accel-redirect:/a?b/", PF_EINVAL, "'/a?b/'" },
