@@ -123,15 +123,31 @@ bool auth_allow(struct auth *a, struct http_req *req, struct http_resp *resp, un
     if (!(a->cfg->authenticate & need))
         return true;
     if (a->cfg->trust_remote_user) {
-        /* nginx passes an empty REMOTE_USER when nobody logged in. */
+        /* REMOTE_USER counts only beside a non-empty AUTH_TYPE, the CGI
+         * variable a web server sets once it has checked the credentials
+         * (lighttpd's mod_auth, Apache). nginx sets neither by itself, but
+         * Debian's fastcgi_params sends REMOTE_USER $remote_user, which
+         * nginx decodes from any Authorization header, checked or not: that
+         * name alone is what a client typed. An nginx location that runs
+         * auth_basic says so with fastcgi_param AUTH_TYPE. */
         const char *ru = http_param(req, "REMOTE_USER");
-        if (ru && *ru) {
-            if (strlen(ru) > AUTH_MAX_USER) {
+        const char *at = http_param(req, "AUTH_TYPE");
+        if (ru && *ru && at && *at) {
+            size_t n = strlen(ru);
+            if (n > AUTH_MAX_USER) {
                 http_fail(resp, 403, "The user name is longer than %d bytes.", AUTH_MAX_USER);
                 return false;
             }
-            strcpy(user, ru);
+            memcpy(user, ru, n + 1);
             return true;
+        }
+        if (ru && *ru) {
+            char shown[AUTH_MAX_USER + 1];
+            log_safe(sv_cstr(ru), shown, sizeof shown);
+            http_log(req, LOG_WARN,
+                     "REMOTE_USER '%s' ignored: the web server sent no AUTH_TYPE, so nothing says it checked a "
+                     "password (behind nginx: fastcgi_param AUTH_TYPE Basic where auth_basic runs)",
+                     shown);
         }
     }
     if (!a->pw) {

@@ -30,10 +30,17 @@ const struct conf_setting conf_settings[] = {
       "Apache htpasswd file (bcrypt, SHA-256/512-crypt, apr1, {SHA}); re-read when it changes" },
     { "authenticate", "LIST", "update",
       "actions that need a login: update (upload, remove), download, list, comma-separated; . for none" },
-    { "trust-remote-user", NULL, "no", "take the user the web server authenticated (REMOTE_USER)" },
+    { "trust-remote-user", NULL, "no",
+      "take the user the web server authenticated (REMOTE_USER with a non-empty AUTH_TYPE); "
+      "=tcp also on a TCP socket" },
     { "upload-acl", "FILE", "(none)", "which users may upload to which projects; re-read when it changes" },
 };
 const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
+
+const char conf_tcp_trust_refusal[] =
+    "trust-remote-user: the FastCGI socket is TCP, and anyone who can connect to it can send REMOTE_USER "
+    "and AUTH_TYPE and so claim to be any user; listen on a unix socket that only the web server may open, "
+    "or say --trust-remote-user=tcp if a firewall lets only the web server reach the port";
 
 void conf_init(struct config *cfg)
 {
@@ -183,8 +190,18 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
         return parse_size(name, v, &cfg->max_upload, err);
     if (strcmp(name, "overwrite") == 0)
         return parse_bool(name, v, &cfg->overwrite, err);
-    if (strcmp(name, "trust-remote-user") == 0)
-        return parse_bool(name, v, &cfg->trust_remote_user, err);
+    if (strcmp(name, "trust-remote-user") == 0) {
+        if (strcmp(v, "tcp") == 0) {
+            cfg->trust_remote_user = TRUST_TCP;
+            return PF_EOK;
+        }
+        bool on;
+        enum pf_err e = parse_bool(name, v, &on, err);
+        if (e)
+            return fail(err, "%s: '%s' is not yes, no or tcp", name, v);
+        cfg->trust_remote_user = on ? TRUST_YES : TRUST_NO;
+        return PF_EOK;
+    }
     if (strcmp(name, "authenticate") == 0)
         return parse_actions(name, v, &cfg->authenticate, err);
     if (strcmp(name, "htpasswd") == 0)
@@ -423,6 +440,8 @@ enum pf_err conf_check(struct config *cfg, buf_t *err)
     }
     if ((cfg->authenticate & (AUTH_DOWNLOAD | AUTH_LIST)) && !cfg->htpasswd && !cfg->trust_remote_user)
         return fail(err, "authenticate: download and list need a way to log in: --htpasswd FILE or --trust-remote-user");
+    if (cfg->trust_remote_user == TRUST_YES && cfg->listen && strncmp(cfg->listen, "tcp:", 4) == 0)
+        return fail(err, "%s", conf_tcp_trust_refusal);
     return PF_EOK;
 }
 
@@ -479,7 +498,10 @@ void conf_print(const struct config *cfg, FILE *f)
                 cfg->authenticate & AUTH_DOWNLOAD ? "download" : "",
                 (cfg->authenticate & AUTH_DOWNLOAD) && (cfg->authenticate & AUTH_LIST) ? "," : "",
                 cfg->authenticate & AUTH_LIST ? "list" : "");
-    fprintf(f, "trust-remote-user = %s\n", cfg->trust_remote_user ? "yes" : "no");
+    static const char *const trust[] = { "no", "yes", "tcp" };
+    fprintf(f, "trust-remote-user = %s\n", trust[cfg->trust_remote_user]);
+    if (cfg->trust_remote_user == TRUST_TCP)
+        fprintf(f, "# WARNING: REMOTE_USER is believed from anyone who can connect to a TCP socket\n");
     if (cfg->upload_acl)
         fprintf(f, "upload-acl = %s\n", cfg->upload_acl);
     else

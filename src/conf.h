@@ -15,6 +15,10 @@ enum sendfile_mode { SENDFILE_NONE, SENDFILE_X_SENDFILE, SENDFILE_X_ACCEL };
 /* The actions --authenticate may protect (pypiserver's names). */
 enum { AUTH_UPDATE = 1, AUTH_DOWNLOAD = 2, AUTH_LIST = 4 };
 
+/* --trust-remote-user: whether REMOTE_USER names the user. TRUST_TCP also
+ * on a TCP socket, where anyone who can connect could send it. */
+enum trust_remote { TRUST_NO = 0, TRUST_YES, TRUST_TCP };
+
 /* Immutable after start; shared by every thread. */
 struct config {
     char **roots;        /* absolute paths, without a trailing '/' */
@@ -31,7 +35,7 @@ struct config {
     bool overwrite;      /* an upload may replace a file of the same name */
     char *htpasswd;      /* NULL: no password file */
     unsigned authenticate; /* AUTH_* actions that need a login */
-    bool trust_remote_user; /* REMOTE_USER from the web server is the user */
+    enum trust_remote trust_remote_user; /* REMOTE_USER (with AUTH_TYPE) from the web server is the user */
     char *upload_acl;    /* NULL: every authenticated user may upload anything */
     char *conf_file;   /* the -c file, if any */
     bool check_only;     /* -t */
@@ -49,6 +53,10 @@ struct conf_setting {
 extern const struct conf_setting conf_settings[];
 extern const size_t conf_nsettings;
 
+/* Why trust-remote-user = yes is refused on a TCP socket (conf_check for
+ * --listen tcp:, the server for an inherited socket). */
+extern const char conf_tcp_trust_refusal[];
+
 /* Fills cfg from argv (and the -c file it names, which the command line
  * overrides). On error writes a one-line message to err and returns
  * PF_EINVAL. Sets *action to "serve", or to the subcommand ("help",
@@ -61,7 +69,9 @@ enum pf_err conf_parse_text(struct config *cfg, const char *text, const char *or
 enum pf_err conf_set(struct config *cfg, const char *name, const char *value, buf_t *err) PF_WUR;
 /* Initialises cfg with every default. */
 void conf_init(struct config *cfg);
-/* Checks the roots exist and are directories, and normalises their paths. */
+/* Checks the roots exist and are directories, and normalises their paths;
+ * refuses combinations that would let anybody in (trust-remote-user on a
+ * TCP listener without saying "tcp"). */
 enum pf_err conf_check(struct config *cfg, buf_t *err) PF_WUR;
 void conf_free(struct config *cfg);
 void conf_usage(FILE *f);

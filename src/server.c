@@ -232,6 +232,14 @@ static bool is_listening_socket(int fd)
     return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &len) == 0 && v;
 }
 
+static bool is_tcp_socket(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    return getsockname(fd, (struct sockaddr *)&ss, &len) == 0 &&
+           (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+}
+
 int server_run(const struct app *app)
 {
     struct server s;
@@ -265,6 +273,16 @@ int server_run(const struct app *app)
     }
     if (s.listen_fd < 0)
         return 2;
+    if (cfg->trust_remote_user && is_tcp_socket(s.listen_fd)) {
+        if (cfg->trust_remote_user != TRUST_TCP) {
+            LOG(LOG_ERROR, "%s", conf_tcp_trust_refusal);
+            if (s.owned)
+                close(s.listen_fd);
+            return 2;
+        }
+        LOG(LOG_WARN, "trust-remote-user=tcp: any process that can connect to this TCP socket can claim to be "
+                      "any user; only the web server may be able to reach it");
+    }
     if (FCGX_Init() != 0) {
         LOG(LOG_ERROR, "FastCGI library initialisation failed");
         return 1;

@@ -85,7 +85,7 @@ PF_PID=
 e2e_log "$T/pypi-fcgi.log"
 spawn_start() {
     env -i PATH="$PATH" PYPI_ROOT="$ROOT" PYPI_SOCKET="$SOCK" PYPI_BIN="$PF_BIN" PYPI_USER="$PF_USER" \
-        PYPI_WEB_GROUP="$WEB_GROUP" PYPI_THREADS=8 PYPI_ARGS="--htpasswd $HTPASSWD" \
+        PYPI_WEB_GROUP="$WEB_GROUP" PYPI_THREADS=8 PYPI_ARGS="${SPAWN_ARGS:---htpasswd $HTPASSWD}" \
         sh "$SPAWN" >>"$T/pypi-fcgi.log" 2>&1 &
     PF_PID=$!
     e2e_bg "$PF_PID"
@@ -141,19 +141,21 @@ sys.exit(1)' "$SOCK" 2>&1); then
 fi
 
 # ---- nginx -------------------------------------------------------------
-# render_nginx DEST PORT MOUNT: contrib/nginx.conf with its "EDIT" lines
-# set to this test's port, socket and root, and for MOUNT=root its "MOUNT"
-# lines changed as their comments say. Nothing else is touched.
+# render_nginx DEST PORT MOUNT [SOURCE]: contrib/nginx.conf (or SOURCE) with
+# its "EDIT" lines set to this test's port, socket, root and password file,
+# and for MOUNT=root its "MOUNT" lines changed as their comments say.
+# Nothing else is touched.
 render_nginx() {
-    local dest=$1 port=$2 mount=$3 args=()
+    local dest=$1 port=$2 mount=$3 src=${4:-$CONF} args=()
     args=(-e "/# EDIT/s#^\([[:space:]]*listen[[:space:]]\{1,\}\)[^;]*;#\1127.0.0.1:$port;#"
         -e "/# EDIT/s#^\([[:space:]]*fastcgi_pass[[:space:]]\{1,\}\)[^;]*;#\1unix:$SOCK;#"
-        -e "/# EDIT/s#^\([[:space:]]*alias[[:space:]]\{1,\}\)[^;]*;#\1$ROOT/;#")
+        -e "/# EDIT/s#^\([[:space:]]*alias[[:space:]]\{1,\}\)[^;]*;#\1$ROOT/;#"
+        -e "/# EDIT/s#^\([[:space:]]*auth_basic_user_file[[:space:]]\{1,\}\)[^;]*;#\1$HTPASSWD;#")
     if [ "$mount" = root ]; then
         args+=(-e "/# MOUNT/s#^\([[:space:]]*location[[:space:]]\{1,\}\)/pypi/[[:space:]]*{#\1/ {#"
             -e "/# MOUNT/s#^\([[:space:]]*fastcgi_split_path_info[[:space:]]\{1,\}\)[^;]*;#\1^()(/.*)\$;#")
     fi
-    sed "${args[@]}" "$CONF" >"$dest"
+    sed "${args[@]}" "$src" >"$dest"
 }
 
 # ng_write DIR: the http { } around the server block, as Debian's
@@ -190,17 +192,18 @@ EOF
 NG_PID=
 NG_PORT=
 NG_ERR=
-# ng_start DIR MOUNT READY-PATH: renders and starts nginx in the
-# foreground on a free port (another one when it was taken meanwhile) and
-# waits until READY-PATH answers 200. NG_PID, NG_PORT; NG_ERR on failure.
+# ng_start DIR MOUNT READY-PATH [SOURCE]: renders (SOURCE, default
+# contrib/nginx.conf) and starts nginx in the foreground on a free port
+# (another one when it was taken meanwhile) and waits until READY-PATH
+# answers 200. NG_PID, NG_PORT; NG_ERR on failure.
 ng_start() {
-    local d=$1 mount=$2 ready=$3 try i code
+    local d=$1 mount=$2 ready=$3 src=${4:-$CONF} try i code
     ng_write "$d"
     e2e_log "$d/error.log"
     e2e_log "$d/nginx.out"
     for try in 1 2 3; do
         NG_PORT=$(free_port)
-        render_nginx "$d/pypi-fcgi.conf" "$NG_PORT" "$mount"
+        render_nginx "$d/pypi-fcgi.conf" "$NG_PORT" "$mount" "$src"
         if ! "$NGINX" -t -p "$d/" -e "$d/error.log" -c "$d/nginx.conf" >"$d/nginx-t.out" 2>&1; then
             NG_ERR="nginx -t: $(cat "$d/nginx-t.out")"
             return 1
@@ -344,6 +347,104 @@ if ng_start "$NGR" root /health; then
     ng_stop root "$NGR"
 else
     fail "root: nginx started with contrib/nginx.conf mounted at /, /health answers 200" "$NG_ERR"
+fi
+
+# ---- who uploads: REMOTE_USER behind nginx -------------------------------------
+# Debian's fastcgi_params sends REMOTE_USER $remote_user, which nginx decodes
+# from any Authorization header whether or not auth_basic checked it.
+
+# up_as BASE CRED PROJECT WHEEL: a twine-shaped upload with curl -u CRED;
+# prints the status.
+up_as() {
+    local base=$1 cred=$2 proj=$3 whl=$4 sha
+    sha=$(sha256sum "$whl" | cut -d' ' -f1)
+    curl -s -o "$T/up-as.txt" -w '%{http_code}' --max-time 30 -u "$cred" -F ':action=file_upload' \
+        -F "name=$proj" -F version=1.0 -F filetype=bdist_wheel -F pyversion=py3 -F "sha256_digest=$sha" \
+        -F "content=@$whl" "$base"
+}
+# rm_as BASE CRED PROJECT: pypiserver's remove_pkg of version 1.0.
+rm_as() {
+    curl -s -o "$T/rm-as.txt" -w '%{http_code}' --max-time 30 -u "$2" -F ':action=remove_pkg' \
+        -F "name=$3" -F version=1.0 "$1"
+}
+# uploader_of PROJECT: the uploader field of the project's wheel record.
+uploader_of() {
+    sed -n 's/^uploader //p' "$ROOT/$1"/.pypi-fcgi/*.whl.rec 2>/dev/null | head -n 1
+}
+
+FORGE=$T/forge
+mkdir -p "$FORGE"
+FWHL=$(python3 "$HERE/mkdist.py" wheel --out "$FORGE" --name forged --version 1.0 2>>"$FORGE/mkdist.log")
+KWHL=$(python3 "$HERE/mkdist.py" wheel --out "$FORGE" --name kept --version 1.0 2>>"$FORGE/mkdist.log")
+
+# contrib/nginx.conf runs no auth_basic: with --trust-remote-user and
+# --htpasswd, pypi-fcgi must check the password of whatever name arrives.
+proc_alive "$PF_PID" && spawn_stop
+SPAWN_ARGS="--htpasswd $HTPASSWD --trust-remote-user"
+if spawn_start; then
+    NGT=$T/ng-trust
+    if ng_start "$NGT" root /health; then
+        b=http://127.0.0.1:$NG_PORT
+        for url in / /legacy /legacy/; do
+            for cred in alice:wrong nosuchuser:x; do
+                expect_eq "nginx.conf, --trust-remote-user --htpasswd: POST $url as $cred is refused (403)" \
+                    403 "$(up_as "$b$url" "$cred" forged "$FWHL")"
+            done
+        done
+        check "nothing of the forged uploads reached the root" test ! -e "$ROOT/forged"
+        expect_eq "nginx.conf, --trust-remote-user --htpasswd: alice with her password uploads" \
+            200 "$(up_as "$b/" alice:alice-pw kept "$KWHL")"
+        expect_eq "the record names alice as the uploader" alice "$(uploader_of kept)"
+        expect_eq "nginx.conf, --trust-remote-user --htpasswd: nosuchuser:x cannot remove alice's release" \
+            403 "$(rm_as "$b/" nosuchuser:x kept)"
+        check "alice's release is still there" test -f "$ROOT/kept/$(basename "$KWHL")"
+        check "pypi-fcgi logged the ignored REMOTE_USER" grep -q "REMOTE_USER 'nosuchuser' ignored" "$NGT/error.log"
+        expect_eq "alice removes her release" 200 "$(rm_as "$b/" alice:alice-pw kept)"
+        ng_stop trust "$NGT"
+    else
+        fail "nginx started with contrib/nginx.conf for --trust-remote-user" "$NG_ERR"
+    fi
+    spawn_stop
+else
+    fail "pypi-fcgi started with --trust-remote-user --htpasswd" "$(tail -n 20 "$T/pypi-fcgi.log")"
+fi
+
+# contrib/nginx-auth.conf: nginx checks the passwords of every method but
+# GET and HEAD and says so with AUTH_TYPE; pypi-fcgi has no --htpasswd.
+AUTHCONF=$TOP_SRCDIR/contrib/nginx-auth.conf
+SPAWN_ARGS="--trust-remote-user"
+if spawn_start; then
+    NGA=$T/ng-auth
+    if ng_start "$NGA" root /health "$AUTHCONF"; then
+        pass "nginx started with contrib/nginx-auth.conf mounted at /"
+        # Its directives, without comments, blank lines, closing braces and
+        # the auth lines, are nginx.conf's: the variant does not drift.
+        directives() { sed 's/ *#.*//' "$1" | grep -v '^ *}\? *$' |
+            grep -v 'AUTH_TYPE\|auth_basic\|limit_except\|pypi_fcgi_auth_type\|^ *default Basic;\|^ *\(GET\|HEAD\) *"";'; }
+        check "nginx-auth.conf has nginx.conf's directives and the auth lines, nothing else" \
+            diff <(directives "$CONF") <(directives "$AUTHCONF")
+        b=http://127.0.0.1:$NG_PORT
+        for url in / /legacy /legacy/; do
+            for cred in alice:wrong nosuchuser:x; do
+                expect_eq "nginx-auth.conf: POST $url as $cred is refused by nginx (401)" \
+                    401 "$(up_as "$b$url" "$cred" forged "$FWHL")"
+            done
+        done
+        code=$(curl -s -o /dev/null -w '%{http_code}' -X PUT -u nosuchuser:x "$b/")
+        expect_eq "nginx-auth.conf: another method with a forged login is refused by nginx (401)" 401 "$code"
+        check "nothing of the forged uploads reached the root" test ! -e "$ROOT/forged"
+        deploy_checks nginx-auth "$b" "$VENV" alice alice-pw
+        expect_eq "nginx-auth.conf: the record names alice, whom nginx checked" alice "$(uploader_of deploy-nginx-auth)"
+        expect_eq "nginx-auth.conf: nosuchuser:x cannot remove (401)" 401 "$(rm_as "$b/" nosuchuser:x deploy-nginx-auth)"
+        code=$(curl -s -o /dev/null -w '%{http_code}' -u nosuchuser:x "$b/simple/deploy-nginx-auth/")
+        expect_eq "nginx-auth.conf: reading stays anonymous, a forged header changes nothing" 200 "$code"
+        expect_eq "nginx-auth.conf: alice removes the release" 200 "$(rm_as "$b/" alice:alice-pw deploy-nginx-auth)"
+        ng_stop auth "$NGA"
+    else
+        fail "nginx started with contrib/nginx-auth.conf mounted at /" "$NG_ERR"
+    fi
+else
+    fail "pypi-fcgi started with --trust-remote-user" "$(tail -n 20 "$T/pypi-fcgi.log")"
 fi
 
 # ---- clean stop ---------------------------------------------------------------

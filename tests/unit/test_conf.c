@@ -88,6 +88,9 @@ static const struct set_case set_cases[] = {
     { "overwrite", "no", PF_EOK, "overwrite = no" },
     { "overwrite", "maybe", PF_EINVAL, "'maybe'" },
     { "trust-remote-user", "on", PF_EOK, "trust-remote-user = yes" },
+    { "trust-remote-user", "off", PF_EOK, "trust-remote-user = no" },
+    { "trust-remote-user", "tcp", PF_EOK, "trust-remote-user = tcp" },
+    { "trust-remote-user", "maybe", PF_EINVAL, "'maybe' is not yes, no or tcp" },
     { "authenticate", ".", PF_EOK, "authenticate = ." },
     { "authenticate", "update", PF_EOK, "authenticate = update" },
     { "authenticate", "list, download,update", PF_EOK, "authenticate = update,download,list" },
@@ -936,6 +939,44 @@ START_TEST(test_conf_switches)
 }
 END_TEST
 
+/* REMOTE_USER over TCP: anyone who can connect could send it. Refused
+ * unless said with =tcp, which -t then prints with a warning. */
+START_TEST(test_conf_trust_over_tcp)
+{
+    struct config cfg;
+    buf_t err;
+    buf_init(&err, 4096);
+    const char *action;
+    int argi;
+    char *argv1[] = { "pypi-fcgi", "--listen", "tcp:127.0.0.1:9000", "--trust-remote-user", "/", NULL };
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_parse_args(5, argv1, &cfg, &action, &argi, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.p, "--trust-remote-user=tcp"));
+    conf_free(&cfg);
+    char *argv2[] = { "pypi-fcgi", "--listen", "tcp:127.0.0.1:9000", "--trust-remote-user=tcp", "/", NULL };
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_parse_args(5, argv2, &cfg, &action, &argi, &err), PF_EOK);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    ck_assert_int_eq(cfg.trust_remote_user, TRUST_TCP);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    conf_print(&cfg, f);
+    fclose(f);
+    ck_assert_ptr_nonnull(strstr(text, "trust-remote-user = tcp\n# WARNING: "));
+    free(text);
+    conf_free(&cfg);
+    /* A unix socket is fine. */
+    char *argv3[] = { "pypi-fcgi", "--listen", "unix:/run/p.sock", "--trust-remote-user", "/", NULL };
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_parse_args(5, argv3, &cfg, &action, &argi, &err), PF_EOK);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    conf_free(&cfg);
+    buf_free(&err);
+}
+END_TEST
+
 Suite *suite_conf(void)
 {
     Suite *s = suite_create("conf");
@@ -946,6 +987,7 @@ Suite *suite_conf(void)
     tcase_add_loop_test(tc, test_conf_file_table, 0, (int)NELEM(file_cases));
     tcase_add_test(tc, test_conf_file_missing);
     tcase_add_test(tc, test_conf_switches);
+    tcase_add_test(tc, test_conf_trust_over_tcp);
     tcase_add_loop_test(tc, test_conf_text_table, 0, (int)NELEM(text_cases));
     tcase_add_test(tc, test_conf_text_long_line);
     tcase_add_test(tc, test_conf_defaults_match_table);

@@ -421,7 +421,7 @@ START_TEST(test_upload_remote_user)
     close_all();
     free(cfg.htpasswd);
     cfg.htpasswd = NULL;
-    cfg.trust_remote_user = true;
+    cfg.trust_remote_user = TRUST_YES;
     open_all();
     buf_t b;
     twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
@@ -429,7 +429,44 @@ START_TEST(test_upload_remote_user)
     struct reply r = post_env("/", &b, 0, NULL, "REMOTE_USER=", NULL);
     ck_assert_int_eq(r.status, 401);
     free(r.raw);
-    r = post_env("/", &b, 0, NULL, "REMOTE_USER=bob", NULL);
+    /* nginx decodes $remote_user from any Authorization header, checked or
+     * not, and sends no AUTH_TYPE: that name is not believed. */
+    r = post_env("/", &b, 0, NULL, "REMOTE_USER=bob", "HTTP_AUTHORIZATION=Basic Ym9iOng=", NULL);
+    ck_assert_int_eq(r.status, 401);
+    free(r.raw);
+    r = post_env("/", &b, 0, NULL, "REMOTE_USER=bob", "AUTH_TYPE=", NULL);
+    ck_assert_int_eq(r.status, 401);
+    free(r.raw);
+    ck_assert(!exists("demo-pkg"));
+    /* lighttpd and Apache send AUTH_TYPE once they checked the password. */
+    r = post_env("/", &b, 0, NULL, "REMOTE_USER=bob", "AUTH_TYPE=Basic", NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+/* --trust-remote-user with --htpasswd behind nginx without auth_basic: a
+ * forged header names a user nobody checked; the password is checked. */
+START_TEST(test_upload_remote_user_forged)
+{
+    close_all();
+    cfg.trust_remote_user = TRUST_YES;
+    open_all();
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    /* alice:wrong and nosuchuser:x, as nginx passes them. */
+    struct reply r = post_env("/", &b, 0, NULL, "REMOTE_USER=alice", "HTTP_AUTHORIZATION=Basic YWxpY2U6d3Jvbmc=",
+                              NULL);
+    ck_assert_msg(r.status == 403, "%d %s", r.status, r.body);
+    free(r.raw);
+    r = post_env("/", &b, 0, NULL, "REMOTE_USER=nosuchuser", "HTTP_AUTHORIZATION=Basic bm9zdWNodXNlcjp4", NULL);
+    ck_assert_msg(r.status == 403, "%d %s", r.status, r.body);
+    free(r.raw);
+    ck_assert(!exists("demo-pkg"));
+    ck_assert_ptr_nonnull(strstr(logged.p, "REMOTE_USER 'nosuchuser' ignored: the web server sent no AUTH_TYPE"));
+    /* The real password still works through the --htpasswd fallback. */
+    r = post_env("/", &b, 0, NULL, "REMOTE_USER=alice", AUTH_ALICE, NULL);
     ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
     free(r.raw);
     buf_free(&b);
@@ -763,6 +800,7 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_open_to_all);
     tcase_add_test(tc, test_upload_no_login_configured);
     tcase_add_test(tc, test_upload_remote_user);
+    tcase_add_test(tc, test_upload_remote_user_forged);
     tcase_add_test(tc, test_upload_too_large);
     tcase_add_test(tc, test_upload_truncated);
     tcase_add_test(tc, test_upload_fields_after_content);

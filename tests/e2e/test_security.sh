@@ -1,0 +1,100 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test_security.sh: attacks from outside and from other local users, each
+# one reproduced as the attacker would try it and expected to fail: who may
+# claim a user over a TCP socket, ...
+#
+# Run:  PYPI_FCGI=/abs/build/src/pypi-fcgi TOP_SRCDIR=/abs/src bash tests/e2e/test_security.sh
+# Only loopback and unix sockets in the test's temp dir are used.
+
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+
+e2e_init
+T=$E2E_TMP
+MKDIST="$HERE/mkdist.py"
+CHECK_UPLOAD="$HERE/check_upload.py"
+B=0123456789abcdef0123456789abcdef
+
+for prog in cgi-fcgi spawn-fcgi python3 curl; do
+    if ! command -v "$prog" >/dev/null 2>&1; then
+        skip "security tests" "$prog is not installed"
+        e2e_done
+        exit 0
+    fi
+done
+
+ROOT=$T/root
+mkdir -p "$ROOT" "$T/d"
+python3 "$MKDIST" wheel --out "$T/d" --name upme --version 1.0 >/dev/null
+python3 "$CHECK_UPLOAD" body --wheel "$T/d/upme-1.0-py3-none-any.whl" >"$T/upme.body"
+
+# post_as ADDR [VAR=V...]: the upload of upme through cgi-fcgi to ADDR (a
+# socket path or HOST:PORT) with the given parameters; prints the status.
+post_as() {
+    local addr=$1
+    shift
+    env -i PATH="/usr/local/bin:/usr/bin:/bin" REQUEST_METHOD=POST REQUEST_URI=/legacy/ SCRIPT_NAME= \
+        CONTENT_LENGTH="$(stat -c %s "$T/upme.body")" CONTENT_TYPE="multipart/form-data; boundary=$B" "$@" \
+        timeout 20 cgi-fcgi -bind -connect "$addr" <"$T/upme.body" 2>>"$T/fcgi.err" | head -n 1 | tr -d '\r'
+}
+
+# ---- REMOTE_USER over TCP ------------------------------------------------------
+# Whoever can connect to a TCP socket can send REMOTE_USER and AUTH_TYPE.
+# pypi-fcgi refuses to believe them there unless told so with =tcp.
+PORT=$(free_port)
+out=$("$PF_BIN" -t --listen "tcp:127.0.0.1:$PORT" --trust-remote-user "$ROOT" 2>&1)
+rc=$?
+if [ $rc -eq 2 ] && [[ $out == *"--trust-remote-user=tcp"* ]]; then
+    pass "-t refuses --listen tcp: with --trust-remote-user, and says what to do"
+else
+    fail "-t refuses --listen tcp: with --trust-remote-user, and says what to do" "exit $rc" "$out"
+fi
+
+# spawn-fcgi -p hands over a TCP socket on fd 0: the same refusal.
+e2e_log "$T/spawn-tcp.log"
+spawn-fcgi -n -a 127.0.0.1 -p "$PORT" -- "$PF_BIN" --trust-remote-user "$ROOT" >>"$T/spawn-tcp.log" 2>&1 &
+pid=$!
+e2e_bg "$pid"
+if wait_gone 10 "$pid"; then
+    wait "$pid"
+    rc=$?
+    expect_eq "an inherited TCP socket with --trust-remote-user: pypi-fcgi exits 2" 2 "$rc"
+    check "... and logs why" grep -q "trust-remote-user: the FastCGI socket is TCP" "$T/spawn-tcp.log"
+else
+    fail "an inherited TCP socket with --trust-remote-user: pypi-fcgi exits 2" "still serving after 10 s"
+    st=$(post_as "127.0.0.1:$PORT" REMOTE_USER=alice AUTH_TYPE=Basic)
+    diag "an upload claiming alice got: $st"
+    kill "$pid" 2>/dev/null
+    wait_gone 5 "$pid"
+fi
+check "nothing was stored" test ! -e "$ROOT/upme"
+
+# Said explicitly: it starts, warns, and -t prints the choice.
+PORT=$(free_port)
+out=$("$PF_BIN" -t --listen "tcp:127.0.0.1:$PORT" --trust-remote-user=tcp "$ROOT" 2>&1)
+if [[ $out == *"trust-remote-user = tcp"*"# WARNING: REMOTE_USER is believed from anyone"* ]]; then
+    pass "-t prints trust-remote-user = tcp with a warning"
+else
+    fail "-t prints trust-remote-user = tcp with a warning" "$out"
+fi
+e2e_log "$T/tcp.log"
+"$PF_BIN" --listen "tcp:127.0.0.1:$PORT" --trust-remote-user=tcp "$ROOT" 2>>"$T/tcp.log" &
+pid=$!
+e2e_bg "$pid"
+for _ in $(seq 100); do
+    grep -q "serving" "$T/tcp.log" 2>/dev/null && break
+    sleep 0.05
+done
+check "--trust-remote-user=tcp logs a warning at start" grep -q "warn: trust-remote-user=tcp" "$T/tcp.log"
+expect_eq "--trust-remote-user=tcp: REMOTE_USER with AUTH_TYPE is believed, as asked" "Status: 200 OK" \
+    "$(post_as "127.0.0.1:$PORT" REMOTE_USER=alice AUTH_TYPE=Basic)"
+kill -TERM "$pid" 2>/dev/null
+wait_gone 10 "$pid" && pass "pypi-fcgi stopped" || fail "pypi-fcgi stopped"
+rm -rf "${ROOT:?}/upme"
+
+expect_eq "no pypi-fcgi process of this test is left" "" "$(our_responders)"
+e2e_done
