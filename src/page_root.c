@@ -7,25 +7,30 @@
 #include "escape.h"
 #include "pages.h"
 
-/* The URL this index is served at, as the client reached it. The Host
- * header is client-supplied: only host-name characters are taken, and
- * the result is escaped on output like everything else. */
+/* The URL this index is served at, as the client reached it: the Host
+ * header as sent, port or none. A Host without a port means the default
+ * one, also when the web server listens elsewhere (a load balancer or proxy
+ * in front), so SERVER_PORT is added only to SERVER_NAME, the fallback when
+ * there is no usable Host. The Host header is client-supplied: only
+ * host-name characters are taken, and the result is escaped on output like
+ * everything else. */
 static void base_url(struct http_req *req, buf_t *out)
 {
     const char *https = http_param(req, "HTTPS");
     const char *scheme = http_param(req, "REQUEST_SCHEME");
     bool tls = (https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0)) || (scheme && strcmp(scheme, "https") == 0);
     const char *host = http_param(req, "HTTP_HOST");
-    bool ok = host && *host && strlen(host) < 256 && strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(host);
-    if (!ok)
+    bool from_host = host && *host && strlen(host) < 256 &&
+                     strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(host);
+    if (!from_host)
         host = http_param(req, "SERVER_NAME");
-    if (!host || !*host || strlen(host) >= 256)
+    if (!host || !*host || strlen(host) >= 256 ||
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
         host = "localhost";
     (void)buf_printf(out, "%s://%s", tls ? "https" : "http", host);
-    /* Debian's nginx fastcgi_params passes the host without its port. */
     const char *port = http_param(req, "SERVER_PORT");
-    if (ok && !strchr(host, ':') && !strchr(host, ']') && port && strcmp(port, tls ? "443" : "80") != 0 &&
-        strspn(port, "0123456789") == strlen(port) && strlen(port) <= 5)
+    if (!from_host && !strchr(host, ':') && !strchr(host, ']') && port && strcmp(port, tls ? "443" : "80") != 0 &&
+        *port && strspn(port, "0123456789") == strlen(port) && strlen(port) <= 5)
         (void)buf_printf(out, ":%s", port);
     (void)buf_append_sv(out, buf_sv(&req->prefix));
 }

@@ -3,6 +3,7 @@
 #include "config.h"
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -344,9 +345,17 @@ static void respond(struct upload *u, struct http_resp *resp)
     http_fail(resp, u->status, "%s", u->msg);
 }
 
-/* The same filename elsewhere in the tree (a flat root, another root)
- * would give the project page two links of one name. */
-static bool found_elsewhere(struct upload *u, char sha[DIGEST_HEX_LEN + 1])
+/* Where a file of the upload's name already is, other than the place an
+ * upload goes (ROOT0/project/filename): a flat root, another directory,
+ * another root. A second copy would give the project page two links of one
+ * name. */
+struct elsewhere {
+    unsigned root;                   /* the root it is in */
+    char dir[PATH_MAX];              /* its directory, relative to the root ("." for the root itself) */
+    char sha256[DIGEST_HEX_LEN + 1]; /* its hash, as the index knows it */
+};
+
+static bool found_elsewhere(struct upload *u, struct elsewhere *where)
 {
     struct index_project *p;
     if (index_project(u->app->idx, u->project, &p) != PF_EOK)
@@ -357,7 +366,11 @@ static bool found_elsewhere(struct upload *u, char sha[DIGEST_HEX_LEN + 1])
     for (size_t i = 0; i < p->nfiles && !found; i++) {
         const struct index_file *f = &p->files[i];
         if (strcmp(f->filename, u->filename) == 0 && !(f->root == 0 && strcmp(f->relpath, here) == 0)) {
-            memcpy(sha, f->rec.sha256, DIGEST_HEX_LEN + 1);
+            const char *slash = strrchr(f->relpath, '/');
+            int n = slash ? (int)(slash - f->relpath) : 1;
+            snprintf(where->dir, sizeof where->dir, "%.*s", n, slash ? f->relpath : ".");
+            where->root = f->root;
+            memcpy(where->sha256, f->rec.sha256, DIGEST_HEX_LEN + 1);
             found = true;
         }
     }
@@ -419,17 +432,34 @@ static void file_upload(struct upload *u, struct http_resp *resp)
         return respond(u, resp);
     }
 
+    /* Where it goes: the project's directory in the first root, or, to
+     * replace a file of that name kept elsewhere in the first root (a flat
+     * root), that file's directory. */
     char old[DIGEST_HEX_LEN + 1];
-    if (found_elsewhere(u, old)) {
-        buf_free(&md);
-        if (strcmp(old, sha) == 0) {
+    const char *dir = u->project;
+    struct elsewhere where;
+    if (found_elsewhere(u, &where)) {
+        if (strcmp(where.sha256, sha) == 0) {
+            buf_free(&md);
             http_log(u->req, LOG_INFO, "upload of %s: identical to the file already listed", u->filename);
             return;
         }
-        reject(u, 409, "File already exists ('%s', with sha256 hash '%s') elsewhere in the package tree; remove it "
-                       "before uploading a different file of that name.",
-               u->filename, old);
-        return respond(u, resp);
+        if (!u->app->cfg->overwrite) {
+            buf_free(&md);
+            reject(u, 409, "File already exists ('%s', with sha256 hash '%s') elsewhere in the package tree; "
+                           "remove it before uploading a different file of that name.",
+                   u->filename, where.sha256);
+            return respond(u, resp);
+        }
+        if (where.root != 0) {
+            buf_free(&md);
+            reject(u, 409, "File already exists ('%s', with sha256 hash '%s') in another package root, which "
+                           "uploads never write to; remove it there before uploading a different file of that "
+                           "name.",
+                   u->filename, where.sha256);
+            return respond(u, resp);
+        }
+        dir = where.dir;
     }
 
     sidecar_t rec;
@@ -450,7 +480,7 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     enum store_result res;
     buf_t err;
     buf_init(&err, 1024);
-    e = store_publish(&u->tmp, u->project, u->filename, &rec, rec.has_metadata ? (md.p ? md.p : "") : NULL, md.len,
+    e = store_publish(&u->tmp, dir, u->filename, &rec, rec.has_metadata ? (md.p ? md.p : "") : NULL, md.len,
                       u->app->cfg->overwrite, &res, old, &err);
     buf_free(&md);
     sidecar_clear(&rec);
@@ -464,7 +494,7 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     switch (res) {
     case STORE_IDENTICAL:
         /* twine re-posts after a 5xx: the same bytes again are a success. */
-        http_log(u->req, LOG_INFO, "upload of %s/%s: identical to the stored file", u->project, u->filename);
+        http_log(u->req, LOG_INFO, "upload of %s/%s: identical to the stored file", dir, u->filename);
         break;
     case STORE_EXISTS:
         reject(u, 409, "File already exists ('%s', with sha256 hash '%s'). Upload it under a new version, or start "
@@ -474,7 +504,7 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     case STORE_PUBLISHED:
     case STORE_REPLACED:
         http_log(u->req, LOG_INFO, "%s %s/%s (%" PRIu64 " bytes, sha256 %s) for %s",
-                 res == STORE_REPLACED ? "replaced" : "stored", u->project, u->filename, u->size, sha,
+                 res == STORE_REPLACED ? "replaced" : "stored", dir, u->filename, u->size, sha,
                  u->user[0] ? u->user : "an anonymous user");
         break;
     }

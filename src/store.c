@@ -153,7 +153,7 @@ static int link_tmp(struct store_tmp *t, int dirfd, const char *name)
     return linkat(t->rootfd, rel, dirfd, name, 0);
 }
 
-enum pf_err store_publish(struct store_tmp *t, const char *project, const char *filename, sidecar_t *rec,
+enum pf_err store_publish(struct store_tmp *t, const char *dir, const char *filename, sidecar_t *rec,
                           const void *metadata, size_t metadata_len, bool overwrite, enum store_result *res,
                           char existing_sha256[DIGEST_HEX_LEN + 1], buf_t *err)
 {
@@ -170,20 +170,20 @@ enum pf_err store_publish(struct store_tmp *t, const char *project, const char *
     rec->mtime_sec = st.st_mtim.tv_sec;
     rec->mtime_nsec = st.st_mtim.tv_nsec;
 
-    if (mkdirat(t->rootfd, project, 0755) == 0)
+    if (mkdirat(t->rootfd, dir, 0755) == 0)
         created = true;
     else if (errno != EEXIST) {
-        say(err, "cannot create the project directory %s: %s", project, strerror(errno));
+        say(err, "cannot create the directory %s: %s", dir, strerror(errno));
         goto out;
     }
-    dirfd = openat(t->rootfd, project, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    dirfd = openat(t->rootfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (dirfd < 0) {
-        say(err, "cannot open the project directory %s: %s", project,
+        say(err, "cannot open the directory %s: %s", dir,
             errno == ELOOP ? "it is a symbolic link, which uploads do not follow" : strerror(errno));
         goto out;
     }
     if ((lockfd = lock_dir(dirfd)) < 0) {
-        say(err, "cannot lock %s/" SIDECAR_DIR ": %s", project, strerror(errno));
+        say(err, "cannot lock %s/" SIDECAR_DIR ": %s", dir, strerror(errno));
         goto out;
     }
     struct stat old;
@@ -195,7 +195,7 @@ enum pf_err store_publish(struct store_tmp *t, const char *project, const char *
             goto out;
         }
         if (existing_hash(dirfd, filename, &old, existing_sha256) != PF_EOK) {
-            say(err, "cannot read the file already at %s/%s", project, filename);
+            say(err, "cannot read the file already at %s/%s", dir, filename);
             goto out;
         }
         if (strcmp(existing_sha256, rec->sha256) == 0) {
@@ -210,14 +210,14 @@ enum pf_err store_publish(struct store_tmp *t, const char *project, const char *
         }
         replace = true;
     } else if (errno != ENOENT) {
-        say(err, "cannot look at %s/%s: %s", project, filename, strerror(errno));
+        say(err, "cannot look at %s/%s: %s", dir, filename, strerror(errno));
         goto out;
     }
 
     /* The record first: the file is complete from the moment it appears. */
     e = sidecar_store(dirfd, filename, rec, metadata, metadata_len);
     if (e) {
-        say(err, "cannot write the record of %s/%s (%s)", project, filename, pf_strerror(e));
+        say(err, "cannot write the record of %s/%s (%s)", dir, filename, pf_strerror(e));
         goto out;
     }
     e = PF_EIO;
@@ -228,7 +228,7 @@ enum pf_err store_publish(struct store_tmp *t, const char *project, const char *
                 *res = STORE_EXISTS;
                 e = PF_EOK;
             } else
-                say(err, "cannot link the upload into %s/%s: %s", project, filename, strerror(errno));
+                say(err, "cannot link the upload into %s/%s: %s", dir, filename, strerror(errno));
             goto out;
         }
         *res = STORE_PUBLISHED;
@@ -238,11 +238,11 @@ enum pf_err store_publish(struct store_tmp *t, const char *project, const char *
         char side[96];
         unique_name(side, sizeof side, ".pypi-fcgi-upload-");
         if (link_tmp(t, dirfd, side) != 0) {
-            say(err, "cannot link the upload into %s: %s", project, strerror(errno));
+            say(err, "cannot link the upload into %s: %s", dir, strerror(errno));
             goto out;
         }
         if (renameat(dirfd, side, dirfd, filename) != 0) {
-            say(err, "cannot replace %s/%s: %s", project, filename, strerror(errno));
+            say(err, "cannot replace %s/%s: %s", dir, filename, strerror(errno));
             (void)unlinkat(dirfd, side, 0);
             goto out;
         }
@@ -251,7 +251,7 @@ enum pf_err store_publish(struct store_tmp *t, const char *project, const char *
     if (fsync(dirfd) != 0 || (created && fsync(t->rootfd) != 0)) {
         /* Visible but maybe not durable: say so, the client will retry
          * and get 200 for the identical file. */
-        say(err, "cannot flush the directory %s to disk: %s", project, strerror(errno));
+        say(err, "cannot flush the directory %s to disk: %s", dir, strerror(errno));
         goto out;
     }
     e = PF_EOK;

@@ -37,7 +37,9 @@ enum store_result {
     STORE_EXISTS,    /* a different file of that name is there: nothing done */
 };
 
-/* Publishes the staged file t as ROOT/project/filename: fsyncs it, takes
+/* Publishes the staged file t as ROOT/dir/filename (dir relative to the
+ * root t is staged in: a project's directory, created when missing, or
+ * the directory of a file being replaced, "." for the root): fsyncs it, takes
  * the directory's sidecar lock, compares with a file already there,
  * writes the sidecar record (rec, whose size and mtime are set here; and
  * metadata when not NULL) so that the file is complete when it appears,
@@ -46,7 +48,7 @@ enum store_result {
  * existing_sha256 receives the hash of the file found in the way
  * (STORE_IDENTICAL, STORE_EXISTS). t is left for the caller to discard.
  * On failure writes the reason to err; nothing is visible then. */
-enum pf_err store_publish(struct store_tmp *t, const char *project, const char *filename, sidecar_t *rec,
+enum pf_err store_publish(struct store_tmp *t, const char *dir, const char *filename, sidecar_t *rec,
                           const void *metadata, size_t metadata_len, bool overwrite, enum store_result *res,
                           char existing_sha256[DIGEST_HEX_LEN + 1], buf_t *err) PF_WUR;
 

@@ -474,10 +474,19 @@ START_TEST(welcome_and_health)
     ck_assert_ptr_nonnull(strstr(r.body, "http://pkgs.example:8080/simple/"));
     ck_assert_ptr_nonnull(strstr(r.body, "2 projects in 4 files"));
     resp_free(&r);
-    /* Debian's nginx passes the host without the port. */
-    r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/", "SCRIPT_NAME=/pypi", "HTTP_HOST=h", "SERVER_PORT=8081",
-                NULL);
-    ck_assert_ptr_nonnull(strstr(r.body, "http://h:8081/pypi/simple/"));
+    /* A Host without a port means the default port, whatever port the web
+     * server listens on (a load balancer in front of it). */
+    r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/", "SCRIPT_NAME=/pypi", "HTTP_HOST=pypi.example.com",
+                "SERVER_PORT=8081", NULL);
+    ck_assert_ptr_nonnull(strstr(r.body, "http://pypi.example.com/pypi/simple/"));
+    ck_assert_ptr_null(strstr(r.body, "8081"));
+    resp_free(&r);
+    r = GET("/", "HTTP_HOST=pypi.example.com", "HTTPS=on", "SERVER_PORT=8443");
+    ck_assert_ptr_nonnull(strstr(r.body, "https://pypi.example.com/simple/"));
+    resp_free(&r);
+    /* No Host at all: the server's name and port. */
+    r = GET("/", "SERVER_NAME=srv", "SERVER_PORT=8081");
+    ck_assert_ptr_nonnull(strstr(r.body, "http://srv:8081/simple/"));
     resp_free(&r);
     /* A hostile Host header is not echoed. */
     r = GET("/", "HTTP_HOST=<script>", "SERVER_NAME=srv");

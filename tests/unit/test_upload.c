@@ -364,6 +364,43 @@ START_TEST(test_upload_overwrite)
 }
 END_TEST
 
+/* A file kept flat in the root: --overwrite replaces it where it is (no
+ * second copy under ROOT/project/), without --overwrite it is a 409. */
+START_TEST(test_upload_overwrite_flat)
+{
+    char *flat = path_of(WHEEL_NAME);
+    tu_write_file(flat, wheel_bytes, wheel_len);
+    buf_t o;
+    twine_body(&o, "demo-pkg", "1.0", WHEEL_NAME, other_bytes, other_len);
+    struct reply r = POST(&o);
+    ck_assert_msg(r.status == 409, "%d %s", r.status, r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "elsewhere in the package tree"));
+    free(r.raw);
+    close_all();
+    cfg.overwrite = true;
+    open_all();
+    r = POST(&o);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    ck_assert(!exists("demo-pkg"));
+    size_t len;
+    char *stored = tu_read_file(flat, &len);
+    ck_assert(len == other_len && memcmp(stored, other_bytes, len) == 0);
+    free(stored);
+    struct index_project *proj;
+    ck_assert_int_eq(index_project(idx, "demo-pkg", &proj), PF_EOK);
+    char sha[DIGEST_HEX_LEN + 1];
+    digest_sha256_hex(other_bytes, other_len, sha);
+    ck_assert_uint_eq(proj->nfiles, 1);
+    ck_assert_str_eq(proj->files[0].relpath, WHEEL_NAME);
+    ck_assert_str_eq(proj->files[0].rec.sha256, sha);
+    index_project_release(idx, proj);
+    assert_no_staging();
+    free(flat);
+    buf_free(&o);
+}
+END_TEST
+
 START_TEST(test_upload_auth)
 {
     buf_t b;
@@ -796,6 +833,7 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_urls);
     tcase_add_test(tc, test_upload_duplicate);
     tcase_add_test(tc, test_upload_overwrite);
+    tcase_add_test(tc, test_upload_overwrite_flat);
     tcase_add_test(tc, test_upload_auth);
     tcase_add_test(tc, test_upload_open_to_all);
     tcase_add_test(tc, test_upload_no_login_configured);

@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# test_pypiserver.sh: what users coming from pypiserver rely on, through
+# lighttpd (contrib/lighttpd.conf) with real twine, pip and curl: the URL the
+# welcome page shows behind a proxy, and --overwrite on a flat root (the
+# layout pypiserver keeps).
+#
+# Run:  PYPI_FCGI=/abs/build/src/pypi-fcgi TOP_SRCDIR=/abs/src bash tests/e2e/test_pypiserver.sh
+# (make check-e2e does this). KEEP=1, VERBOSE=1 and E2E_WRAP as in lib.sh.
+
+if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+
+e2e_init
+T=$E2E_TMP
+MKDIST="$HERE/mkdist.py"
+
+for prog in lighttpd curl python3 htpasswd; do
+    if ! command -v "$prog" >/dev/null 2>&1; then
+        skip "pypiserver compatibility tests" "$prog is not installed"
+        e2e_done
+        exit 0
+    fi
+done
+
+ROOT=$T/root
+D=$T/dists
+mkdir -p "$ROOT" "$D/a" "$D/b"
+htpasswd -cbB -C 5 "$T/htpasswd" alice alice-pw 2>/dev/null
+# A flat root, as pypiserver keeps it, and the same file name with other bytes.
+python3 "$MKDIST" wheel --out "$D/a" --name flat-demo --version 1.0 --requires-python '>=3.7' >>"$T/mkdist.log" 2>&1
+python3 "$MKDIST" wheel --out "$D/b" --name flat-demo --version 1.0 --requires-python '>=3.8' >>"$T/mkdist.log" 2>&1
+WHL=flat_demo-1.0-py3-none-any.whl
+cp "$D/a/$WHL" "$ROOT/"
+
+# up ARGS...: an upload of $D/b's wheel with curl; prints the status.
+up() {
+    local sha
+    sha=$(sha256sum "$D/b/$WHL" | cut -d' ' -f1)
+    curl -s -o "$T/up.txt" -w '%{http_code}' --max-time 30 -u alice:alice-pw -F ':action=file_upload' \
+        -F name=flat-demo -F version=1.0 -F filetype=bdist_wheel -F pyversion=py3 -F "sha256_digest=$sha" \
+        -F "content=@$D/b/$WHL" "$BASE/"
+}
+
+for mode in keep overwrite; do
+    ST=$T/lt-$mode
+    E2E_PF_ARGS="--htpasswd $T/htpasswd"
+    [ $mode = overwrite ] && E2E_PF_ARGS="$E2E_PF_ARGS --overwrite"
+    if ! lt_launch "$mode" "$TOP_SRCDIR/contrib/lighttpd.conf" "$ROOT" "$ST" /health; then
+        fail "$mode: lighttpd started" "$(lt_error)"
+        continue
+    fi
+    BASE=http://127.0.0.1:$E2E_PORT
+    if [ $mode = keep ]; then
+        # ---- the welcome page behind a proxy ----------------------------------------
+        # A Host header without a port is what a load balancer on port 80
+        # sends: the URL shown must not gain lighttpd's own port.
+        fetch "$BASE/" "$T/welcome" -H 'Host: pypi.example.com' >/dev/null
+        check "the welcome page shows http://pypi.example.com/simple/ for 'Host: pypi.example.com'" \
+            grep -qF 'http://pypi.example.com/simple/' "$T/welcome.body"
+        check "... and not lighttpd's port" test -z "$(grep -F "pypi.example.com:$E2E_PORT" "$T/welcome.body")"
+        fetch "$BASE/" "$T/welcome2" >/dev/null
+        check "with the port in Host, the URL keeps it" grep -qF "$BASE/simple/" "$T/welcome2.body"
+        expect_eq "without --overwrite, other bytes under the flat file's name get 409" 409 "$(up)"
+        check "the flat file is unchanged" cmp -s "$D/a/$WHL" "$ROOT/$WHL"
+    else
+        expect_eq "--overwrite replaces the flat file: 200" 200 "$(up)"
+        check "the flat file now holds the new bytes" cmp -s "$D/b/$WHL" "$ROOT/$WHL"
+        check "no second copy under ROOT/flat-demo/" test ! -e "$ROOT/flat-demo"
+        page=$(curl -s "$BASE/simple/flat-demo/")
+        expect_eq "the page lists the file once" 1 "$(grep -o "$WHL#" <<<"$page" | wc -l)"
+        check "the page shows the new sha256" grep -q "$(sha256sum "$D/b/$WHL" | cut -d' ' -f1)" <<<"$page"
+        check "the page shows the new Requires-Python" grep -q '&gt;=3.8' <<<"$page"
+    fi
+    lt_stop "$mode" && pass "$mode: lighttpd stopped" || fail "$mode: lighttpd stopped"
+done
+
+expect_eq "no pypi-fcgi process of this test is left" "" "$(our_responders)"
+e2e_done
