@@ -25,6 +25,9 @@ const struct conf_setting conf_settings[] = {
       "how often the whole tree is checked for files added where no project page looks (0: never)" },
     { "cache-size", "MIB", "24", "rendered pages kept in memory per process, in MiB (1..4096)" },
     { "max-upload-size", "SIZE", "1G", "largest file an upload may carry, in bytes or with K, M, G or T (1024-based)" },
+    { "upload-timeout", "SECONDS", "60",
+      "a request body must keep arriving: at least --upload-min-rate over each such period (0: no limit)" },
+    { "upload-min-rate", "SIZE", "16K", "bytes per second a request body must bring, judged per --upload-timeout (0: none)" },
     { "overwrite", NULL, "no", "an upload may replace a file of the same name with different content" },
     { "htpasswd", "FILE", "(none)",
       "Apache htpasswd file (bcrypt, SHA-256/512-crypt, apr1, {SHA}); re-read when it changes" },
@@ -51,6 +54,8 @@ void conf_init(struct config *cfg)
     cfg->rescan_interval = 5;
     cfg->cache_size = 24;
     cfg->max_upload = (uint64_t)1 << 30;
+    cfg->upload_timeout = 60;
+    cfg->upload_min_rate = 16384;
     cfg->authenticate = AUTH_UPDATE;
 }
 
@@ -188,6 +193,15 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
         return parse_long(name, v, 1, 4096, &cfg->cache_size, err);
     if (strcmp(name, "max-upload-size") == 0)
         return parse_size(name, v, &cfg->max_upload, err);
+    if (strcmp(name, "upload-timeout") == 0)
+        return parse_long(name, v, 0, 86400, &cfg->upload_timeout, err);
+    if (strcmp(name, "upload-min-rate") == 0) {
+        if (strcmp(v, "0") == 0) {
+            cfg->upload_min_rate = 0;
+            return PF_EOK;
+        }
+        return parse_size(name, v, &cfg->upload_min_rate, err);
+    }
     if (strcmp(name, "overwrite") == 0)
         return parse_bool(name, v, &cfg->overwrite, err);
     if (strcmp(name, "trust-remote-user") == 0) {
@@ -485,6 +499,8 @@ void conf_print(const struct config *cfg, FILE *f)
     fprintf(f, "rescan-interval = %ld\n", cfg->rescan_interval);
     fprintf(f, "cache-size = %ld\n", cfg->cache_size);
     fprintf(f, "max-upload-size = %" PRIu64 "\n", cfg->max_upload);
+    fprintf(f, "upload-timeout = %ld\n", cfg->upload_timeout);
+    fprintf(f, "upload-min-rate = %" PRIu64 "\n", cfg->upload_min_rate);
     fprintf(f, "overwrite = %s\n", cfg->overwrite ? "yes" : "no");
     if (cfg->htpasswd)
         fprintf(f, "htpasswd = %s\n", cfg->htpasswd);

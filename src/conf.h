@@ -32,6 +32,8 @@ struct config {
     long rescan_interval; /* seconds; 0: never sweep the whole tree */
     long cache_size;     /* MiB of rendered pages kept per process */
     uint64_t max_upload; /* bytes of one uploaded file */
+    long upload_timeout; /* seconds a body may bring less than upload_min_rate; 0: no limit */
+    uint64_t upload_min_rate; /* bytes per second; 0: none */
     bool overwrite;      /* an upload may replace a file of the same name */
     char *htpasswd;      /* NULL: no password file */
     unsigned authenticate; /* AUTH_* actions that need a login */

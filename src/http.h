@@ -16,8 +16,11 @@
 #define HTTP_MAX_REASON 200 /* bytes of a message used as the reason phrase */
 
 /* Where a request body comes from: the FastCGI stdin stream or a test
- * buffer. read returns the count of bytes put in p (at most n), 0 at the
- * end of the body, -1 when the connection failed. */
+ * buffer. read returns the count of bytes put in p (at most n, at least
+ * one), 0 at the end of the body, -1 when the connection failed, and
+ * HTTP_IN_SLOW when the body came slower than --upload-min-rate or stalled
+ * for --upload-timeout. */
+#define HTTP_IN_SLOW (-2)
 struct http_in {
     long (*read)(void *ctx, char *p, size_t n);
     void *ctx;

@@ -658,6 +658,12 @@ void page_upload(const struct app *app, struct http_req *req, struct http_resp *
     uint64_t total = 0;
     for (;;) {
         long r = req->in->read(req->in->ctx, chunk, UPLOAD_CHUNK);
+        if (r == HTTP_IN_SLOW) {
+            reject(u, 408, "The upload arrived too slowly: a body must bring %" PRIu64 " bytes per second over "
+                           "each %ld seconds, and never stall that long (it stopped at %" PRIu64 " bytes).",
+                   app->cfg->upload_min_rate, app->cfg->upload_timeout, total);
+            break;
+        }
         if (r < 0) {
             reject(u, 400, "The upload was cut off: the connection failed after %" PRIu64 " bytes.", total);
             break;

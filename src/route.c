@@ -75,8 +75,17 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
     http_error(resp, 404, "Not Found");
 }
 
-int route_serve(const struct app *app, char **env, const struct http_in *in, const struct http_out *out,
-                void (*log_sink)(void *, const char *), void *log_ctx, struct http_scratch *scratch)
+/* The answer to a request with a body when every thread that may take one
+ * is busy with another (see route_serve_busy). */
+static void busy(struct http_req *req, struct http_resp *resp)
+{
+    http_log(req, LOG_WARN, "refused: every thread that may read a request body is busy with one");
+    http_fail(resp, 503, "The server is busy with other uploads; try again in a few seconds.");
+    http_header(resp, "Retry-After", "5");
+}
+
+static int serve(const struct app *app, char **env, const struct http_in *in, const struct http_out *out,
+                 void (*log_sink)(void *, const char *), void *log_ctx, struct http_scratch *scratch, bool is_busy)
 {
     struct http_req req;
     struct http_resp resp;
@@ -90,10 +99,24 @@ int route_serve(const struct app *app, char **env, const struct http_in *in, con
     else if (e)
         http_log(&req, LOG_WARN, "refused request path (malformed percent-encoding, an encoded '/' or '\\', "
                                  "a NUL byte, or too long): %d", resp.status);
+    else if (is_busy)
+        busy(&req, &resp);
     else
         route_dispatch(app, &req, &resp);
     int rc = http_send(&resp, req.head, out);
     http_resp_free(&resp, scratch);
     http_req_free(&req, scratch);
     return rc;
+}
+
+int route_serve(const struct app *app, char **env, const struct http_in *in, const struct http_out *out,
+                void (*log_sink)(void *, const char *), void *log_ctx, struct http_scratch *scratch)
+{
+    return serve(app, env, in, out, log_sink, log_ctx, scratch, false);
+}
+
+int route_serve_busy(const struct app *app, char **env, const struct http_out *out,
+                     void (*log_sink)(void *, const char *), void *log_ctx, struct http_scratch *scratch)
+{
+    return serve(app, env, NULL, out, log_sink, log_ctx, scratch, true);
 }

@@ -28,4 +28,9 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
 int route_serve(const struct app *app, char **env, const struct http_in *in, const struct http_out *out,
                 void (*log_sink)(void *, const char *), void *log_ctx, struct http_scratch *scratch);
 
+/* Answers a request with a body that no thread may take now (they are
+ * all kept busy by other bodies): 503 with Retry-After, and a log line. */
+int route_serve_busy(const struct app *app, char **env, const struct http_out *out,
+                     void (*log_sink)(void *, const char *), void *log_ctx, struct http_scratch *scratch);
+
 #endif

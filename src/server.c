@@ -5,6 +5,7 @@
 #include <fcgiapp.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -16,12 +17,16 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <time.h>
+#include "bodyrate.h"
 #include "log.h"
 #include "server.h"
 
 struct server {
     const struct app *app;
     int listen_fd;
+    int body_slots;       /* requests with a body served at once; the other threads are kept for the rest */
+    atomic_int bodies;    /* requests with a body being served */
     bool owned;          /* no other process listens on it: shutdown() may wake accept() */
     char *unix_path;     /* ours to unlink at exit */
     pthread_mutex_t lock; /* with idle: the wait for the last request at exit */
@@ -44,20 +49,107 @@ static int fcgi_write(void *ctx, const char *p, size_t n)
     return 0;
 }
 
+/* A request body being read: the stream, and how fast it comes. */
+struct body {
+    FCGX_Stream *in;
+    uint64_t got;
+    bool judged;          /* --upload-min-rate applies */
+    struct bodyrate rate;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads what has arrived, at least one byte: FCGX_GetStr returns only once
+ * it has all it was asked for, so asking for more than the stream holds
+ * would let a client that trickles keep the call (and the thread) for as
+ * long as it likes. Asking for one byte costs one read(2), which fills the
+ * stream's buffer. */
+static int get_some(FCGX_Stream *in, char *p, size_t n)
+{
+    size_t held = (size_t)(in->stop - in->rdNext);
+    size_t want = held ? (held < n ? held : n) : 1;
+    if (want > (size_t)INT_MAX)
+        want = INT_MAX;
+    return FCGX_GetStr(p, (int)want, in);
+}
+
 static long fcgi_read(void *ctx, char *p, size_t n)
 {
-    FCGX_Stream *in = ctx;
-    int want = n > (size_t)INT_MAX ? INT_MAX : (int)n;
-    int got = FCGX_GetStr(p, want, in);
-    /* A short read is the end of the body or a broken connection. */
-    if (got < want && FCGX_GetError(in) != 0)
+    struct body *b = ctx;
+    if (n == 0)
+        return 0;
+    int got = get_some(b->in, p, n);
+    int err = FCGX_GetError(b->in);
+    /* A short read is the end of the body or a broken connection; a
+     * receive timeout (SO_RCVTIMEO) is a body that stalled. */
+    if (got <= 0 && (err == EAGAIN || err == EWOULDBLOCK))
+        return HTTP_IN_SLOW;
+    if (got <= 0 && err != 0)
         return -1;
+    b->got += (uint64_t)got;
+    if (b->judged && !bodyrate_ok(&b->rate, b->got, now_ms()))
+        return HTTP_IN_SLOW;
     return got;
 }
+
+/* A receive timeout on the connection: no read(2) waits longer. */
+static void set_recv_timeout(int fd, long ms)
+{
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+/* Reads and drops what is left of a body after the answer (a request
+ * answered before its body was read), until the web server closes its end
+ * or DRAIN_MS have passed: it may still be sending the body, and a close
+ * with unread input can cost the client the answer. This is libfcgi's own
+ * lingering close with a bound: libfcgi's goes on for as long as the peer
+ * sends anything every 2 s, so a client trickling a body into Apache
+ * mod_proxy_fcgi would hold the thread without end. */
+#define DRAIN_MS 5000
+static void drain(FCGX_Request *r)
+{
+    char trash[16384];
+    /* The answer first, whole: closing the output streams sends the end of
+     * the request, which the web server waits for. */
+    (void)FCGX_FClose(r->err);
+    (void)FCGX_FClose(r->out);
+    if (shutdown(r->ipcFd, SHUT_WR) != 0)
+        return;
+    int64_t deadline = now_ms() + DRAIN_MS;
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        struct pollfd pfd = { .fd = r->ipcFd, .events = POLLIN };
+        int n = poll(&pfd, 1, (int)left);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || read(r->ipcFd, trash, sizeof trash) <= 0)
+            break;
+    }
+}
+
 
 static void fcgi_log(void *ctx, const char *line)
 {
     FCGX_PutS(line, (FCGX_Stream *)ctx);
+}
+
+/* Whether the request may carry a body: anything but a GET or HEAD
+ * without one. Such requests are served by at most body_slots threads. */
+static bool has_body(FCGX_Request *r)
+{
+    const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
+    const char *len = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+    if (!method || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
+        return true;
+    return len && *len && strcmp(len, "0") != 0;
 }
 
 /* True when the request's input has been read to its end, reading what is
@@ -71,9 +163,7 @@ static bool input_drained(FCGX_Request *r)
 {
     if (FCGX_HasSeenEOF(r->in))
         return true;
-    const char *len = FCGX_GetParam("CONTENT_LENGTH", r->envp);
-    const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
-    if ((len && *len && strcmp(len, "0") != 0) || !method || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
+    if (has_body(r))
         return false;
     char c;
     return FCGX_GetStr(&c, 1, r->in) == 0 && FCGX_HasSeenEOF(r->in);
@@ -97,13 +187,33 @@ static void *worker(void *arg)
             break;
         atomic_fetch_add(&s->inflight, 1);
         struct http_out out = { fcgi_write, r.out };
-        struct http_in in = { fcgi_read, r.in };
-        if (route_serve(s->app, r.envp, &in, &out, fcgi_log, r.err, &scratch) != 0)
+        const struct config *cfg = s->app->cfg;
+        struct body b = { .in = r.in };
+        struct http_in in = { fcgi_read, &b };
+        bool with_body = has_body(&r), slot = false;
+        if (with_body) {
+            slot = atomic_fetch_add(&s->bodies, 1) < s->body_slots;
+            if (!slot)
+                atomic_fetch_sub(&s->bodies, 1);
+        }
+        if (with_body && cfg->upload_timeout > 0) {
+            set_recv_timeout(r.ipcFd, cfg->upload_timeout * 1000);
+            b.judged = cfg->upload_min_rate > 0;
+            bodyrate_start(&b.rate, cfg->upload_min_rate, cfg->upload_timeout * 1000, now_ms());
+        }
+        int sent = with_body && !slot ? route_serve_busy(s->app, r.envp, &out, fcgi_log, r.err, &scratch)
+                                      : route_serve(s->app, r.envp, &in, &out, fcgi_log, r.err, &scratch);
+        if (sent != 0)
             LOG(LOG_DEBUG, "client went away during the response (error %d)", FCGX_GetError(r.out));
-        /* Detached, libfcgi's close is a plain close(2). */
-        if (input_drained(&r))
-            (void)FCGX_Detach(&r);
+        /* Detached, libfcgi's close is a plain close(2). A body refused
+         * for want of a thread is not drained: that would take a thread
+         * kept for the index. */
+        if (!input_drained(&r) && (slot || !with_body))
+            drain(&r);
+        (void)FCGX_Detach(&r);
         FCGX_Finish_r(&r);
+        if (slot)
+            atomic_fetch_sub(&s->bodies, 1);
         if (atomic_fetch_sub(&s->inflight, 1) == 1 && atomic_load(&s->stopping)) {
             pthread_mutex_lock(&s->lock);
             pthread_cond_broadcast(&s->idle);
@@ -299,6 +409,9 @@ int server_run(const struct app *app)
         return 1;
     }
     long n = cfg->threads;
+    /* A quarter of the threads (at least one) never reads a body, so that
+     * uploads arriving slowly cannot take the index with them. */
+    s.body_slots = n >= 2 ? (int)(n - (n / 4 > 1 ? n / 4 : 1)) : 1;
     pthread_t *th = calloc((size_t)n, sizeof *th);
     long started = 0;
     for (long i = 0; th && i < n; i++, started++)

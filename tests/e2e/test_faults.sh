@@ -268,6 +268,46 @@ expect_eq "a POST answered (4xx) before its body: the unread body is still drain
 kill -TERM "$PF_PID"
 wait "$PF_PID" 2>/dev/null
 
+# ---- request bodies that arrive slowly or never ------------------------------------------
+# Behind Apache mod_proxy_fcgi a body reaches pypi-fcgi as the client sends
+# it. Bodies never take every thread, a body must keep coming, and a refused
+# upload's body is drained for a bounded time only.
+SLOW=$HERE/fcgi_slow.py
+cp "$T/htpasswd.a" "$T/htpasswd"
+rm -rf "${ROOT:?}/upbig"
+pf_start slots -- --threads 4 "$ROOT"
+python3 "$SLOW" slots "$T/slots.sock" "$T/upbig.body" "$AUTH" 4 >"$T/slots.out" 2>&1
+expect_eq "4 threads, 4 uploads that stall: one is refused at once (503, Retry-After)" "refused 1" \
+    "$(grep '^refused' "$T/slots.out")"
+expect_eq "... the index still answers" "get Status: 200 OK" "$(grep '^get' "$T/slots.out")"
+expect_eq "... the three others are still being read" "held 3" "$(grep '^held' "$T/slots.out")"
+check "... the refusal is logged" grep -q "refused: every thread that may read a request body is busy" "$T/slots.out"
+kill -TERM "$PF_PID"
+wait "$PF_PID" 2>/dev/null
+
+pf_start rate -- --threads 2 --upload-timeout 2 --upload-min-rate 1K "$ROOT"
+out=$(python3 "$SLOW" stall "$T/rate.sock" "$T/upbig.body" "$AUTH" 2>>"$T/rate.out")
+expect_eq "an upload whose body stalls gets 408" "Status: 408 The upload arrived too slowly" "${out:0:41}"
+out=$(python3 "$SLOW" trickle "$T/rate.sock" "$T/upbig.body" "$AUTH" 2>>"$T/rate.out")
+expect_eq "an upload trickling 50 bytes/s under a 1K/s floor gets 408" "Status: 408 The upload arrived too slowly" \
+    "${out:0:41}"
+check "... and the log says so" grep -q "upload refused (408): The upload arrived too slowly" "$T/rate.out"
+check "nothing of the slow uploads is visible" test ! -e "$ROOT/upbig"
+expect_eq "no staging file left after the slow uploads" 0 "$(staging_left)"
+expect_eq "the process serves on" "Status: 200 OK" "$(get "$T/rate.sock" /simple/demo/)"
+kill -TERM "$PF_PID"
+wait "$PF_PID" 2>/dev/null
+
+# One thread: an upload refused for want of a login whose body trickles on
+# must not keep that thread beyond the bounded drain.
+pf_start one -- --threads 1 "$ROOT"
+python3 "$SLOW" trickle401 "$T/one.sock" "$T/upbig.body" >"$T/one.out" 2>&1
+expect_eq "one thread: an upload without a login is answered 401 at once" "post Status: 401" \
+    "$(grep '^post' "$T/one.out" | cut -c1-16)"
+expect_eq "... and while its body trickles on, a GET is answered" "get Status: 200 OK" "$(grep '^get' "$T/one.out")"
+kill -TERM "$PF_PID"
+wait "$PF_PID" 2>/dev/null
+
 # ---- a malformed FastCGI record kills at most one process; the pool recovers ----------------
 # lighttpd spawns two processes, each on its own socket; one gets a params
 # record whose lengths overflow libfcgi 2.4.2 (CVE-2025-23016, DEPLOY-NOTES 1.7).

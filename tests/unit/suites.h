@@ -9,6 +9,7 @@
     X(accept)        \
     X(acl)           \
     X(blake2b)       \
+    X(bodyrate)      \
     X(buf)           \
     X(conf)          \
     X(digest)        \

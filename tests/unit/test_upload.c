@@ -510,6 +510,56 @@ START_TEST(test_upload_remote_user_forged)
 }
 END_TEST
 
+/* A body that stops arriving part-way, as the server's reader reports a
+ * body under --upload-min-rate: 408, nothing stored. */
+static long slow_read(void *ctx, char *p, size_t n)
+{
+    struct feed *f = ctx;
+    if (f->pos >= f->len / 2)
+        return HTTP_IN_SLOW;
+    size_t k = f->len / 2 - f->pos < n ? f->len / 2 - f->pos : n;
+    memcpy(p, f->p + f->pos, k);
+    f->pos += k;
+    return (long)k;
+}
+
+START_TEST(test_upload_too_slow)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    char clen[64], *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/legacy/", "SCRIPT_NAME=",
+                              "CONTENT_TYPE=multipart/form-data; boundary=" BOUNDARY, clen, AUTH_ALICE, NULL };
+    snprintf(clen, sizeof clen, "CONTENT_LENGTH=%zu", b.len);
+    struct feed f = { b.p, b.len, 0, 0 };
+    struct http_in in = { slow_read, &f };
+    buf_t raw;
+    buf_init(&raw, 1 << 20);
+    struct http_out out = { mem_write, &raw };
+    ck_assert_int_eq(route_serve(&app, env, &in, &out, mem_log, NULL, &scratch), 0);
+    ck_assert_ptr_nonnull(strstr(raw.p, "Status: 408 The upload arrived too slowly"));
+    ck_assert_ptr_nonnull(strstr(logged.p, "upload refused (408)"));
+    ck_assert(!exists("demo-pkg"));
+    assert_no_staging();
+    buf_free(&raw);
+    buf_free(&b);
+}
+END_TEST
+
+/* A body no thread may take now: 503 with Retry-After, logged. */
+START_TEST(test_upload_busy)
+{
+    char *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/legacy/", "SCRIPT_NAME=", "CONTENT_LENGTH=100", NULL };
+    buf_t raw;
+    buf_init(&raw, 1 << 20);
+    struct http_out out = { mem_write, &raw };
+    ck_assert_int_eq(route_serve_busy(&app, env, &out, mem_log, NULL, &scratch), 0);
+    ck_assert_ptr_nonnull(strstr(raw.p, "Status: 503 "));
+    ck_assert_ptr_nonnull(strstr(raw.p, "\r\nRetry-After: 5\r\n"));
+    ck_assert_ptr_nonnull(strstr(logged.p, "every thread that may read a request body is busy"));
+    buf_free(&raw);
+}
+END_TEST
+
 START_TEST(test_upload_too_large)
 {
     close_all();
@@ -834,6 +884,8 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_duplicate);
     tcase_add_test(tc, test_upload_overwrite);
     tcase_add_test(tc, test_upload_overwrite_flat);
+    tcase_add_test(tc, test_upload_too_slow);
+    tcase_add_test(tc, test_upload_busy);
     tcase_add_test(tc, test_upload_auth);
     tcase_add_test(tc, test_upload_open_to_all);
     tcase_add_test(tc, test_upload_no_login_configured);
