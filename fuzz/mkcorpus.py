@@ -409,6 +409,18 @@ def corpus():
         "gzip-bomb": bomb,
         "gnu-longname": longname,
         "overlapping": overlapping_zip(),
+        # Caps before the work: a first member declaring 8 GiB (refused at
+        # its header), the same with a GNU realsize or pax
+        # GNU.sparse.realsize of 1 (the skip stops at the scan cap), and
+        # fake wheels whose directory holds more records than the end
+        # record counts, or more than the entry cap.
+        "tar-skip-bomb": gz(tar_header("demo_pkg-1.0/zeros", 8 << 30) + bytes(4096)),
+        "tar-gnu-realsize": gz(tar_header("demo_pkg-1.0/zeros", 8 << 30, realsize=1) + bytes(4096)),
+        "tar-pax-realsize": gz(pax_header({"size": str(8 << 30), "GNU.sparse.realsize": "1"}) +
+                               tar_header("demo_pkg-1.0/zeros", 0) + bytes(4096)),
+        "wheel-entries-lie": many_entries_wheel(300, count16=1),
+        "wheel-entries-zip64": many_entries_wheel(300, count64=1500001),
+        "wheel-zip64": many_entries_wheel(0, count64=1),
     }
 
     # sidecar: records; first byte even = "end" line appended by the harness.
@@ -430,6 +442,61 @@ def corpus():
         "garbage": b"\x01pypi-fcgi-sidecar 1\nend 00\n",
     }
     return c
+
+
+def tar_header(name, size, typ=b"0", realsize=0):
+    """A 512-byte tar header, the size in base 256 (GNU) so that it can pass 8 GiB; GNU magic and its
+    realsize field when realsize is given."""
+    h = bytearray(512)
+    h[0:len(name)] = name.encode()
+    h[100:124] = b"0000644\0" + b"0000000\0" * 2
+    h[124:136] = bytes([0x80]) + size.to_bytes(11, "big")
+    h[136:148] = b"%011o\0" % TAR_MTIME
+    h[156:157] = typ
+    if realsize:
+        h[257:265] = b"ustar  \0"
+        h[483:495] = bytes([0x80]) + realsize.to_bytes(11, "big")
+    else:
+        h[257:265] = b"ustar\x0000"
+    h[148:156] = b"        "
+    h[148:156] = b"%06o\0 " % sum(h)
+    return bytes(h)
+
+
+def pax_header(records):
+    body = b""
+    for key, value in records.items():
+        rec = " %s=%s\n" % (key, value)
+        n = len(rec) + 1
+        while len(str(n)) + len(rec) != n:
+            n += 1
+        body += (str(n) + rec).encode()
+    return tar_header("PaxHeaders/x", len(body), b"x") + body + bytes(-len(body) % 512)
+
+
+def many_entries_wheel(records, count16=None, count64=None):
+    """METADATA, then records central-directory records of one-byte names pointing at its local header
+    (the shape of a fake wheel of 1.5 million entries). The end record counts count16 (default: all);
+    with count64, zip64 end records that count count64."""
+    md = metadata("demo-pkg", "1.0").encode()
+    name = b"demo_pkg-1.0.dist-info/METADATA"
+    crc = zipfile.crc32(md) & 0xffffffff
+    local = struct.pack("<IHHHHHIIIHH", 0x04034b50, 20, 0, 0, 0, 0x21, crc, len(md), len(md), len(name), 0) + name + md
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 20, 20, 0, 0, 0, 0x21, crc, len(md), len(md),
+                          len(name), 0, 0, 0, 0, 0o644 << 16, 0) + name
+    central += (struct.pack("<IHHHHHHIIIHHHHHII", 0x02014b50, 20, 20, 0, 0, 0, 0x21, 0, 0, 0, 1, 0, 0, 0, 0,
+                            0o644 << 16, 0) + b"x") * records
+    total = records + 1
+    tail = b""
+    if count64 is not None:
+        end64 = len(local) + len(central)
+        tail = struct.pack("<IQHHIIQQQQ", 0x06064b50, 44, 45, 45, 0, 0, count64, count64, len(central), len(local))
+        tail += struct.pack("<IIQI", 0x07064b50, 0, end64, 1)
+        count16, size32, off32 = 0xffff, 0xffffffff, 0xffffffff
+    else:
+        count16, size32, off32 = total if count16 is None else count16, len(central), len(local)
+    tail += struct.pack("<IHHHHIIH", 0x06054b50, 0, 0, count16, count16, size32, off32, 0)
+    return local + central + tail
 
 
 def overlapping_zip():

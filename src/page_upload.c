@@ -425,9 +425,11 @@ static void file_upload(struct upload *u, struct http_resp *resp)
             reject(u, 400, "Invalid distribution file. Its %s is larger than %u bytes.",
                    u->df.kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO", META_MAX_SIZE);
         else
-            reject(u, 400, "Invalid distribution file. It is not a readable %s archive, or it exceeds the limits on "
-                           "entries and decompressed size.",
-                   u->df.kind == DISTFILE_WHEEL ? "zip (wheel)" : "tar.gz or zip (sdist)");
+            reject(u, 400, "Invalid distribution file. It is not a readable %s archive, or it passes a limit: %u "
+                           "entries, a %llu MiB zip directory, %llu MiB decompressed before the %s.",
+                   u->df.kind == DISTFILE_WHEEL ? "zip (wheel)" : "tar.gz or zip (sdist)", META_MAX_ENTRIES,
+                   (unsigned long long)(META_MAX_ZIPDIR >> 20), (unsigned long long)(META_MAX_SCAN >> 20),
+                   u->df.kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO");
         buf_free(&md);
         return respond(u, resp);
     }
