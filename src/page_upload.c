@@ -24,7 +24,7 @@
 /* Caps on what the form may carry beside the file. */
 #define UPLOAD_MAX_FIELD 1024             /* bytes of one field we keep */
 #define UPLOAD_MAX_FORM ((uint64_t)16 << 20) /* bytes of all parts but the file */
-#define UPLOAD_MAX_FILENAME 255
+#define UPLOAD_MAX_FILENAME SIDECAR_MAX_FILENAME
 #define UPLOAD_CHUNK (64 * 1024)
 
 #define META_HELP "See https://packaging.python.org/specifications/core-metadata for more information."

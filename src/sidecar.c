@@ -345,11 +345,13 @@ enum pf_err sidecar_load_metadata(int dirfd, const char *filename, const sidecar
 /* Writes data to DIR/.pypi-fcgi/<name> through a temporary file and rename. */
 static enum pf_err write_atomic(int sdirfd, const char *name, const void *data, size_t len)
 {
-    char tmp[600];
+    /* Unique by process, thread and time, and short whatever the name:
+     * one with the name in it would not fit NAME_MAX for long names. */
+    char tmp[96];
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    int n = snprintf(tmp, sizeof tmp, ".tmp.%ld.%lx.%ld.%s", (long)getpid(), (unsigned long)pthread_self(),
-                     ts.tv_nsec, name);
+    int n = snprintf(tmp, sizeof tmp, ".tmp.%ld.%lx.%ld.%ld", (long)getpid(), (unsigned long)pthread_self(),
+                     (long)ts.tv_sec, ts.tv_nsec);
     if (n < 0 || (size_t)n >= sizeof tmp)
         return PF_EINVAL;
     int fd = openat(sdirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);

@@ -3,6 +3,7 @@
 #ifndef PF_SIDECAR_H
 #define PF_SIDECAR_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
@@ -16,6 +17,9 @@
 #define SIDECAR_DIR ".pypi-fcgi"
 #define SIDECAR_REC_SUFFIX ".rec"
 #define SIDECAR_META_SUFFIX ".metadata"
+/* The longest file name whose sidecar files still fit in a directory
+ * entry (NAME_MAX): longer names can be listed but not given a record. */
+#define SIDECAR_MAX_FILENAME (NAME_MAX - (int)(sizeof SIDECAR_META_SUFFIX - 1))
 /* Largest record file read (the METADATA lives in its own file). */
 #define SIDECAR_MAX_REC 65536
 /* Largest text field (Requires-Python, yank reason, uploader). */

@@ -545,6 +545,43 @@ START_TEST(test_upload_too_slow)
 }
 END_TEST
 
+/* File names whose sidecar files would not fit a directory entry: a 400
+ * before anything is written. The longest that fits is stored. */
+START_TEST(test_upload_long_filename)
+{
+    char name[300];
+    const char *head = "demo_pkg-1.0-py3-none-", *tail = ".whl";
+    for (int total = SIDECAR_MAX_FILENAME; total <= SIDECAR_MAX_FILENAME + 1; total++) {
+        int pad = total - (int)strlen(head) - (int)strlen(tail);
+        snprintf(name, sizeof name, "%s%.*s%s", head, pad,
+                 "linux_x86_64_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                 tail);
+        ck_assert_int_eq((int)strlen(name), total);
+        buf_t b;
+        twine_body(&b, "demo-pkg", "1.0", name, wheel_bytes, wheel_len);
+        struct reply r = POST(&b);
+        if (total > SIDECAR_MAX_FILENAME) {
+            ck_assert_msg(r.status == 400, "%d %s", r.status, r.body);
+            ck_assert_ptr_nonnull(strstr(r.body, "The filename is longer than 246 bytes."));
+        } else {
+            ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+            char rel[600];
+            snprintf(rel, sizeof rel, "demo-pkg/%s", name);
+            ck_assert(exists(rel));
+            snprintf(rel, sizeof rel, "demo-pkg/.pypi-fcgi/%s.metadata", name);
+            ck_assert(exists(rel));
+            tu_rmrf(path_of("demo-pkg"));
+        }
+        free(r.raw);
+        buf_free(&b);
+        ck_assert(!exists("demo-pkg"));
+        assert_no_staging();
+    }
+}
+END_TEST
+
 /* A body no thread may take now: 503 with Retry-After, logged. */
 START_TEST(test_upload_busy)
 {
@@ -885,6 +922,7 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_overwrite);
     tcase_add_test(tc, test_upload_overwrite_flat);
     tcase_add_test(tc, test_upload_too_slow);
+    tcase_add_test(tc, test_upload_long_filename);
     tcase_add_test(tc, test_upload_busy);
     tcase_add_test(tc, test_upload_auth);
     tcase_add_test(tc, test_upload_open_to_all);
