@@ -242,12 +242,16 @@ static void log_unparsable(struct index *idx, const char *root, const char *rel,
         return;
     }
     idx->nlogged++;
+    /* Names come from whoever can write the tree: a newline in one must not
+     * start a made-up log line. */
+    char shown[1024];
+    log_safe(sv_cstr(k), shown, sizeof shown);
     if (why == 'L')
-        LOG(LOG_WARN, "%s/%s: a symlink that leads outside the root or to no file; left out of the index", root, k);
+        LOG(LOG_WARN, "%s/%s: a symlink that leads outside the root or to no file; left out of the index", root, shown);
     else if (distfile_has_known_suffix(sv_cstr(name)))
-        LOG(LOG_WARN, "%s/%s: not a wheel or sdist filename pip understands; left out of the index", root, k);
+        LOG(LOG_WARN, "%s/%s: not a wheel or sdist filename pip understands; left out of the index", root, shown);
     else
-        LOG(LOG_DEBUG, "%s/%s: not a distribution file; ignored", root, k);
+        LOG(LOG_DEBUG, "%s/%s: not a distribution file; ignored", root, shown);
 }
 
 static struct pentry *pentry_get(struct index *idx, const char *name, bool create)

@@ -245,6 +245,27 @@ START_TEST(unreadable_archive_still_listed)
 }
 END_TEST
 
+/* Names in the tree are anybody's who can write there: logged, they cannot
+ * start a line of their own. */
+START_TEST(logged_names_are_one_line)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/p'", root), 0);
+    char *f = path("p/evil\npypi-fcgi[1]: error: forged-1.0-py3-none-any.whl");
+    tu_write_file(f, "x", 1);
+    free(f);
+    struct config cfg;
+    tu_capture_begin();
+    index_t *idx = open_idx(&cfg);
+    char *out = tu_capture_end();
+    ck_assert_msg(strstr(out, "p/evil?pypi-fcgi[1]: error: forged-1.0-py3-none-any.whl: not a wheel") != NULL,
+                  "log: %s", out);
+    ck_assert_uint_eq(tu_count(out, "\npypi-fcgi[1]"), 0);
+    free(out);
+    index_close(idx);
+    conf_free(&cfg);
+}
+END_TEST
+
 Suite *suite_index(void)
 {
     Suite *s = suite_create("index");
@@ -256,6 +277,7 @@ Suite *suite_index(void)
     tcase_add_test(tc, corrupt_and_stale_records_rebuilt);
     tcase_add_test(tc, two_indexes_see_changes);
     tcase_add_test(tc, unreadable_archive_still_listed);
+    tcase_add_test(tc, logged_names_are_one_line);
     suite_add_tcase(s, tc);
     return s;
 }
