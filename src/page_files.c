@@ -10,6 +10,19 @@
 #include "pages.h"
 #include "urlpath.h"
 
+/* Cache-Control of a file and of its .metadata. A file that needs a login
+ * must not sit in a shared cache, which would hand it to anyone; a file an
+ * upload may replace (--overwrite) is never immutable: a client would keep
+ * its old copy and pip would fail on the new hash. no-cache still lets a
+ * client keep it and revalidate with the ETag (the sha256). */
+static const char *cache_control(const struct config *cfg)
+{
+    bool login = cfg->authenticate & AUTH_DOWNLOAD;
+    if (cfg->overwrite)
+        return login ? "private, no-cache" : "no-cache";
+    return login ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable";
+}
+
 static void metadata(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
 {
     char *md;
@@ -28,8 +41,10 @@ static void metadata(const struct app *app, struct http_req *req, struct http_re
         return;
     }
     http_header(resp, "Content-Type", "text/plain; charset=utf-8");
+    /* Uploaders write METADATA: a browser must not take it for HTML. */
+    http_header(resp, "X-Content-Type-Options", "nosniff");
     http_header(resp, "ETag", "\"%s\"", f->rec.metadata_sha256);
-    http_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+    http_header(resp, "Cache-Control", "%s", cache_control(app->cfg));
 }
 
 static void offload(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
@@ -122,7 +137,7 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
     /* Never a Content-Encoding: pip hashes the bytes as sent. */
     http_header(resp, "Content-Type", "application/octet-stream");
     http_header(resp, "ETag", "\"%s\"", f->rec.sha256);
-    http_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+    http_header(resp, "Cache-Control", "%s", cache_control(app->cfg));
     if (app->cfg->sendfile == SENDFILE_NONE)
         stream(app, req, resp, f);
     else

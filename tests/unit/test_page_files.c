@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_page_files.c: downloads: which path an offload header names, symlinks swapped after the listing. */
+/* test_page_files.c: downloads and .metadata: which path an offload header names, symlinks swapped after the listing, cache headers. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <stdarg.h>
@@ -275,6 +275,62 @@ START_TEST(link_to_dot_file_refused)
 }
 END_TEST
 
+/* Cache-Control of a download and of its .metadata, by option:
+ * private where a login is needed, never immutable where an upload may
+ * replace the file. */
+static const struct {
+    unsigned authenticate;
+    bool overwrite;
+    const char *want;
+} cache_cases[] = {
+    { 0, false, "public, max-age=31536000, immutable" },
+    { AUTH_UPDATE, false, "public, max-age=31536000, immutable" },
+    { AUTH_UPDATE | AUTH_LIST, false, "public, max-age=31536000, immutable" },
+    { AUTH_UPDATE | AUTH_DOWNLOAD, false, "private, max-age=31536000, immutable" },
+    { 0, true, "no-cache" },
+    { AUTH_UPDATE | AUTH_DOWNLOAD | AUTH_LIST, true, "private, no-cache" },
+};
+
+START_TEST(cache_control_by_option)
+{
+    setup_tree();
+    open_index(SENDFILE_X_SENDFILE, cache_cases[_i].authenticate, cache_cases[_i].overwrite);
+    bool login = cache_cases[_i].authenticate & AUTH_DOWNLOAD;
+    struct resp r = get_as("/packages/bar/bar-1.0-py3-none-any.whl", login);
+    ck_assert_int_eq(r.status, 200);
+    assert_header(&r, "Cache-Control", cache_cases[_i].want);
+    resp_free(&r);
+    r = get_as("/packages/bar/bar-1.0-py3-none-any.whl.metadata", login);
+    ck_assert_int_eq(r.status, 200);
+    assert_header(&r, "Cache-Control", cache_cases[_i].want);
+    resp_free(&r);
+    if (login) {
+        /* Without it: 401, and nothing a cache keeps. */
+        r = get("/packages/bar/bar-1.0-py3-none-any.whl");
+        ck_assert_int_eq(r.status, 401);
+        assert_header(&r, "Cache-Control", "no-store");
+        resp_free(&r);
+    }
+    close_index();
+    teardown();
+}
+END_TEST
+
+START_TEST(metadata_headers)
+{
+    setup_tree();
+    open_index(SENDFILE_NONE, 0, true);
+    struct resp r = get("/packages/bar/bar-1.0-py3-none-any.whl.metadata");
+    ck_assert_int_eq(r.status, 200);
+    assert_header(&r, "Content-Type", "text/plain; charset=utf-8");
+    assert_header(&r, "X-Content-Type-Options", "nosniff");
+    assert_header(&r, "Cache-Control", "no-cache");
+    resp_free(&r);
+    close_index();
+    teardown();
+}
+END_TEST
+
 Suite *suite_page_files(void)
 {
     Suite *s = suite_create("page_files");
@@ -283,6 +339,8 @@ Suite *suite_page_files(void)
     tcase_add_loop_test(tc, offload_names_the_real_path, 0, (int)nmodes);
     tcase_add_loop_test(tc, swap_after_listing_refused, 0, (int)nmodes);
     tcase_add_loop_test(tc, link_to_dot_file_refused, 0, (int)nmodes);
+    tcase_add_loop_test(tc, cache_control_by_option, 0, (int)(sizeof cache_cases / sizeof cache_cases[0]));
+    tcase_add_test(tc, metadata_headers);
     suite_add_tcase(s, tc);
     return s;
 }
