@@ -13,6 +13,8 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=swap.sh
+. "$HERE/swap.sh"
 
 e2e_init
 T=$E2E_TMP
@@ -721,6 +723,43 @@ if lt_launch prefix "$TOP_SRCDIR/contrib/lighttpd-prefix.conf" "$ROOT" "$SP" /py
     fi
 else
     fail "lighttpd started (contrib/lighttpd-prefix.conf) and /pypi/health answers 200" "$(lt_error)"
+fi
+
+# ---- a symlink swapped after the listing ------------------------------------------
+# (swap.sh): with X-Sendfile pypi-fcgi must name a path without links that
+# it checked at the request; with --sendfile none it opens the file beneath
+# the root itself.
+SW=$T/swroot
+SWOUT=$T/swout
+if ! out=$(swap_tree "$SW" "$SWOUT") || ! htpasswd -bcB -C 5 "$T/sw.htpasswd" alice alice-pw >/dev/null 2>&1; then
+    fail "the symlink-swap tree and a password file were made" "$out"
+else
+    # As contrib/lighttpd.conf ships it, with --overwrite and downloads
+    # behind a login: the cache headers as the client sees them.
+    if E2E_PF_ARGS="--overwrite --htpasswd $T/sw.htpasswd --authenticate update,download" \
+        lt_launch swap "$TOP_SRCDIR/contrib/lighttpd.conf" "$SW" "$T/ltsw" /health; then
+        SWB=http://127.0.0.1:$E2E_PORT
+        swap_checks "X-Sendfile" "$SWB" "$SW" "$SWOUT" "$T/ltsw/error.log" "it leads outside its root" alice:alice-pw
+        code=$(fetch "$SWB/packages/bar/bar-1.0-py3-none-any.whl" "$T/sw-cc" -u alice:alice-pw)
+        expect_eq "X-Sendfile, --overwrite, downloads need a login: the client sees Cache-Control: private, no-cache" \
+            "200 private, no-cache" "$code $(header "$T/sw-cc.hdr" Cache-Control)"
+        code=$(fetch "$SWB/packages/bar/bar-1.0-py3-none-any.whl.metadata" "$T/sw-md" -u alice:alice-pw)
+        expect_eq "... and so does its .metadata, with X-Content-Type-Options: nosniff" \
+            "200 private, no-cache nosniff" \
+            "$code $(header "$T/sw-md.hdr" Cache-Control) $(header "$T/sw-md.hdr" X-Content-Type-Options)"
+        lt_stop swap
+    else
+        fail "lighttpd started with contrib/lighttpd.conf on the symlink-swap root" "$(lt_error)"
+    fi
+    # --sendfile none (the last --sendfile given wins).
+    if E2E_PF_ARGS="--sendfile none --htpasswd $T/sw.htpasswd --authenticate update,download" \
+        lt_launch swapnone "$TOP_SRCDIR/contrib/lighttpd.conf" "$SW" "$T/ltswn" /health; then
+        swap_checks "--sendfile none" "http://127.0.0.1:$E2E_PORT" "$SW" "$SWOUT" "$T/ltswn/error.log" \
+            "it leads outside its root" alice:alice-pw
+        lt_stop swapnone
+    else
+        fail "lighttpd started with contrib/lighttpd.conf and --sendfile none" "$(lt_error)"
+    fi
 fi
 
 # ---- /health ---------------------------------------------------------------------
