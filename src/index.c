@@ -242,12 +242,16 @@ static void log_unparsable(struct index *idx, const char *root, const char *rel,
         return;
     }
     idx->nlogged++;
+    /* Names come from whoever can write the tree: a newline in one must not
+     * start a made-up log line. */
+    char shown[1024];
+    log_safe(sv_cstr(k), shown, sizeof shown);
     if (why == 'L')
-        LOG(LOG_WARN, "%s/%s: a symlink that leads outside the root or to no file; left out of the index", root, k);
+        LOG(LOG_WARN, "%s/%s: a symlink that leads outside the root or to no file; left out of the index", root, shown);
     else if (distfile_has_known_suffix(sv_cstr(name)))
-        LOG(LOG_WARN, "%s/%s: not a wheel or sdist filename pip understands; left out of the index", root, k);
+        LOG(LOG_WARN, "%s/%s: not a wheel or sdist filename pip understands; left out of the index", root, shown);
     else
-        LOG(LOG_DEBUG, "%s/%s: not a distribution file; ignored", root, k);
+        LOG(LOG_DEBUG, "%s/%s: not a distribution file; ignored", root, shown);
 }
 
 static struct pentry *pentry_get(struct index *idx, const char *name, bool create)
@@ -1495,9 +1499,54 @@ enum pf_err index_find_file(index_t *idx, sv_t relpath, struct index_project **p
     return PF_ENOTFOUND;
 }
 
-int index_open_file(index_t *idx, const struct index_file *f)
+/* The path below root of fd, a regular file just opened beneath it, read
+ * back from the kernel: no symlink in it. Refused (NULL, *why set) when it
+ * is not below the root's path (the root moved away since the start, which
+ * the web server's confinement by path would not follow) or is a path
+ * urlpath_relpath_ok refuses: a link to a dot-file (a sidecar record) or to
+ * a name with spaces or control bytes is refused like one that leaves.
+ * The result points into real (PATH_MAX + 1 bytes). */
+static const char *real_below_root(const char *root, int fd, char *real, const char **why)
 {
-    return open_beneath(idx->rootfds[f->root], f->relpath, O_RDONLY);
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        *why = "it is not a regular file";
+        return NULL;
+    }
+    char proc[32];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(proc, real, PATH_MAX);
+    if (n < 0 || n >= PATH_MAX) {
+        *why = "its real path cannot be read (is /proc mounted?)";
+        return NULL;
+    }
+    real[n] = '\0';
+    size_t rl = strcmp(root, "/") == 0 ? 0 : strlen(root);
+    if (strncmp(real, root, rl) != 0 || real[rl] != '/') {
+        *why = "its real path is not below the root's path";
+        return NULL;
+    }
+    if (!urlpath_relpath_ok(sv_cstr(real + rl + 1))) {
+        *why = "it resolves to a path that is not served";
+        return NULL;
+    }
+    return real + rl + 1;
+}
+
+int index_open_file(index_t *idx, const struct index_file *f, const char **why)
+{
+    *why = NULL;
+    int fd = open_beneath(idx->rootfds[f->root], f->relpath, O_RDONLY);
+    if (fd < 0) {
+        *why = errno == EXDEV || errno == ELOOP ? "it leads outside its root" : "it cannot be opened";
+        return -1;
+    }
+    char real[PATH_MAX + 1];
+    if (!real_below_root(idx->cfg->roots[f->root], fd, real, why)) {
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 enum pf_err index_read_metadata(index_t *idx, const struct index_file *f, char **out, size_t *len)
@@ -1521,14 +1570,18 @@ enum pf_err index_read_metadata(index_t *idx, const struct index_file *f, char *
     return e;
 }
 
-enum pf_err index_abs_path(index_t *idx, const struct index_file *f, buf_t *out)
+enum pf_err index_real_relpath(index_t *idx, const struct index_file *f, buf_t *out, const char **why)
 {
-    enum pf_err e = buf_append_str(out, idx->cfg->roots[f->root]);
-    if (!e)
-        e = buf_append_char(out, '/');
-    if (!e)
-        e = buf_append_str(out, f->relpath);
-    return e;
+    *why = NULL;
+    int fd = open_beneath(idx->rootfds[f->root], f->relpath, O_PATH);
+    if (fd < 0) {
+        *why = errno == EXDEV || errno == ELOOP ? "it leads outside its root" : "it cannot be opened";
+        return PF_ENOTFOUND;
+    }
+    char real[PATH_MAX + 1];
+    const char *rel = real_below_root(idx->cfg->roots[f->root], fd, real, why);
+    close(fd);
+    return rel ? buf_append_str(out, rel) : PF_ENOTFOUND;
 }
 
 enum pf_err index_health(index_t *idx, buf_t *reason)

@@ -104,12 +104,22 @@ enum pf_err index_find_file(index_t *idx, sv_t relpath, struct index_project **p
                             const struct index_file **file) PF_WUR;
 
 /* Opens a file of a snapshot for reading, refusing any path that leaves
- * its root (symlinks included). Returns an fd or -1 with errno set. */
-int index_open_file(index_t *idx, const struct index_file *f);
+ * its root (symlinks included) and, like index_real_relpath, one whose real
+ * path urlpath_relpath_ok refuses. Returns an fd, or -1 with *why set to a
+ * static reason for the log. */
+int index_open_file(index_t *idx, const struct index_file *f, const char **why);
 /* Reads the METADATA served for a wheel (checked against its record). */
 enum pf_err index_read_metadata(index_t *idx, const struct index_file *f, char **out, size_t *len) PF_WUR;
-/* The absolute path of a file, for X-Sendfile. */
-enum pf_err index_abs_path(index_t *idx, const struct index_file *f, buf_t *out) PF_WUR;
+/* The path of f below its root as it resolves now, for an offload header:
+ * the file is opened beneath its root (a symlink that leads out at this
+ * moment is refused) and its real path is read back from the kernel, so
+ * the '/'-separated path appended to out holds no symlink and the web
+ * server that opens it next follows none that was not just checked.
+ * PF_ENOTFOUND, with *why set to a static reason for the log, when the file
+ * is gone or not a regular file, resolves outside the root, or resolves to
+ * a path urlpath_relpath_ok refuses (a dot-file such as a sidecar record;
+ * more than URLPATH_MAX_DEPTH levels down). Needs /proc. */
+enum pf_err index_real_relpath(index_t *idx, const struct index_file *f, buf_t *out, const char **why) PF_WUR;
 
 /* 0 when every root is readable; otherwise writes the reason. */
 enum pf_err index_health(index_t *idx, buf_t *reason) PF_WUR;

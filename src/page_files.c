@@ -10,6 +10,19 @@
 #include "pages.h"
 #include "urlpath.h"
 
+/* Cache-Control of a file and of its .metadata. A file that needs a login
+ * must not sit in a shared cache, which would hand it to anyone; a file an
+ * upload may replace (--overwrite) is never immutable: a client would keep
+ * its old copy and pip would fail on the new hash. no-cache still lets a
+ * client keep it and revalidate with the ETag (the sha256). */
+static const char *cache_control(const struct config *cfg)
+{
+    bool login = cfg->authenticate & AUTH_DOWNLOAD;
+    if (cfg->overwrite)
+        return login ? "private, no-cache" : "no-cache";
+    return login ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable";
+}
+
 static void metadata(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
 {
     char *md;
@@ -28,19 +41,35 @@ static void metadata(const struct app *app, struct http_req *req, struct http_re
         return;
     }
     http_header(resp, "Content-Type", "text/plain; charset=utf-8");
+    /* Uploaders write METADATA: a browser must not take it for HTML. */
+    http_header(resp, "X-Content-Type-Options", "nosniff");
     http_header(resp, "ETag", "\"%s\"", f->rec.metadata_sha256);
-    http_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+    http_header(resp, "Cache-Control", "%s", cache_control(app->cfg));
 }
 
 static void offload(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
 {
-    buf_t target;
+    /* The web server opens the path it is given, following symlinks on its
+     * own (lighttpd's x-sendfile-docroot only compares strings): it is
+     * given the file's real path, checked inside the root just now, so a
+     * directory swapped for a link since the listing leads nowhere. */
+    buf_t rel, target;
+    buf_init(&rel, HTTP_MAX_URI);
     buf_init(&target, HTTP_MAX_URI * 2);
-    enum pf_err e;
+    const char *why;
+    enum pf_err e = index_real_relpath(app->idx, f, &rel, &why);
+    if (e) {
+        http_log(req, LOG_WARN, "%s cannot be sent: %s", f->relpath, why ? why : pf_strerror(e));
+        buf_free(&rel);
+        buf_free(&target);
+        http_error(resp, 404, "Not Found");
+        return;
+    }
     if (app->cfg->sendfile == SENDFILE_X_SENDFILE) {
-        /* Stored names are limited to [A-Za-z0-9._+!@=,~-] (urlpath_segment_ok),
-         * which lighttpd's URL-decoding and Apache's literal reading agree on. */
-        e = index_abs_path(app->idx, f, &target);
+        /* Real paths pass urlpath_relpath_ok: [A-Za-z0-9._+!@=,~-] only,
+         * which lighttpd's URL-decoding and Apache's literal reading agree
+         * on. */
+        e = buf_printf(&target, "%s/%s", app->cfg->roots[f->root], rel.p);
         if (!e)
             http_header(resp, "X-Sendfile", "%s", target.p);
     } else {
@@ -50,10 +79,11 @@ static void offload(const struct app *app, struct http_req *req, struct http_res
         if (!e && app->cfg->nroots > 1)
             e = buf_printf(&target, "%u/", f->root);
         if (!e)
-            e = escape_url_path(&target, sv_cstr(f->relpath));
+            e = escape_url_path(&target, buf_sv(&rel));
         if (!e)
             http_header(resp, "X-Accel-Redirect", "%s", target.p);
     }
+    buf_free(&rel);
     buf_free(&target);
     if (e) {
         http_error(resp, 500, "The path of %s is too long.", f->filename);
@@ -64,11 +94,11 @@ static void offload(const struct app *app, struct http_req *req, struct http_res
 
 static void stream(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
 {
-    int fd = index_open_file(app->idx, f);
+    const char *why;
+    int fd = index_open_file(app->idx, f, &why);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        http_log(req, LOG_WARN, "%s cannot be opened: %s", f->relpath,
-                 fd < 0 && errno == EXDEV ? "it leads outside its root" : strerror(errno));
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        http_log(req, LOG_WARN, "%s cannot be opened: %s", f->relpath, fd < 0 ? why : strerror(errno));
         if (fd >= 0)
             close(fd);
         http_error(resp, 404, "Not Found");
@@ -107,7 +137,7 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
     /* Never a Content-Encoding: pip hashes the bytes as sent. */
     http_header(resp, "Content-Type", "application/octet-stream");
     http_header(resp, "ETag", "\"%s\"", f->rec.sha256);
-    http_header(resp, "Cache-Control", "public, max-age=31536000, immutable");
+    http_header(resp, "Cache-Control", "%s", cache_control(app->cfg));
     if (app->cfg->sendfile == SENDFILE_NONE)
         stream(app, req, resp, f);
     else

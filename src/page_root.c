@@ -95,8 +95,11 @@ void page_health(const struct app *app, struct http_req *req, struct http_resp *
     buf_init(&reason, 4096);
     enum pf_err e = index_health(app->idx, &reason);
     if (e) {
-        http_log(req, LOG_ERROR, "health check failed: %s", reason.p ? reason.p : "");
-        http_error(resp, 503, "unhealthy: %s", reason.p ? reason.p : pf_strerror(e));
+        /* /health answers load balancers without a login, also under
+         * --authenticate list: the reason names the root's path, so it
+         * goes to the log only. */
+        http_log(req, LOG_ERROR, "health check failed: %s", reason.p ? reason.p : pf_strerror(e));
+        http_error(resp, 503, "unhealthy (the reason is in the server's log)");
     } else {
         http_header(resp, "Content-Type", "text/plain; charset=utf-8");
         http_header(resp, "Cache-Control", "no-store");

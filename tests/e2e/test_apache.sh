@@ -17,6 +17,8 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=swap.sh
+. "$HERE/swap.sh"
 
 e2e_init
 T=$E2E_TMP
@@ -330,7 +332,7 @@ else
     spawn_start() {
         env PYPI_ROOT="$root" PYPI_SOCKET="$SOCK" PYPI_BIN="$PF_BIN" PYPI_USER="${RUN_USER:-x}" \
             PYPI_WEB_GROUP="${RUN_GROUP:-x}" PYPI_THREADS=4 PYPI_PROCS=1 PYPI_SENDFILE=x-sendfile \
-            PYPI_ARGS="--htpasswd $PW" sh "$SPAWN" >>"$T/spawn.log" 2>&1 &
+            PYPI_ARGS="${SPAWN_ARGS:---htpasswd $PW}" sh "$SPAWN" >>"$T/spawn.log" 2>&1 &
         SPAWN_PID=$!
         e2e_bg "$SPAWN_PID"
         local i
@@ -391,6 +393,49 @@ else
         fi
     else
         fail "contrib/pypi-fcgi-spawn serves on $SOCK" "$(cat "$T/spawn.log")"
+    fi
+fi
+
+# ---- a symlink swapped after the listing (mod_xsendfile) --------------------------
+# (swap.sh) mod_xsendfile opens what it is given, links and all, anywhere
+# under XSendFilePath: pypi-fcgi names the real path it checked at the
+# request. pypi-fcgi (pypi-fcgi-spawn, as above) runs with --overwrite and
+# downloads behind a login: the cache headers as the client sees them.
+if [ -n "$missing" ]; then
+    skip "a symlink swapped after the listing, behind Apache" "not installed:$missing"
+else
+    root=$T/root-swap
+    SWOUT=$T/swout
+    if out=$(swap_tree "$root" "$SWOUT"); then
+        [ -n "$RUN_USER" ] && chown -R "$RUN_USER:$RUN_GROUP" "$root"
+        if SPAWN_ARGS="--htpasswd $PW --overwrite --authenticate update,download" spawn_start; then
+            label=apache-swap
+            dir=$T/$label
+            mkdir -p "$dir"
+            if ap_render "$PROXY_CONF" "$dir/pypi.conf" "PYPI_ROOT=$root" "PYPI_SOCKET=$SOCK" "PYPI_MOUNT=/" >/dev/null &&
+                ap_launch "$label" "$dir" /health proxy proxy_fcgi xsendfile; then
+                b=http://127.0.0.1:$AP_PORT
+                swap_checks "mod_xsendfile" "$b" "$root" "$SWOUT" "$dir/logs/error.log" "it leads outside its root" \
+                    alice:alice-pw
+                code=$(fetch "$b/packages/bar/bar-1.0-py3-none-any.whl" "$T/sw-cc" -u alice:alice-pw)
+                expect_eq "mod_xsendfile, --overwrite, downloads need a login: the client sees Cache-Control: private, no-cache" \
+                    "200 private, no-cache" "$code $(header "$T/sw-cc.hdr" Cache-Control)"
+                code=$(fetch "$b/packages/bar/bar-1.0-py3-none-any.whl.metadata" "$T/sw-md" -u alice:alice-pw)
+                expect_eq "... and so does its .metadata, with X-Content-Type-Options: nosniff" \
+                    "200 private, no-cache nosniff" \
+                    "$code $(header "$T/sw-md.hdr" Cache-Control) $(header "$T/sw-md.hdr" X-Content-Type-Options)"
+                ap_stop "$label" "$dir" "$root" "$SPAWN_PID"
+            else
+                fail "$label: Apache starts with contrib/apache-proxy-fcgi.conf on the symlink-swap root" "$AP_ERR"
+            fi
+            kill -TERM "$SPAWN_PID"
+            wait_gone 5 "$SPAWN_PID" || fail "$label: pypi-fcgi-spawn stops on SIGTERM" "still running after 5 s"
+            wait "$SPAWN_PID" 2>/dev/null
+        else
+            fail "pypi-fcgi-spawn serves the symlink-swap root" "$(tail -n 5 "$T/spawn.log")"
+        fi
+    else
+        fail "the symlink-swap tree was made" "$out"
     fi
 fi
 

@@ -13,6 +13,8 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=swap.sh
+. "$HERE/swap.sh"
 
 e2e_init
 T=$E2E_TMP
@@ -723,17 +725,57 @@ else
     fail "lighttpd started (contrib/lighttpd-prefix.conf) and /pypi/health answers 200" "$(lt_error)"
 fi
 
+# ---- a symlink swapped after the listing ------------------------------------------
+# (swap.sh): with X-Sendfile pypi-fcgi must name a path without links that
+# it checked at the request; with --sendfile none it opens the file beneath
+# the root itself.
+SW=$T/swroot
+SWOUT=$T/swout
+if ! out=$(swap_tree "$SW" "$SWOUT") || ! htpasswd -bcB -C 5 "$T/sw.htpasswd" alice alice-pw >/dev/null 2>&1; then
+    fail "the symlink-swap tree and a password file were made" "$out"
+else
+    # As contrib/lighttpd.conf ships it, with --overwrite and downloads
+    # behind a login: the cache headers as the client sees them.
+    if E2E_PF_ARGS="--overwrite --htpasswd $T/sw.htpasswd --authenticate update,download" \
+        lt_launch swap "$TOP_SRCDIR/contrib/lighttpd.conf" "$SW" "$T/ltsw" /health; then
+        SWB=http://127.0.0.1:$E2E_PORT
+        swap_checks "X-Sendfile" "$SWB" "$SW" "$SWOUT" "$T/ltsw/error.log" "it leads outside its root" alice:alice-pw
+        code=$(fetch "$SWB/packages/bar/bar-1.0-py3-none-any.whl" "$T/sw-cc" -u alice:alice-pw)
+        expect_eq "X-Sendfile, --overwrite, downloads need a login: the client sees Cache-Control: private, no-cache" \
+            "200 private, no-cache" "$code $(header "$T/sw-cc.hdr" Cache-Control)"
+        code=$(fetch "$SWB/packages/bar/bar-1.0-py3-none-any.whl.metadata" "$T/sw-md" -u alice:alice-pw)
+        expect_eq "... and so does its .metadata, with X-Content-Type-Options: nosniff" \
+            "200 private, no-cache nosniff" \
+            "$code $(header "$T/sw-md.hdr" Cache-Control) $(header "$T/sw-md.hdr" X-Content-Type-Options)"
+        lt_stop swap
+    else
+        fail "lighttpd started with contrib/lighttpd.conf on the symlink-swap root" "$(lt_error)"
+    fi
+    # --sendfile none (the last --sendfile given wins).
+    if E2E_PF_ARGS="--sendfile none --htpasswd $T/sw.htpasswd --authenticate update,download" \
+        lt_launch swapnone "$TOP_SRCDIR/contrib/lighttpd.conf" "$SW" "$T/ltswn" /health; then
+        swap_checks "--sendfile none" "http://127.0.0.1:$E2E_PORT" "$SW" "$SWOUT" "$T/ltswn/error.log" \
+            "it leads outside its root" alice:alice-pw
+        lt_stop swapnone
+    else
+        fail "lighttpd started with contrib/lighttpd.conf and --sendfile none" "$(lt_error)"
+    fi
+fi
+
 # ---- /health ---------------------------------------------------------------------
 code=$(fetch "$BASE/health" "$T/h1")
 expect_eq "/health: 200 ok" "200 ok" "$code $(cat "$T/h1.body")"
 mv "$ROOT" "$ROOT.away"
 code=$(fetch "$BASE/health" "$T/h2")
 mv "$ROOT.away" "$ROOT"
-if [ "$code" = 503 ] && grep -qF "$ROOT" "$T/h2.body"; then
-    pass "/health with the root renamed away: 503 naming the root"
+# /health answers without a login: the root's path goes to the log only.
+if [ "$code" = 503 ] && ! grep -qF "$ROOT" "$T/h2.body"; then
+    pass "/health with the root renamed away: 503, without the root's path"
 else
-    fail "/health with the root renamed away: 503 naming the root" "status $code: $(cat "$T/h2.body")"
+    fail "/health with the root renamed away: 503, without the root's path" "status $code: $(cat "$T/h2.body")"
 fi
+check "... which is in pypi-fcgi's log line" \
+    wait_for_log "$ST/error.log" "GET /health: health check failed: package root $ROOT was removed or replaced" 3
 code=$(fetch "$BASE/health" "$T/h3")
 expect_eq "/health with the root back: 200" 200 "$code"
 code=$(fetch "$INDEX"foo-bar-baz/ "$T/h4")

@@ -19,6 +19,8 @@ if [ -z "${BASH_VERSION:-}" ]; then exec bash "$0" "$@"; fi
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
+# shellcheck source=swap.sh
+. "$HERE/swap.sh"
 
 e2e_init
 T=$E2E_TMP
@@ -445,6 +447,42 @@ if spawn_start; then
     fi
 else
     fail "pypi-fcgi started with --trust-remote-user" "$(tail -n 20 "$T/pypi-fcgi.log")"
+fi
+
+# ---- a symlink swapped after the listing (X-Accel-Redirect) ---------------------
+# (swap.sh) nginx's alias would follow the links of the URI it is given:
+# pypi-fcgi names the real path it checked at the request. pypi-fcgi runs with
+# --overwrite and downloads behind a login: the cache headers as the client
+# sees them. spawn_start and ng_start serve $ROOT: this root, from here on.
+proc_alive "$PF_PID" && spawn_stop
+ROOT=$T/swroot
+SWOUT=$T/swout
+if out=$(swap_tree "$ROOT" "$SWOUT"); then
+    [ -n "$NG_USER" ] && chown -R "$PF_USER:$WEB_GROUP" "$ROOT"
+    SPAWN_ARGS="--htpasswd $HTPASSWD --overwrite --authenticate update,download"
+    if spawn_start; then
+        NGS=$T/ng-swap
+        if ng_start "$NGS" root /health; then
+            b=http://127.0.0.1:$NG_PORT
+            swap_checks "X-Accel-Redirect" "$b" "$ROOT" "$SWOUT" "$NGS/error.log" "it leads outside its root" \
+                alice:alice-pw
+            code=$(fetch "$b/packages/bar/bar-1.0-py3-none-any.whl" "$T/sw-cc" -u alice:alice-pw)
+            expect_eq "X-Accel-Redirect, --overwrite, downloads need a login: the client sees Cache-Control: private, no-cache" \
+                "200 private, no-cache" "$code $(header "$T/sw-cc.hdr" Cache-Control)"
+            code=$(fetch "$b/packages/bar/bar-1.0-py3-none-any.whl.metadata" "$T/sw-md" -u alice:alice-pw)
+            expect_eq "... and so does its .metadata, with X-Content-Type-Options: nosniff" \
+                "200 private, no-cache nosniff" \
+                "$code $(header "$T/sw-md.hdr" Cache-Control) $(header "$T/sw-md.hdr" X-Content-Type-Options)"
+            ng_stop swap "$NGS"
+        else
+            fail "nginx started with contrib/nginx.conf on the symlink-swap root" "$NG_ERR"
+        fi
+        spawn_stop
+    else
+        fail "pypi-fcgi started on the symlink-swap root" "$(tail -n 20 "$T/pypi-fcgi.log")"
+    fi
+else
+    fail "the symlink-swap tree was made" "$out"
 fi
 
 # ---- clean stop ---------------------------------------------------------------

@@ -23,6 +23,7 @@
     X(meta)          \
     X(multipart)     \
     X(name)          \
+    X(page_files)    \
     X(sidecar)       \
     X(upload)        \
     X(urlpath)       \

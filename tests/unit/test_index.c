@@ -245,6 +245,69 @@ START_TEST(unreadable_archive_still_listed)
 }
 END_TEST
 
+/* The check at request time, on a snapshot taken before the change: a
+ * listed link whose directory on the way was swapped for a link leading
+ * out is refused; one that stays inside resolves to its target. */
+START_TEST(real_path_at_request_time)
+{
+    char *outside = tu_mkdtemp();
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/foo' '%s/store/sub' && echo secret > '%s/target'", root, root, outside), 0);
+    sdist("store/sub/target", "foo-2.0", "Name: foo\n");
+    ck_assert_int_eq(tu_sh("ln -s ../store/sub/target '%s/foo/foo-2.0.tar.gz'", root), 0);
+    struct config cfg;
+    index_t *idx = open_idx(&cfg);
+    struct index_project *p;
+    const struct index_file *f;
+    ck_assert_int_eq(index_find_file(idx, sv_cstr("foo/foo-2.0.tar.gz"), &p, &f), PF_EOK);
+    buf_t rel;
+    buf_init(&rel, 4096);
+    const char *why = NULL;
+    ck_assert_int_eq(index_real_relpath(idx, f, &rel, &why), PF_EOK);
+    ck_assert_str_eq(rel.p, "store/sub/target");
+    int fd = index_open_file(idx, f, &why);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    ck_assert_int_eq(tu_sh("cd '%s/store' && mv sub sub.old && ln -s '%s' sub", root, outside), 0);
+    buf_reset(&rel);
+    ck_assert_int_eq(index_real_relpath(idx, f, &rel, &why), PF_ENOTFOUND);
+    ck_assert_str_eq(why, "it leads outside its root");
+    ck_assert_uint_eq(rel.len, 0);
+    ck_assert_int_eq(index_open_file(idx, f, &why), -1);
+    ck_assert_str_eq(why, "it leads outside its root");
+    /* A relative link on the way that stays inside is resolved too. */
+    ck_assert_int_eq(tu_sh("cd '%s/store' && rm sub && ln -s sub.old sub", root), 0);
+    ck_assert_int_eq(index_real_relpath(idx, f, &rel, &why), PF_EOK);
+    ck_assert_str_eq(rel.p, "store/sub.old/target");
+    buf_free(&rel);
+    index_project_release(idx, p);
+    index_close(idx);
+    conf_free(&cfg);
+    tu_rmrf(outside);
+    free(outside);
+}
+END_TEST
+
+/* Names in the tree are anybody's who can write there: logged, they cannot
+ * start a line of their own. */
+START_TEST(logged_names_are_one_line)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/p'", root), 0);
+    char *f = path("p/evil\npypi-fcgi[1]: error: forged-1.0-py3-none-any.whl");
+    tu_write_file(f, "x", 1);
+    free(f);
+    struct config cfg;
+    tu_capture_begin();
+    index_t *idx = open_idx(&cfg);
+    char *out = tu_capture_end();
+    ck_assert_msg(strstr(out, "p/evil?pypi-fcgi[1]: error: forged-1.0-py3-none-any.whl: not a wheel") != NULL,
+                  "log: %s", out);
+    ck_assert_uint_eq(tu_count(out, "\npypi-fcgi[1]"), 0);
+    free(out);
+    index_close(idx);
+    conf_free(&cfg);
+}
+END_TEST
+
 Suite *suite_index(void)
 {
     Suite *s = suite_create("index");
@@ -256,6 +319,8 @@ Suite *suite_index(void)
     tcase_add_test(tc, corrupt_and_stale_records_rebuilt);
     tcase_add_test(tc, two_indexes_see_changes);
     tcase_add_test(tc, unreadable_archive_still_listed);
+    tcase_add_test(tc, real_path_at_request_time);
+    tcase_add_test(tc, logged_names_are_one_line);
     suite_add_tcase(s, tc);
     return s;
 }
