@@ -22,11 +22,21 @@
 #include "log.h"
 #include "server.h"
 
+/* Requests with a body that may wait for a thread, per thread. */
+#define PARK_PER_THREAD 16
+
 struct server {
     const struct app *app;
     int listen_fd;
-    int body_slots;       /* requests with a body served at once; the other threads are kept for the rest */
-    atomic_int bodies;    /* requests with a body being served */
+    /* Requests with a body: at most body_slots are served at once, so
+     * that the other threads are always free for the rest. Those over it
+     * wait in parked, holding no thread, until a thread that served one
+     * takes them up; past PARK_MAX each they get 503. Under qlock. */
+    pthread_mutex_t qlock;
+    int body_slots;
+    int bodies;           /* being served */
+    FCGX_Request **parked; /* a ring of PARK_MAX each */
+    size_t park_max, park_head, nparked;
     bool owned;          /* no other process listens on it: shutdown() may wake accept() */
     char *unix_path;     /* ours to unlink at exit */
     pthread_mutex_t lock; /* with idle: the wait for the last request at exit */
@@ -169,60 +179,129 @@ static bool input_drained(FCGX_Request *r)
     return FCGX_GetStr(&c, 1, r->in) == 0 && FCGX_HasSeenEOF(r->in);
 }
 
+/* Serves one accepted request whole and finishes it (the connection is
+ * closed). body: it may carry one; busy: no thread may take its body now. */
+static void serve(struct server *s, FCGX_Request *r, struct http_scratch *scratch, bool body, bool busy)
+{
+    struct http_out out = { fcgi_write, r->out };
+    const struct config *cfg = s->app->cfg;
+    struct body b = { .in = r->in };
+    struct http_in in = { fcgi_read, &b };
+    if (body && !busy && cfg->upload_timeout > 0) {
+        set_recv_timeout(r->ipcFd, cfg->upload_timeout * 1000);
+        b.judged = cfg->upload_min_rate > 0;
+        bodyrate_start(&b.rate, cfg->upload_min_rate, cfg->upload_timeout * 1000, now_ms());
+    }
+    int sent = busy ? route_serve_busy(s->app, r->envp, &out, fcgi_log, r->err, scratch)
+                    : route_serve(s->app, r->envp, &in, &out, fcgi_log, r->err, scratch);
+    if (sent != 0)
+        LOG(LOG_DEBUG, "client went away during the response (error %d)", FCGX_GetError(r->out));
+    /* Detached, libfcgi's close is a plain close(2). A body refused for
+     * want of a thread is not drained: that would take a thread kept for
+     * the index. */
+    if (!busy && !input_drained(r))
+        drain(r);
+    (void)FCGX_Detach(r);
+    FCGX_Finish_r(r);
+    if (atomic_fetch_sub(&s->inflight, 1) == 1 && atomic_load(&s->stopping)) {
+        pthread_mutex_lock(&s->lock);
+        pthread_cond_broadcast(&s->idle);
+        pthread_mutex_unlock(&s->lock);
+    }
+}
+
+static FCGX_Request *new_request(struct server *s)
+{
+    FCGX_Request *r = malloc(sizeof *r);
+    if (r && FCGX_InitRequest(r, s->listen_fd, 0) != 0) {
+        free(r);
+        r = NULL;
+    }
+    if (!r)
+        LOG(LOG_ERROR, "cannot set up a FastCGI request");
+    return r;
+}
+
+enum body_turn { BODY_NOW, BODY_PARKED, BODY_BUSY };
+
+/* A request with a body takes a slot, or waits parked for one (the caller
+ * then needs a new request of its own), or, with PARK_MAX waiting, is
+ * refused. */
+static enum body_turn body_turn(struct server *s, FCGX_Request *r)
+{
+    enum body_turn t = BODY_BUSY;
+    pthread_mutex_lock(&s->qlock);
+    if (s->bodies < s->body_slots) {
+        s->bodies++;
+        t = BODY_NOW;
+    } else if (s->nparked < s->park_max) {
+        s->parked[(s->park_head + s->nparked++) % s->park_max] = r;
+        t = BODY_PARKED;
+    }
+    pthread_mutex_unlock(&s->qlock);
+    return t;
+}
+
+/* After serving a body: the next parked request keeps the slot (it is
+ * served here, then freed), or the slot is given back. */
+static FCGX_Request *next_parked(struct server *s)
+{
+    FCGX_Request *r = NULL;
+    pthread_mutex_lock(&s->qlock);
+    if (s->nparked) {
+        r = s->parked[s->park_head];
+        s->park_head = (s->park_head + 1) % s->park_max;
+        s->nparked--;
+    } else
+        s->bodies--;
+    pthread_mutex_unlock(&s->qlock);
+    return r;
+}
+
 static void *worker(void *arg)
 {
     struct server *s = arg;
-    FCGX_Request r;
-    if (FCGX_InitRequest(&r, s->listen_fd, 0) != 0) {
-        LOG(LOG_ERROR, "cannot set up a FastCGI request");
+    FCGX_Request *r = new_request(s);
+    if (!r)
         return NULL;
-    }
     struct http_scratch scratch;
     http_scratch_init(&scratch);
     /* Every worker accepts on its own; no mutex around accept (with
      * FCGI_KEEP_CONN one would deadlock, and Linux needs none). */
     for (;;) {
-        int rc = FCGX_Accept_r(&r);
-        if (rc < 0)
+        if (FCGX_Accept_r(r) < 0)
             break;
         atomic_fetch_add(&s->inflight, 1);
-        struct http_out out = { fcgi_write, r.out };
-        const struct config *cfg = s->app->cfg;
-        struct body b = { .in = r.in };
-        struct http_in in = { fcgi_read, &b };
-        bool with_body = has_body(&r), slot = false;
-        if (with_body) {
-            slot = atomic_fetch_add(&s->bodies, 1) < s->body_slots;
-            if (!slot)
-                atomic_fetch_sub(&s->bodies, 1);
-        }
-        if (with_body && cfg->upload_timeout > 0) {
-            set_recv_timeout(r.ipcFd, cfg->upload_timeout * 1000);
-            b.judged = cfg->upload_min_rate > 0;
-            bodyrate_start(&b.rate, cfg->upload_min_rate, cfg->upload_timeout * 1000, now_ms());
-        }
-        int sent = with_body && !slot ? route_serve_busy(s->app, r.envp, &out, fcgi_log, r.err, &scratch)
-                                      : route_serve(s->app, r.envp, &in, &out, fcgi_log, r.err, &scratch);
-        if (sent != 0)
-            LOG(LOG_DEBUG, "client went away during the response (error %d)", FCGX_GetError(r.out));
-        /* Detached, libfcgi's close is a plain close(2). A body refused
-         * for want of a thread is not drained: that would take a thread
-         * kept for the index. */
-        if (!input_drained(&r) && (slot || !with_body))
-            drain(&r);
-        (void)FCGX_Detach(&r);
-        FCGX_Finish_r(&r);
-        if (slot)
-            atomic_fetch_sub(&s->bodies, 1);
-        if (atomic_fetch_sub(&s->inflight, 1) == 1 && atomic_load(&s->stopping)) {
-            pthread_mutex_lock(&s->lock);
-            pthread_cond_broadcast(&s->idle);
-            pthread_mutex_unlock(&s->lock);
+        if (!has_body(r)) {
+            serve(s, r, &scratch, false, false);
+        } else {
+            switch (body_turn(s, r)) {
+            case BODY_BUSY:
+                serve(s, r, &scratch, true, true);
+                break;
+            case BODY_PARKED: {
+                /* It stays counted in flight until it is served. */
+                FCGX_Request *fresh = new_request(s);
+                if (!fresh)
+                    goto out;
+                r = fresh;
+                break;
+            }
+            case BODY_NOW:
+                serve(s, r, &scratch, true, false);
+                for (FCGX_Request *p; (p = next_parked(s));) {
+                    serve(s, p, &scratch, true, false);
+                    free(p);
+                }
+                break;
+            }
         }
         if (atomic_load(&s->stopping))
             break;
     }
-    FCGX_Free(&r, 1);
+out:
+    FCGX_Free(r, 1);
+    free(r);
     http_scratch_free(&scratch);
     return NULL;
 }
@@ -356,6 +435,7 @@ int server_run(const struct app *app)
     memset(&s, 0, sizeof s);
     s.app = app;
     pthread_mutex_init(&s.lock, NULL);
+    pthread_mutex_init(&s.qlock, NULL);
     pthread_cond_init(&s.idle, NULL);
     const struct config *cfg = app->cfg;
     const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
@@ -412,14 +492,17 @@ int server_run(const struct app *app)
     /* A quarter of the threads (at least one) never reads a body, so that
      * uploads arriving slowly cannot take the index with them. */
     s.body_slots = n >= 2 ? (int)(n - (n / 4 > 1 ? n / 4 : 1)) : 1;
+    s.park_max = (size_t)n * PARK_PER_THREAD;
+    s.parked = calloc(s.park_max, sizeof *s.parked);
     pthread_t *th = calloc((size_t)n, sizeof *th);
     long started = 0;
-    for (long i = 0; th && i < n; i++, started++)
+    for (long i = 0; th && s.parked && i < n; i++, started++)
         if (pthread_create(&th[i], NULL, worker, &s) != 0)
             break;
     if (started == 0) {
         LOG(LOG_ERROR, "cannot start worker threads");
         free(th);
+        free(s.parked);
         pthread_kill(sigt, SIGUSR1);
         pthread_join(sigt, NULL);
         return 1;
@@ -459,6 +542,7 @@ int server_run(const struct app *app)
         unlink(s.unix_path);
     free(s.unix_path);
     free(th);
+    free(s.parked);
     if (s.listen_fd > 2)
         close(s.listen_fd);
     LOG(LOG_INFO, "exiting");

@@ -5,7 +5,9 @@ never, against a pypi-fcgi unix socket; each mode prints one line per
 finding for the calling test to compare.
 
   fcgi_slow.py slots SOCK BODY AUTH N      N uploads that send part of BODY and stop;
-                                           then a GET; prints "refused K", "held H", "get STATUS"
+                                           then a GET; prints "refused K", "get STATUS", "held H"
+  fcgi_slow.py parked SOCK BODY AUTH N GOOD  N uploads that stop part-way, then the whole
+                                           upload GOOD; prints "good STATUS" and "stalled STATUS..."
   fcgi_slow.py stall SOCK BODY AUTH        one upload that stops after part of BODY; prints its status
   fcgi_slow.py trickle SOCK BODY AUTH      one upload trickling 10 bytes every 0.2 s; prints its status
   fcgi_slow.py trickle401 SOCK BODY        an upload without a login that trickles its body
@@ -91,6 +93,7 @@ def main():
     head = rec(5, body[:200])
     if mode == "slots":
         n = int(sys.argv[5])
+        want_refused = int(sys.argv[6]) if len(sys.argv) > 6 else 0
         conns = []
         for _ in range(n):
             s = begin(sock_path, post_params(body, auth))
@@ -99,11 +102,11 @@ def main():
         # The one refused answers at once; the others are waiting for
         # their bodies and have nothing to say.
         refused = 0
-        deadline = time.monotonic() + LIMIT
+        deadline = time.monotonic() + (LIMIT if want_refused else 1)
         pending = list(conns)
-        while refused == 0 and time.monotonic() < deadline:
+        while refused < want_refused and time.monotonic() < deadline:
             for s in list(pending):
-                st = status(s, 0.2)
+                st = status(s, 0.05)
                 if st.startswith("Status: 503"):
                     refused += 1
                     pending.remove(s)
@@ -111,6 +114,22 @@ def main():
         print("get", get(sock_path))
         held = sum(1 for s in pending if status(s, 0.2) == "none")
         print("held", held)
+        for s in conns:
+            s.close()
+    elif mode == "parked":
+        n = int(sys.argv[5])
+        good = open(sys.argv[6], "rb").read()
+        conns = []
+        for _ in range(n):
+            s = begin(sock_path, post_params(body, auth))
+            s.sendall(head)
+            conns.append(s)
+        g = begin(sock_path, post_params(good, auth))
+        assert len(good) < 65536, "GOOD must fit one FastCGI record"
+        g.sendall(rec(5, good) + rec(5, b""))
+        print("good", status(g, LIMIT))
+        print("stalled", " ".join(status(s, LIMIT).split(" ")[1] for s in conns))
+        g.close()
         for s in conns:
             s.close()
     elif mode == "stall":

@@ -277,11 +277,27 @@ cp "$T/htpasswd.a" "$T/htpasswd"
 rm -rf "${ROOT:?}/upbig"
 pf_start slots -- --threads 4 "$ROOT"
 python3 "$SLOW" slots "$T/slots.sock" "$T/upbig.body" "$AUTH" 4 >"$T/slots.out" 2>&1
-expect_eq "4 threads, 4 uploads that stall: one is refused at once (503, Retry-After)" "refused 1" \
-    "$(grep '^refused' "$T/slots.out")"
-expect_eq "... the index still answers" "get Status: 200 OK" "$(grep '^get' "$T/slots.out")"
-expect_eq "... the three others are still being read" "held 3" "$(grep '^held' "$T/slots.out")"
-check "... the refusal is logged" grep -q "refused: every thread that may read a request body is busy" "$T/slots.out"
+expect_eq "4 threads, 4 uploads that stall: the index still answers" "get Status: 200 OK" \
+    "$(grep '^get' "$T/slots.out")"
+expect_eq "... none is refused: the fourth waits, holding no thread" "refused 0 held 4" \
+    "$(grep -E '^(refused|held)' "$T/slots.out" | tr '\n' ' ' | sed 's/ $//')"
+# 3 threads read bodies, 4 x 16 may wait: the next one is refused at once.
+python3 "$SLOW" slots "$T/slots.sock" "$T/upbig.body" "$AUTH" 68 1 >"$T/slots68.out" 2>&1
+expect_eq "68 uploads that stall: one is refused at once (503)" "refused 1" "$(grep '^refused' "$T/slots68.out")"
+expect_eq "... the index still answers" "get Status: 200 OK" "$(grep '^get' "$T/slots68.out")"
+check "... the refusal is logged" grep -q "refused: every thread that may read a request body is busy" "$T/slots68.out"
+kill -TERM "$PF_PID"
+wait "$PF_PID" 2>/dev/null
+
+# Waiting uploads are taken up as threads come free: 3 stall until the
+# 2-second --upload-timeout ends them, a whole one waits behind them.
+pf_start park -- --threads 4 --upload-timeout 2 "$ROOT"
+python3 "$SLOW" parked "$T/park.sock" "$T/upbig.body" "$AUTH" 3 "$T/upme.body" >"$T/park.out" 2>>"$T/park.err"
+expect_eq "an upload waiting behind 3 stalled ones is stored once they end" "good Status: 200 OK" \
+    "$(grep '^good' "$T/park.out")"
+expect_eq "... and the stalled ones got 408" "stalled 408 408 408" "$(grep '^stalled' "$T/park.out")"
+check "... the waiting upload is in the tree" test -f "$ROOT/upme/upme-1.0-py3-none-any.whl"
+rm -rf "${ROOT:?}/upme"
 kill -TERM "$PF_PID"
 wait "$PF_PID" 2>/dev/null
 
