@@ -22,6 +22,8 @@ enum pf_err auth_open(const struct config *cfg, struct auth **out, buf_t *err)
         return PF_ENOMEM;
     a->cfg = cfg;
     enum pf_err e = PF_EOK;
+    if (!(cfg->authenticate & AUTH_UPDATE) && !cfg->check_only)
+        LOG(LOG_WARN, "authenticate = .: anyone may upload and remove files");
     if (cfg->htpasswd && (e = htpasswd_open(cfg->htpasswd, &a->pw, err)))
         goto fail;
     if (cfg->upload_acl && (e = acl_open(cfg->upload_acl, &a->acl, err)))

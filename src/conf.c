@@ -29,7 +29,8 @@ const struct conf_setting conf_settings[] = {
     { "htpasswd", "FILE", "(none)",
       "Apache htpasswd file (bcrypt, SHA-256/512-crypt, apr1, {SHA}); re-read when it changes" },
     { "authenticate", "LIST", "update",
-      "actions that need a login: update (upload, remove), download, list, comma-separated; . for none" },
+      "actions that need a login: update (upload, remove), download, list, comma-separated; update is always "
+      "in a list; . for none, which lets anyone upload" },
     { "trust-remote-user", NULL, "no",
       "take the user the web server authenticated (REMOTE_USER with a non-empty AUTH_TYPE); "
       "=tcp also on a TCP socket" },
@@ -144,7 +145,10 @@ static enum pf_err parse_actions(const char *name, const char *v, unsigned *out,
     }
     if (!a)
         return fail(err, "%s: empty list (use . for none)", name);
-    *out = a;
+    /* Uploads stay behind a login whatever else is listed: a list that
+     * protects downloads while leaving uploads open is a mistake far more
+     * often than a wish. Anonymous uploads take "." (and -t warns). */
+    *out = a | AUTH_UPDATE;
     return PF_EOK;
 }
 
@@ -498,6 +502,8 @@ void conf_print(const struct config *cfg, FILE *f)
                 cfg->authenticate & AUTH_DOWNLOAD ? "download" : "",
                 (cfg->authenticate & AUTH_DOWNLOAD) && (cfg->authenticate & AUTH_LIST) ? "," : "",
                 cfg->authenticate & AUTH_LIST ? "list" : "");
+    if (!(cfg->authenticate & AUTH_UPDATE))
+        fprintf(f, "# WARNING: anyone may upload and remove files (authenticate = . asks no login for them)\n");
     static const char *const trust[] = { "no", "yes", "tcp" };
     fprintf(f, "trust-remote-user = %s\n", trust[cfg->trust_remote_user]);
     if (cfg->trust_remote_user == TRUST_TCP)

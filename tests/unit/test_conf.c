@@ -94,7 +94,10 @@ static const struct set_case set_cases[] = {
     { "authenticate", ".", PF_EOK, "authenticate = ." },
     { "authenticate", "update", PF_EOK, "authenticate = update" },
     { "authenticate", "list, download,update", PF_EOK, "authenticate = update,download,list" },
-    { "authenticate", "download", PF_EOK, "authenticate = download" },
+    /* update is in every list: uploads open to anyone take ".". */
+    { "authenticate", "download", PF_EOK, "authenticate = update,download" },
+    { "authenticate", "download,list", PF_EOK, "authenticate = update,download,list" },
+    { "authenticate", "list", PF_EOK, "authenticate = update,list" },
     { "authenticate", "upload", PF_EINVAL, "'upload'" },
     { "authenticate", "", PF_EINVAL, "empty" },
     { "authenticate", ",", PF_EINVAL, "''" },
@@ -939,6 +942,31 @@ START_TEST(test_conf_switches)
 }
 END_TEST
 
+/* Uploads open to anyone only when asked with ".", and -t then says so;
+ * a list without update still protects uploads. */
+START_TEST(test_conf_anonymous_uploads)
+{
+    static const struct {
+        const char *value;
+        bool open;
+    } cases[] = { { ".", true }, { "download,list", false }, { "list", false }, { "update", false } };
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        struct config cfg;
+        buf_t err;
+        buf_init(&err, 4096);
+        conf_init(&cfg);
+        ck_assert_int_eq(conf_set(&cfg, "authenticate", cases[i].value, &err), PF_EOK);
+        ck_assert_int_eq(!(cfg.authenticate & AUTH_UPDATE), cases[i].open);
+        char *text = printed(&cfg);
+        ck_assert_msg((strstr(text, "# WARNING: anyone may upload") != NULL) == cases[i].open, "%s:\n%s",
+                      cases[i].value, text);
+        free(text);
+        conf_free(&cfg);
+        buf_free(&err);
+    }
+}
+END_TEST
+
 /* REMOTE_USER over TCP: anyone who can connect could send it. Refused
  * unless said with =tcp, which -t then prints with a warning. */
 START_TEST(test_conf_trust_over_tcp)
@@ -988,6 +1016,7 @@ Suite *suite_conf(void)
     tcase_add_test(tc, test_conf_file_missing);
     tcase_add_test(tc, test_conf_switches);
     tcase_add_test(tc, test_conf_trust_over_tcp);
+    tcase_add_test(tc, test_conf_anonymous_uploads);
     tcase_add_loop_test(tc, test_conf_text_table, 0, (int)NELEM(text_cases));
     tcase_add_test(tc, test_conf_text_long_line);
     tcase_add_test(tc, test_conf_defaults_match_table);
