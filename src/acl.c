@@ -290,6 +290,15 @@ enum pf_err acl_open(const char *path, struct acl_file **out, buf_t *err)
         free(f);
         return e;
     }
+    /* A file that vanished or cannot be read grants nothing: deleting it
+     * must revoke what it granted, not leave the last version in force. */
+    if ((e = filewatch_fail_closed(f->w))) {
+        buf_reset(err);
+        (void)buf_printf(err, "%s: %s", path, pf_strerror(e));
+        filewatch_close(f->w);
+        free(f);
+        return e;
+    }
     *out = f;
     return PF_EOK;
 }

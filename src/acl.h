@@ -43,7 +43,9 @@ struct acl_file;
  * the path to err and returns the error (see filewatch_open). The caller
  * owns *out (acl_close). */
 enum pf_err acl_open(const char *path, struct acl_file **out, buf_t *err) PF_WUR;
-/* acl_allows against the file's current contents; thread-safe. */
+/* acl_allows against the file's current contents; thread-safe. While the
+ * file is missing or cannot be read (it was when opened), nobody may
+ * upload: the version read before is dropped. */
 bool acl_file_allows(struct acl_file *f, const char *user, const char *project);
 /* f may be NULL. */
 void acl_close(struct acl_file *f);

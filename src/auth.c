@@ -2,18 +2,61 @@
 /* auth.c: HTTP Basic credentials checked against htpasswd, REMOTE_USER, and the upload ACL. */
 #include "config.h"
 #include <openssl/crypto.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "acl.h"
 #include "auth.h"
 #include "htpasswd.h"
 #include "log.h"
 
+/* Failed logins are counted per client address in a table of this many
+ * slots; an address is looked for in AUTH_PROBE slots from its hash, and
+ * when all of them are taken the one whose window began first is reused.
+ * Many addresses (an IPv6 prefix) can push a guesser out of the table:
+ * the bound on hashes at once, not this count, keeps the pages answering. */
+#define AUTH_SLOTS 1024
+#define AUTH_PROBE 8
+#define AUTH_MAX_ADDR 63
+
+struct failures {
+    char addr[AUTH_MAX_ADDR + 1];
+    long count; /* 0: the slot is free */
+    long start; /* when its window began, in the clock's seconds */
+};
+
 struct auth {
     const struct config *cfg;
     struct htpasswd_file *pw; /* NULL: no htpasswd file */
     struct acl_file *acl;     /* NULL: no ACL file */
+    /* Password hashes: at most max_checks computed at once
+     * (--password-checks), and at most max_waiting logins waiting for one,
+     * in turn (tickets); any other login is answered 503 at once. Guessing
+     * then never takes more than max_checks + max_waiting workers, fewer
+     * than --threads, from the pages. */
+    pthread_mutex_t check_lock; /* guards the fields below */
+    pthread_cond_t check_free;
+    long checking, waiting, max_checks, max_waiting;
+    unsigned long next_ticket, serving;
+    long (*clock)(void);
+    pthread_mutex_t lock; /* guards fails */
+    struct failures *fails;
 };
+
+static long monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long)ts.tv_sec;
+}
+
+void auth_set_clock(struct auth *a, long (*clock)(void))
+{
+    a->clock = clock ? clock : monotonic_seconds;
+}
 
 enum pf_err auth_open(const struct config *cfg, struct auth **out, buf_t *err)
 {
@@ -21,7 +64,22 @@ enum pf_err auth_open(const struct config *cfg, struct auth **out, buf_t *err)
     if (!a)
         return PF_ENOMEM;
     a->cfg = cfg;
+    a->max_checks = conf_password_checks(cfg);
+    /* Those waiting hold a worker too: one is always left for the pages. */
+    a->max_waiting = cfg->threads - a->max_checks - 1;
+    if (a->max_waiting < 0)
+        a->max_waiting = 0;
+    a->clock = monotonic_seconds;
+    pthread_mutex_init(&a->check_lock, NULL);
+    pthread_cond_init(&a->check_free, NULL);
+    pthread_mutex_init(&a->lock, NULL);
     enum pf_err e = PF_EOK;
+    if (!(a->fails = calloc(AUTH_SLOTS, sizeof *a->fails))) {
+        e = PF_ENOMEM;
+        goto fail;
+    }
+    if (!(cfg->authenticate & AUTH_UPDATE) && !cfg->check_only)
+        LOG(LOG_WARN, "authenticate = .: anyone may upload and remove files");
     if (cfg->htpasswd && (e = htpasswd_open(cfg->htpasswd, &a->pw, err)))
         goto fail;
     if (cfg->upload_acl && (e = acl_open(cfg->upload_acl, &a->acl, err)))
@@ -41,7 +99,110 @@ void auth_close(struct auth *a)
         htpasswd_close(a->pw);
     if (a->acl)
         acl_close(a->acl);
+    free(a->fails);
+    pthread_mutex_destroy(&a->lock);
+    pthread_cond_destroy(&a->check_free);
+    pthread_mutex_destroy(&a->check_lock);
     free(a);
+}
+
+static size_t addr_hash(const char *addr)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)addr; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return (size_t)(h % AUTH_SLOTS);
+}
+
+/* With a->lock held: the slot of addr (cut to AUTH_MAX_ADDR bytes), or
+ * with create a new one in place of a free or the oldest; NULL when addr
+ * has none and create is false. Slots whose window has passed are freed
+ * on the way. */
+static struct failures *failures_of(struct auth *a, const char *addr, long now, bool create)
+{
+    char key[AUTH_MAX_ADDR + 1];
+    snprintf(key, sizeof key, "%s", addr);
+    size_t h = addr_hash(key);
+    struct failures *victim = NULL;
+    for (size_t i = 0; i < AUTH_PROBE; i++) {
+        struct failures *f = &a->fails[(h + i) % AUTH_SLOTS];
+        if (f->count && now - f->start >= AUTH_FAILURE_WINDOW)
+            f->count = 0;
+        if (f->count && strcmp(f->addr, key) == 0)
+            return f;
+        if (!victim || (victim->count && (!f->count || f->start < victim->start)))
+            victim = f;
+    }
+    if (!create)
+        return NULL;
+    memcpy(victim->addr, key, sizeof key);
+    victim->count = 0;
+    victim->start = now;
+    return victim;
+}
+
+/* True when addr has used up its failed logins of this window; *retry is
+ * then the seconds until the window ends. */
+static bool throttled(struct auth *a, const char *addr, long *retry)
+{
+    long limit = a->cfg->login_failures, now = a->clock();
+    if (!limit)
+        return false;
+    pthread_mutex_lock(&a->lock);
+    struct failures *f = failures_of(a, addr, now, false);
+    bool over = f && f->count >= limit;
+    if (over)
+        *retry = f->start + AUTH_FAILURE_WINDOW - now;
+    pthread_mutex_unlock(&a->lock);
+    if (over && *retry < 1)
+        *retry = 1;
+    return over;
+}
+
+/* Takes one of the hashes that may run at once, waiting in turn for one
+ * when they are all taken and fewer than max_waiting wait already. False
+ * (nothing taken) when the queue is full too. */
+static bool check_begin(struct auth *a)
+{
+    bool ok = true;
+    pthread_mutex_lock(&a->check_lock);
+    if (a->checking < a->max_checks && a->waiting == 0) {
+        a->checking++;
+    } else if (a->waiting >= a->max_waiting) {
+        ok = false;
+    } else {
+        unsigned long ticket = a->next_ticket++;
+        a->waiting++;
+        while (a->checking >= a->max_checks || a->serving != ticket)
+            pthread_cond_wait(&a->check_free, &a->check_lock);
+        a->serving++;
+        a->waiting--;
+        a->checking++;
+        /* The next in turn may find a hash free too. */
+        pthread_cond_broadcast(&a->check_free);
+    }
+    pthread_mutex_unlock(&a->check_lock);
+    return ok;
+}
+
+static void check_end(struct auth *a)
+{
+    pthread_mutex_lock(&a->check_lock);
+    a->checking--;
+    pthread_cond_broadcast(&a->check_free);
+    pthread_mutex_unlock(&a->check_lock);
+}
+
+static void count_failure(struct auth *a, const char *addr)
+{
+    if (!a->cfg->login_failures)
+        return;
+    long now = a->clock();
+    pthread_mutex_lock(&a->lock);
+    struct failures *f = failures_of(a, addr, now, true);
+    if (f->count < a->cfg->login_failures)
+        f->count++;
+    pthread_mutex_unlock(&a->lock);
 }
 
 static int b64_value(unsigned char c)
@@ -178,9 +339,40 @@ bool auth_allow(struct auth *a, struct http_req *req, struct http_resp *resp, un
         challenge(resp, "Log in with HTTP Basic credentials (user:password, base64): the ones sent cannot be read.");
         return false;
     }
+    /* A login that succeeded before costs one SHA-256: neither the bound
+     * nor the count below applies to it. */
+    if (htpasswd_file_recall(a->pw, user, password)) {
+        OPENSSL_cleanse(password, sizeof password);
+        return true;
+    }
+    const char *addr = http_param(req, "REMOTE_ADDR");
+    char shown_addr[AUTH_MAX_ADDR + 1];
+    log_safe(sv_cstr(addr ? addr : ""), shown_addr, sizeof shown_addr);
+    long retry = 0;
+    if (throttled(a, addr ? addr : "", &retry)) {
+        OPENSSL_cleanse(password, sizeof password);
+        user[0] = '\0';
+        http_log(req, LOG_WARN, "login refused unchecked: %ld failed logins from '%s' within %d s (--login-failures)",
+                 a->cfg->login_failures, shown_addr, AUTH_FAILURE_WINDOW);
+        http_fail(resp, 429, "Too many failed logins from this address; try again in %ld seconds.", retry);
+        http_header(resp, "Retry-After", "%ld", retry);
+        return false;
+    }
+    if (!check_begin(a)) {
+        OPENSSL_cleanse(password, sizeof password);
+        user[0] = '\0';
+        http_log(req, LOG_WARN,
+                 "login refused unchecked: %ld passwords are being checked and %ld more wait (--password-checks)",
+                 a->max_checks, a->max_waiting);
+        http_fail(resp, 503, "Too many logins are being checked at once; try again in a second.");
+        http_header(resp, "Retry-After", "1");
+        return false;
+    }
     bool ok = htpasswd_file_check(a->pw, user, password);
+    check_end(a);
     OPENSSL_cleanse(password, sizeof password);
     if (!ok) {
+        count_failure(a, addr ? addr : "");
         char shown[AUTH_MAX_USER + 1];
         log_safe(sv_cstr(user), shown, sizeof shown);
         http_log(req, LOG_WARN, "login failed for user '%s'", shown);

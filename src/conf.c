@@ -32,11 +32,17 @@ const struct conf_setting conf_settings[] = {
     { "htpasswd", "FILE", "(none)",
       "Apache htpasswd file (bcrypt, SHA-256/512-crypt, apr1, {SHA}); re-read when it changes" },
     { "authenticate", "LIST", "update",
-      "actions that need a login: update (upload, remove), download, list, comma-separated; . for none" },
+      "actions that need a login: update (upload, remove), download, list, comma-separated; update is always "
+      "in a list; . for none, which lets anyone upload" },
     { "trust-remote-user", NULL, "no",
       "take the user the web server authenticated (REMOTE_USER with a non-empty AUTH_TYPE); "
       "=tcp also on a TCP socket" },
     { "upload-acl", "FILE", "(none)", "which users may upload to which projects; re-read when it changes" },
+    { "password-checks", "N", "(threads/4)",
+      "passwords checked against the htpasswd file at once per process, below threads; more get 503 "
+      "(default: a quarter of threads, at least 1)" },
+    { "login-failures", "N", "20",
+      "failed logins per client address (REMOTE_ADDR) and minute before its logins get 429 (0: no limit)" },
 };
 const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
 
@@ -57,6 +63,15 @@ void conf_init(struct config *cfg)
     cfg->upload_timeout = 60;
     cfg->upload_min_rate = 16384;
     cfg->authenticate = AUTH_UPDATE;
+    cfg->login_failures = 20;
+}
+
+long conf_password_checks(const struct config *cfg)
+{
+    if (cfg->password_checks)
+        return cfg->password_checks;
+    long n = cfg->threads / 4;
+    return n > 0 ? n : 1;
 }
 
 void conf_free(struct config *cfg)
@@ -149,7 +164,10 @@ static enum pf_err parse_actions(const char *name, const char *v, unsigned *out,
     }
     if (!a)
         return fail(err, "%s: empty list (use . for none)", name);
-    *out = a;
+    /* Uploads stay behind a login whatever else is listed: a list that
+     * protects downloads while leaving uploads open is a mistake far more
+     * often than a wish. Anonymous uploads take "." (and -t warns). */
+    *out = a | AUTH_UPDATE;
     return PF_EOK;
 }
 
@@ -216,6 +234,10 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
         cfg->trust_remote_user = on ? TRUST_YES : TRUST_NO;
         return PF_EOK;
     }
+    if (strcmp(name, "password-checks") == 0)
+        return parse_long(name, v, 1, 1024, &cfg->password_checks, err);
+    if (strcmp(name, "login-failures") == 0)
+        return parse_long(name, v, 0, 1000000, &cfg->login_failures, err);
     if (strcmp(name, "authenticate") == 0)
         return parse_actions(name, v, &cfg->authenticate, err);
     if (strcmp(name, "htpasswd") == 0)
@@ -456,6 +478,10 @@ enum pf_err conf_check(struct config *cfg, buf_t *err)
         return fail(err, "authenticate: download and list need a way to log in: --htpasswd FILE or --trust-remote-user");
     if (cfg->trust_remote_user == TRUST_YES && cfg->listen && strncmp(cfg->listen, "tcp:", 4) == 0)
         return fail(err, "%s", conf_tcp_trust_refusal);
+    if (cfg->password_checks && cfg->threads > 1 && cfg->password_checks >= cfg->threads)
+        return fail(err, "password-checks: %ld is not below threads (%ld): a thread must stay free for the "
+                         "pages while passwords are checked",
+                    cfg->password_checks, cfg->threads);
     return PF_EOK;
 }
 
@@ -514,6 +540,8 @@ void conf_print(const struct config *cfg, FILE *f)
                 cfg->authenticate & AUTH_DOWNLOAD ? "download" : "",
                 (cfg->authenticate & AUTH_DOWNLOAD) && (cfg->authenticate & AUTH_LIST) ? "," : "",
                 cfg->authenticate & AUTH_LIST ? "list" : "");
+    if (!(cfg->authenticate & AUTH_UPDATE))
+        fprintf(f, "# WARNING: anyone may upload and remove files (authenticate = . asks no login for them)\n");
     static const char *const trust[] = { "no", "yes", "tcp" };
     fprintf(f, "trust-remote-user = %s\n", trust[cfg->trust_remote_user]);
     if (cfg->trust_remote_user == TRUST_TCP)
@@ -522,4 +550,9 @@ void conf_print(const struct config *cfg, FILE *f)
         fprintf(f, "upload-acl = %s\n", cfg->upload_acl);
     else
         fprintf(f, "# upload-acl: none\n");
+    if (cfg->password_checks)
+        fprintf(f, "password-checks = %ld\n", cfg->password_checks);
+    else
+        fprintf(f, "# password-checks: %ld (a quarter of threads, at least 1)\n", conf_password_checks(cfg));
+    fprintf(f, "login-failures = %ld\n", cfg->login_failures);
 }

@@ -39,6 +39,8 @@ struct config {
     unsigned authenticate; /* AUTH_* actions that need a login */
     enum trust_remote trust_remote_user; /* REMOTE_USER (with AUTH_TYPE) from the web server is the user */
     char *upload_acl;    /* NULL: every authenticated user may upload anything */
+    long password_checks; /* hashes computed at once; 0: conf_password_checks decides */
+    long login_failures; /* failed logins per client address and minute; 0: no limit */
     char *conf_file;   /* the -c file, if any */
     bool check_only;     /* -t */
 };
@@ -77,6 +79,9 @@ void conf_init(struct config *cfg);
 enum pf_err conf_check(struct config *cfg, buf_t *err) PF_WUR;
 void conf_free(struct config *cfg);
 void conf_usage(FILE *f);
+/* The number of passwords checked at once: password-checks, or by default
+ * a quarter of threads, at least 1. */
+long conf_password_checks(const struct config *cfg);
 /* Prints the effective configuration as a config file. */
 void conf_print(const struct config *cfg, FILE *f);
 

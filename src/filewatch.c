@@ -39,6 +39,9 @@ struct filewatch {
     struct stamp failed; /* the last state that could not be loaded */
     bool have_failed;    /* failed is set (and was warned about) */
     bool reloading;      /* a thread is reading the file outside the lock */
+    /* Set by filewatch_fail_closed: the snapshot with no data that takes
+     * the place of one that cannot be read. */
+    struct filewatch_snap *empty;
 };
 
 static void stamp_of(struct stamp *s, const struct stat *st)
@@ -196,6 +199,35 @@ out:
     return e;
 }
 
+/* With w->lock held: when the watch fails closed, the empty snapshot
+ * replaces the one in use, which is returned for the caller to put once
+ * the lock is released; NULL otherwise. The version read is forgotten, so
+ * that the file is read again as soon as stat sees it in any state. */
+static struct filewatch_snap *drop(struct filewatch *w)
+{
+    if (!w->empty || w->cur == w->empty)
+        return NULL;
+    struct filewatch_snap *old = w->cur;
+    atomic_fetch_add(&w->empty->refs, 1);
+    w->cur = w->empty;
+    w->loaded = (struct stamp){ .err = -1 }; /* no errno is negative */
+    return old;
+}
+
+enum pf_err filewatch_fail_closed(struct filewatch *w)
+{
+    if (w->empty)
+        return PF_EOK;
+    struct filewatch_snap *s = malloc(sizeof *s);
+    if (!s)
+        return PF_ENOMEM;
+    atomic_init(&s->refs, 1);
+    s->data = NULL;
+    s->free_fn = w->free_fn;
+    w->empty = s;
+    return PF_EOK;
+}
+
 struct filewatch_snap *filewatch_get(struct filewatch *w)
 {
     struct stamp now;
@@ -218,9 +250,13 @@ struct filewatch_snap *filewatch_get(struct filewatch *w)
     if (w->reloading || (w->have_failed && stamp_eq(&now, &w->failed)))
         goto take;
     if (now.err) {
-        LOG(LOG_WARN, "%s: %s; still using the version read before", w->path, strerror(now.err));
+        if (w->empty)
+            LOG(LOG_WARN, "%s: %s; taken as empty until it can be read again", w->path, strerror(now.err));
+        else
+            LOG(LOG_WARN, "%s: %s; still using the version read before", w->path, strerror(now.err));
         w->failed = now;
         w->have_failed = true;
+        old = drop(w);
         goto take;
     }
     /* The file changed: read it without holding the lock, so the other
@@ -241,10 +277,15 @@ struct filewatch_snap *filewatch_get(struct filewatch *w)
         w->have_failed = false;
         LOG(LOG_INFO, "%s: changed; read it again", w->path);
     } else {
-        LOG(LOG_WARN, "%s: cannot read it again (%s); still using the version read before", w->path,
-            msg.p ? msg.p : "");
+        if (w->empty)
+            LOG(LOG_WARN, "%s: cannot read it again (%s); taken as empty until it can be", w->path,
+                msg.p ? msg.p : "");
+        else
+            LOG(LOG_WARN, "%s: cannot read it again (%s); still using the version read before", w->path,
+                msg.p ? msg.p : "");
         w->failed = now;
         w->have_failed = true;
+        old = drop(w);
     }
     buf_free(&msg);
 take:
@@ -265,7 +306,8 @@ const void *filewatch_data(const struct filewatch_snap *s)
 void filewatch_put(struct filewatch_snap *s)
 {
     if (s && atomic_fetch_sub(&s->refs, 1) == 1) {
-        s->free_fn(s->data);
+        if (s->data)
+            s->free_fn(s->data);
         free(s);
     }
 }
@@ -275,6 +317,7 @@ void filewatch_close(struct filewatch *w)
     if (!w)
         return;
     filewatch_put(w->cur);
+    filewatch_put(w->empty);
     pthread_mutex_destroy(&w->lock);
     free(w->path);
     free(w);

@@ -34,13 +34,22 @@ enum pf_err filewatch_open(const char *path, filewatch_parse_fn parse, filewatch
  * file's device, inode, size, mtime or ctime differ from the version in
  * use, reads and parses it again (one thread does, while the others go on
  * with the version in use). When that fails (missing, unreadable, too big,
- * parse error), the previous snapshot stays in use and one warning is
- * logged per state of the file, not per call. An in-place rewrite that
+ * parse error), the previous snapshot stays in use (an empty one, for a
+ * watch that fails closed) and one warning is logged per state of the
+ * file, not per call. An in-place rewrite that
  * keeps the size and lands within the filesystem's timestamp granularity
  * is not seen until the file next changes. */
 struct filewatch_snap *filewatch_get(struct filewatch *w);
-/* The parsed data of a snapshot, as the parse function made it. */
+/* The parsed data of a snapshot, as the parse function made it; NULL for
+ * the empty snapshot of a watch that fails closed. */
 const void *filewatch_data(const struct filewatch_snap *s);
+/* Makes w fail closed: from now on, when the file cannot be read again
+ * (missing, unreadable, not a regular file, too big, a parse error), the
+ * version in use is dropped for an empty snapshot (no data) until the file
+ * can be read; the warning says so. For files that grant something, where
+ * removing the file must revoke it. Call before other threads use w.
+ * Fails only with PF_ENOMEM. */
+enum pf_err filewatch_fail_closed(struct filewatch *w) PF_WUR;
 /* Gives back a reference from filewatch_get; the last one frees the
  * snapshot. s may be NULL. */
 void filewatch_put(struct filewatch_snap *s);

@@ -25,6 +25,7 @@ enum scheme {
 /* One user: its name and, after the NUL, its hash. */
 struct entry {
     bool usable; /* false: the hash was refused; the user cannot log in */
+    double work; /* what checking a password against the hash costs (hash_work) */
     const char *hash;
     char user[];
 };
@@ -34,9 +35,13 @@ struct htpasswd {
     struct entry **v;
     size_t n, alloc;
     size_t usable;
-    /* The first usable hash: what the password of an unknown user is
-     * checked against, so that it costs the same as for a known one. */
-    const char *dummy;
+    /* The costliest usable hash (the first of equals): the password of an
+     * unknown user is checked against it, and so is that of a user whose
+     * own hash is cheaper, after that hash. Every check then costs at
+     * least this much, and the time taken does not tell which users exist
+     * or which of them have a cheap hash. */
+    const char *standin;
+    double standin_work;
     /* Logins that succeeded, so that a client sending the same credentials
      * with every request (pip does, when downloads need a login) costs one
      * SHA-256 and not a bcrypt. Keys are SHA-256(salt, user, NUL,
@@ -156,6 +161,31 @@ static enum scheme classify(sv_t h, const char **why)
     return SCHEME_NONE;
 }
 
+/* What checking one password against the usable hash h costs, in
+ * microseconds of one core (libxcrypt and OpenSSL on an x86-64 server of
+ * about 2020): only the order matters (which hash is the costliest of a
+ * file), so the constants need not be exact.
+ * bcrypt doubles with each step of its cost, SHA-crypt grows with its
+ * rounds (5000 without "rounds="), apr1 is 1000 MD5 rounds and {SHA} one
+ * SHA-1. */
+static double hash_work(const char *h)
+{
+    if (h[0] == '$' && h[1] == '2')
+        return 55.0 * (double)(1UL << ((h[4] - '0') * 10 + (h[5] - '0')));
+    if (h[0] == '$' && (h[1] == '5' || h[1] == '6')) {
+        double rounds = 5000, per = h[1] == '5' ? 0.30 : 0.22;
+        if (strncmp(h + 3, "rounds=", 7) == 0) {
+            /* libcrypt clamps the count to 1000..999999999. */
+            rounds = strtod(h + 10, NULL);
+            rounds = rounds < 1000 ? 1000 : rounds > 999999999 ? 999999999 : rounds;
+        }
+        return rounds * per;
+    }
+    if (strncmp(h, "$apr1$", 6) == 0)
+        return 250;
+    return 1;
+}
+
 /* Apache's MD5-crypt ("$apr1$"): the FreeBSD MD5-crypt construction with
  * its own magic. Writes the whole hash string for password and salt (at
  * most 8 bytes) to out. Returns false when OpenSSL fails. */
@@ -243,6 +273,16 @@ static bool same(const char *a, size_t alen, const char *b, size_t blen)
     return alen == blen && CRYPTO_memcmp(a, b, alen) == 0;
 }
 
+/* Set by tests while no check runs; read by every check. */
+static htpasswd_observer_fn observer;
+static void *observer_ctx;
+
+void htpasswd_set_observer(htpasswd_observer_fn fn, void *ctx)
+{
+    observer = fn;
+    observer_ctx = ctx;
+}
+
 enum htpasswd_result htpasswd_verify_hash(const char *hash, const char *password)
 {
     const char *why;
@@ -257,6 +297,8 @@ enum htpasswd_result htpasswd_verify_hash(const char *hash, const char *password
     size_t pwlen = strnlen(password, HTPASSWD_MAX_PASSWORD + 1);
     if (pwlen > HTPASSWD_MAX_PASSWORD)
         return HTPASSWD_MISMATCH;
+    if (observer)
+        observer(hash, observer_ctx);
 
     bool match = false;
     switch (s) {
@@ -328,6 +370,7 @@ static enum pf_err add_entry(struct htpasswd *h, sv_t user, sv_t hash, bool usab
     hp[hash.len] = '\0';
     e->hash = hp;
     e->usable = usable;
+    e->work = usable ? hash_work(hp) : 0;
     enum pf_err err = hmap_put(&h->users, sv_make(e->user, user.len), e);
     if (err) {
         free(e);
@@ -336,8 +379,10 @@ static enum pf_err add_entry(struct htpasswd *h, sv_t user, sv_t hash, bool usab
     h->v[h->n++] = e;
     if (usable) {
         h->usable++;
-        if (!h->dummy)
-            h->dummy = e->hash;
+        if (!h->standin || e->work > h->standin_work) {
+            h->standin = e->hash;
+            h->standin_work = e->work;
+        }
     }
     return PF_EOK;
 }
@@ -434,13 +479,18 @@ bool htpasswd_check(const struct htpasswd *h, const char *user, const char *pass
         return false;
     size_t ulen = strnlen(user, HTPASSWD_MAX_USER + 1);
     const struct entry *e = ulen <= HTPASSWD_MAX_USER ? hmap_get(&h->users, sv_make(user, ulen)) : NULL;
-    if (e && e->usable)
-        return htpasswd_verify_hash(e->hash, password) == HTPASSWD_MATCH;
-    /* Unknown user, or one whose line was refused: do the same work as
-     * for a real one so that the time taken does not tell them apart. */
-    if (h->dummy)
-        (void)htpasswd_verify_hash(h->dummy, password);
-    return false;
+    bool ok = false;
+    if (e && e->usable) {
+        ok = htpasswd_verify_hash(e->hash, password) == HTPASSWD_MATCH;
+        if (e->work >= h->standin_work)
+            return ok;
+    }
+    /* Unknown user, one whose line was refused, or one with a cheaper hash
+     * than the costliest: the stand-in's work too, so that every check
+     * costs about the same (see struct htpasswd). */
+    if (h->standin)
+        (void)htpasswd_verify_hash(h->standin, password);
+    return ok;
 }
 
 static void cache_key(const struct htpasswd *h, const char *user, const char *password, unsigned char key[32])
@@ -454,30 +504,47 @@ static void cache_key(const struct htpasswd *h, const char *user, const char *pa
     EVP_MD_CTX_free(c);
 }
 
-bool htpasswd_check_cached(struct htpasswd *h, const char *user, const char *password)
+/* The cache key of user and password, or false when it cannot be made or
+ * either is too long to ever match. */
+static bool cache_key_of(const struct htpasswd *h, const char *user, const char *password, unsigned char key[32])
 {
+    static const unsigned char zero[32];
     if (!h || !user || !password || strnlen(password, HTPASSWD_MAX_PASSWORD + 1) > HTPASSWD_MAX_PASSWORD ||
         strnlen(user, HTPASSWD_MAX_USER + 1) > HTPASSWD_MAX_USER)
-        return htpasswd_check(h, user, password);
-    unsigned char key[32], zero[32] = { 0 };
+        return false;
     cache_key(h, user, password, key);
+    return CRYPTO_memcmp(key, zero, 32) != 0;
+}
+
+bool htpasswd_recall(struct htpasswd *h, const char *user, const char *password)
+{
+    unsigned char key[32];
+    if (!cache_key_of(h, user, password, key))
+        return false;
     bool hit = false;
     pthread_mutex_lock(&h->cache_lock);
     for (unsigned i = 0; i < h->ncache; i++)
         hit |= CRYPTO_memcmp(h->cache[i], key, 32) == 0;
     pthread_mutex_unlock(&h->cache_lock);
-    if (hit && CRYPTO_memcmp(key, zero, 32) != 0)
+    OPENSSL_cleanse(key, sizeof key);
+    return hit;
+}
+
+bool htpasswd_check_cached(struct htpasswd *h, const char *user, const char *password)
+{
+    if (htpasswd_recall(h, user, password))
         return true;
     bool ok = htpasswd_check(h, user, password);
-    if (ok && CRYPTO_memcmp(key, zero, 32) != 0) {
+    unsigned char key[32];
+    if (ok && cache_key_of(h, user, password, key)) {
         pthread_mutex_lock(&h->cache_lock);
         memcpy(h->cache[h->next], key, 32);
         h->next = (h->next + 1) % HTPASSWD_CACHE;
         if (h->ncache < HTPASSWD_CACHE)
             h->ncache++;
         pthread_mutex_unlock(&h->cache_lock);
+        OPENSSL_cleanse(key, sizeof key);
     }
-    OPENSSL_cleanse(key, sizeof key);
     return ok;
 }
 
@@ -512,8 +579,25 @@ enum pf_err htpasswd_open(const char *path, struct htpasswd_file **out, buf_t *e
         free(f);
         return e;
     }
+    /* A file that vanished or cannot be read grants nothing: deleting it
+     * must revoke what it granted, not leave the last version in force. */
+    if ((e = filewatch_fail_closed(f->w))) {
+        buf_reset(err);
+        (void)buf_printf(err, "%s: %s", path, pf_strerror(e));
+        filewatch_close(f->w);
+        free(f);
+        return e;
+    }
     *out = f;
     return PF_EOK;
+}
+
+bool htpasswd_file_recall(struct htpasswd_file *f, const char *user, const char *password)
+{
+    struct filewatch_snap *s = filewatch_get(f->w);
+    bool ok = htpasswd_recall((struct htpasswd *)filewatch_data(s), user, password);
+    filewatch_put(s);
+    return ok;
 }
 
 bool htpasswd_file_check(struct htpasswd_file *f, const char *user, const char *password)

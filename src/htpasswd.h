@@ -37,10 +37,14 @@ void htpasswd_free(struct htpasswd *h);
 /* The number of users that can log in (usable hash). */
 size_t htpasswd_count(const struct htpasswd *h);
 /* True when user (NUL-terminated bytes) is in h with a usable hash that
- * password matches. Takes as long for an unknown user or one with a
- * refused hash as for a known one: the password is then checked against
- * the first usable hash of the file, and the answer is false. False for
- * NULL arguments and for passwords longer than HTPASSWD_MAX_PASSWORD. */
+ * password matches. Every check costs at least what the costliest usable
+ * hash of the file costs (bcrypt by its cost, SHA-crypt by its rounds,
+ * then apr1, then {SHA}; the first of equals): for an unknown user or one
+ * with a refused hash the password is checked against that hash instead
+ * (and the answer is false), and for a user whose own hash is cheaper,
+ * against that hash too after the user's own. So the time taken tells
+ * neither which users exist nor which have a weak hash. False for NULL
+ * arguments and for passwords longer than HTPASSWD_MAX_PASSWORD. */
 bool htpasswd_check(const struct htpasswd *h, const char *user, const char *password);
 
 /* Logins that succeeded are remembered per parsed file, this many. */
@@ -50,6 +54,9 @@ bool htpasswd_check(const struct htpasswd *h, const char *user, const char *pass
  * password again cost one SHA-256 instead of the hash's work. Failures are
  * never remembered. Thread-safe; h is changed only in its cache. */
 bool htpasswd_check_cached(struct htpasswd *h, const char *user, const char *password);
+/* True when user and password are a login that succeeded and is still
+ * remembered: one SHA-256, no hash's work. False for a NULL h. */
+bool htpasswd_recall(struct htpasswd *h, const char *user, const char *password);
 
 /* The file, reread when it changes (see filewatch.h). */
 struct htpasswd_file;
@@ -57,8 +64,12 @@ struct htpasswd_file;
  * the path to err and returns the error (see filewatch_open). The caller
  * owns *out (htpasswd_close). */
 enum pf_err htpasswd_open(const char *path, struct htpasswd_file **out, buf_t *err) PF_WUR;
-/* htpasswd_check against the file's current contents; thread-safe. */
+/* htpasswd_check_cached against the file's current contents;
+ * thread-safe. While the file is missing or cannot be read (it was when
+ * opened), nobody can log in: the version read before is dropped. */
 bool htpasswd_file_check(struct htpasswd_file *f, const char *user, const char *password);
+/* htpasswd_recall against the file's current contents; thread-safe. */
+bool htpasswd_file_recall(struct htpasswd_file *f, const char *user, const char *password);
 /* f may be NULL. */
 void htpasswd_close(struct htpasswd_file *f);
 
@@ -69,5 +80,13 @@ void htpasswd_close(struct htpasswd_file *f);
  * HTPASSWD_MAX_PASSWORD. */
 enum htpasswd_result { HTPASSWD_MATCH, HTPASSWD_MISMATCH, HTPASSWD_UNSUPPORTED };
 enum htpasswd_result htpasswd_verify_hash(const char *hash, const char *password);
+
+/* For tests: fn(hash, ctx) is called by htpasswd_verify_hash for each
+ * hash it is about to compute (a supported hash and a password that may
+ * match), from the thread that computes it; NULL turns it off. Set it
+ * only while no check runs. It tells, without a clock, which hashes a
+ * check computes and how many run at once. */
+typedef void (*htpasswd_observer_fn)(const char *hash, void *ctx);
+void htpasswd_set_observer(htpasswd_observer_fn fn, void *ctx);
 
 #endif

@@ -96,5 +96,89 @@ kill -TERM "$pid" 2>/dev/null
 wait_gone 10 "$pid" && pass "pypi-fcgi stopped" || fail "pypi-fcgi stopped"
 rm -rf "${ROOT:?}/upme"
 
+# ---- who may upload: --authenticate lists, deleted password and ACL files, guessing ------------
+ALICE="HTTP_AUTHORIZATION=Basic YWxpY2U6c2VjcmV0" # alice:secret
+WRONG="HTTP_AUTHORIZATION=Basic YWxpY2U6d3Jvbmc=" # alice:wrong
+printf 'alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n' >"$T/htpasswd"
+printf 'alice: upme\n' >"$T/acl"
+
+# A list that protects downloads protects uploads too; only "." opens them,
+# and -t says so.
+out=$("$PF_BIN" -t --htpasswd "$T/htpasswd" --authenticate download,list "$ROOT" 2>&1)
+if [[ $out == *"authenticate = update,download,list"* && $out != *"WARNING: anyone may upload"* ]]; then
+    pass "-t: --authenticate download,list keeps uploads behind a login"
+else
+    fail "-t: --authenticate download,list keeps uploads behind a login" "$out"
+fi
+out=$("$PF_BIN" -t --authenticate . "$ROOT" 2>&1)
+if [[ $out == *"authenticate = ."*"# WARNING: anyone may upload and remove files"* ]]; then
+    pass "-t: --authenticate . is printed with a warning"
+else
+    fail "-t: --authenticate . is printed with a warning" "$out"
+fi
+
+# sec_start NAME ARGS...: pypi-fcgi on $T/NAME.sock, its log in $T/NAME.log.
+sec_start() {
+    local name=$1
+    shift
+    e2e_log "$T/$name.log"
+    "$PF_BIN" --listen "unix:$T/$name.sock" --threads 2 "$@" "$ROOT" 2>>"$T/$name.log" &
+    SEC_PID=$!
+    e2e_bg "$SEC_PID"
+    wait_socket "$T/$name.sock" 10
+}
+sec_stop() {
+    kill -TERM "$SEC_PID" 2>/dev/null
+    wait_gone 10 "$SEC_PID" || kill -KILL "$SEC_PID" 2>/dev/null
+    wait "$SEC_PID" 2>/dev/null
+}
+
+sec_start lists --htpasswd "$T/htpasswd" --authenticate download,list
+st=$(post_as "$T/lists.sock")
+expect_eq "--authenticate download,list: an upload without a login is refused" "Status: 401" "${st:0:11}"
+check "... and nothing was stored" test ! -e "$ROOT/upme"
+sec_stop
+
+# Deleting the ACL file stops uploads; deleting the password file stops
+# logins, remembered ones included; both are logged.
+sec_start revoke --htpasswd "$T/htpasswd" --upload-acl "$T/acl"
+expect_eq "with the files in place alice may upload" "Status: 200 OK" "$(post_as "$T/revoke.sock" "$ALICE")"
+rm -rf "${ROOT:?}/upme"
+rm "$T/acl"
+st=$(post_as "$T/revoke.sock" "$ALICE")
+expect_eq "the ACL file deleted: alice's upload is refused" "Status: 403" "${st:0:11}"
+check "... and nothing was stored" test ! -e "$ROOT/upme"
+check "... and the log says the ACL is taken as empty" grep -q "$T/acl: .*taken as empty" "$T/revoke.log"
+rm "$T/htpasswd"
+st=$(post_as "$T/revoke.sock" "$ALICE")
+expect_eq "the htpasswd file deleted: alice's remembered login is refused" "Status: 403" "${st:0:11}"
+check "... and the log says the password file is taken as empty" grep -q "$T/htpasswd: .*taken as empty" "$T/revoke.log"
+printf 'alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n' >"$T/htpasswd"
+printf 'alice: upme\n' >"$T/acl"
+expect_eq "both files back: alice may upload again" "Status: 200 OK" "$(post_as "$T/revoke.sock" "$ALICE")"
+rm -rf "${ROOT:?}/upme"
+sec_stop
+
+# Failed logins per client address: past --login-failures, 429 with
+# Retry-After and no password check; another address is not affected.
+sec_start guess --htpasswd "$T/htpasswd" --login-failures 2
+codes=
+for _ in 1 2 3; do
+    codes+="$(post_as "$T/guess.sock" "$WRONG" REMOTE_ADDR=192.0.2.9 | cut -c9-11) "
+done
+expect_eq "--login-failures 2: the third wrong password from one address gets 429" "403 403 429 " "$codes"
+resp=$(env -i PATH="/usr/local/bin:/usr/bin:/bin" REQUEST_METHOD=POST REQUEST_URI=/legacy/ SCRIPT_NAME= \
+    CONTENT_LENGTH="$(stat -c %s "$T/upme.body")" CONTENT_TYPE="multipart/form-data; boundary=$B" "$WRONG" \
+    REMOTE_ADDR=192.0.2.9 timeout 20 cgi-fcgi -bind -connect "$T/guess.sock" <"$T/upme.body" 2>>"$T/fcgi.err" | tr -d '\r')
+if [[ $resp == *"Status: 429"* && $resp =~ Retry-After:\ [0-9]+ ]]; then
+    pass "... with Retry-After"
+else
+    fail "... with Retry-After" "$resp"
+fi
+check "... logged" grep -q "failed logins from '192.0.2.9'" "$T/fcgi.err"
+st=$(post_as "$T/guess.sock" "$WRONG" REMOTE_ADDR=192.0.2.10)
+expect_eq "another address is checked as before" "Status: 403" "${st:0:11}"
+sec_stop
+
 expect_eq "no pypi-fcgi process of this test is left" "" "$(our_responders)"
 e2e_done

@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "acl.h"
+#include "filewatch.h"
 #include "log.h"
 #include "name.h"
 #include "suites.h"
@@ -319,11 +321,41 @@ START_TEST(test_acl_file_reload)
     replace(path, "");
     ck_assert(!acl_file_allows(f, "bob", "foo-bar"));
 
-    /* Removed: the last version stays in use. */
+    /* Removed: nobody may upload, and it is logged once; the rules that
+     * were in force before are not kept. */
     replace(path, "*: shared\n");
     ck_assert(acl_file_allows(f, "anyone", "shared"));
     ck_assert_int_eq(unlink(path), 0);
+    int saved = log_threshold;
+    log_threshold = LOG_WARN;
+    tu_capture_begin();
+    ck_assert(!acl_file_allows(f, "anyone", "shared"));
+    ck_assert(!acl_file_allows(f, "anyone", "shared"));
+    char *log = tu_capture_end();
+    log_threshold = saved;
+    ck_assert_msg(tu_count(log, "taken as empty") == 1, "%s", log);
+    ck_assert_ptr_nonnull(strstr(log, path));
+    free(log);
+
+    /* Back: its rules apply again. */
+    replace(path, "*: shared\n");
     ck_assert(acl_file_allows(f, "anyone", "shared"));
+
+    /* Replaced by something that cannot be read (a directory; a file over
+     * FILEWATCH_MAX_SIZE): nobody may upload either. */
+    ck_assert_int_eq(unlink(path), 0);
+    ck_assert_int_eq(mkdir(path, 0700), 0);
+    ck_assert(!acl_file_allows(f, "anyone", "shared"));
+    ck_assert_int_eq(rmdir(path), 0);
+    replace(path, "*: shared\n");
+    ck_assert(acl_file_allows(f, "anyone", "shared"));
+    char *big = malloc(FILEWATCH_MAX_SIZE + 2);
+    memset(big, '#', FILEWATCH_MAX_SIZE + 1);
+    memcpy(big, "*: shared\n", 10);
+    big[FILEWATCH_MAX_SIZE + 1] = '\0';
+    replace(path, big);
+    free(big);
+    ck_assert(!acl_file_allows(f, "anyone", "shared"));
 
     acl_close(f);
     acl_close(NULL);

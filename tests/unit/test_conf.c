@@ -101,7 +101,18 @@ static const struct set_case set_cases[] = {
     { "authenticate", ".", PF_EOK, "authenticate = ." },
     { "authenticate", "update", PF_EOK, "authenticate = update" },
     { "authenticate", "list, download,update", PF_EOK, "authenticate = update,download,list" },
-    { "authenticate", "download", PF_EOK, "authenticate = download" },
+    /* update is in every list: uploads open to anyone take ".". */
+    { "authenticate", "download", PF_EOK, "authenticate = update,download" },
+    { "authenticate", "download,list", PF_EOK, "authenticate = update,download,list" },
+    { "authenticate", "list", PF_EOK, "authenticate = update,list" },
+    { "password-checks", "1", PF_EOK, "password-checks = 1" },
+    { "password-checks", "3", PF_EOK, "password-checks = 3" },
+    { "password-checks", "0", PF_EINVAL, "password-checks" },
+    { "password-checks", "1025", PF_EINVAL, "password-checks" },
+    { "login-failures", "0", PF_EOK, "login-failures = 0" },
+    { "login-failures", "5", PF_EOK, "login-failures = 5" },
+    { "login-failures", "-1", PF_EINVAL, "login-failures" },
+    { "login-failures", "x", PF_EINVAL, "login-failures: 'x'" },
     { "authenticate", "upload", PF_EINVAL, "'upload'" },
     { "authenticate", "", PF_EINVAL, "empty" },
     { "authenticate", ",", PF_EINVAL, "''" },
@@ -566,7 +577,7 @@ END_TEST
 static bool default_is_prose(const char *name)
 {
     return !strcmp(name, "root") || !strcmp(name, "listen") || !strcmp(name, "url-prefix") ||
-           !strcmp(name, "htpasswd") || !strcmp(name, "upload-acl");
+           !strcmp(name, "htpasswd") || !strcmp(name, "upload-acl") || !strcmp(name, "password-checks");
 }
 
 START_TEST(test_conf_defaults_match_table)
@@ -946,6 +957,67 @@ START_TEST(test_conf_switches)
 }
 END_TEST
 
+/* Uploads open to anyone only when asked with ".", and -t then says so;
+ * a list without update still protects uploads. */
+START_TEST(test_conf_anonymous_uploads)
+{
+    static const struct {
+        const char *value;
+        bool open;
+    } cases[] = { { ".", true }, { "download,list", false }, { "list", false }, { "update", false } };
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        struct config cfg;
+        buf_t err;
+        buf_init(&err, 4096);
+        conf_init(&cfg);
+        ck_assert_int_eq(conf_set(&cfg, "authenticate", cases[i].value, &err), PF_EOK);
+        ck_assert_int_eq(!(cfg.authenticate & AUTH_UPDATE), cases[i].open);
+        char *text = printed(&cfg);
+        ck_assert_msg((strstr(text, "# WARNING: anyone may upload") != NULL) == cases[i].open, "%s:\n%s",
+                      cases[i].value, text);
+        free(text);
+        conf_free(&cfg);
+        buf_free(&err);
+    }
+}
+END_TEST
+
+/* password-checks stays below threads, so that a thread is left for the
+ * pages; its default is a quarter of threads, at least 1. */
+START_TEST(test_conf_password_checks)
+{
+    static const struct {
+        long threads, checks;
+        enum pf_err err;
+        long effective;
+    } cases[] = {
+        { 4, 0, PF_EOK, 1 },  { 1, 0, PF_EOK, 1 },      { 8, 0, PF_EOK, 2 },   { 16, 0, PF_EOK, 4 },
+        { 4, 3, PF_EOK, 3 },  { 4, 4, PF_EINVAL, 0 },   { 2, 2, PF_EINVAL, 0 }, { 1, 1, PF_EOK, 1 },
+    };
+    char *dir = tu_mkdtemp();
+    for (size_t i = 0; i < NELEM(cases); i++) {
+        struct config cfg;
+        buf_t err;
+        buf_init(&err, 4096);
+        conf_init(&cfg);
+        cfg.roots = calloc(1, sizeof *cfg.roots);
+        cfg.roots[0] = strdup(dir);
+        cfg.nroots = 1;
+        cfg.threads = cases[i].threads;
+        cfg.password_checks = cases[i].checks;
+        ck_assert_int_eq(conf_check(&cfg, &err), cases[i].err);
+        if (cases[i].err)
+            ck_assert_ptr_nonnull(strstr(err.p, "password-checks"));
+        else
+            ck_assert_int_eq(conf_password_checks(&cfg), cases[i].effective);
+        conf_free(&cfg);
+        buf_free(&err);
+    }
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 /* REMOTE_USER over TCP: anyone who can connect could send it. Refused
  * unless said with =tcp, which -t then prints with a warning. */
 START_TEST(test_conf_trust_over_tcp)
@@ -995,6 +1067,8 @@ Suite *suite_conf(void)
     tcase_add_test(tc, test_conf_file_missing);
     tcase_add_test(tc, test_conf_switches);
     tcase_add_test(tc, test_conf_trust_over_tcp);
+    tcase_add_test(tc, test_conf_anonymous_uploads);
+    tcase_add_test(tc, test_conf_password_checks);
     tcase_add_loop_test(tc, test_conf_text_table, 0, (int)NELEM(text_cases));
     tcase_add_test(tc, test_conf_text_long_line);
     tcase_add_test(tc, test_conf_defaults_match_table);

@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <check.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "digest.h"
+#include "htpasswd.h"
 #include "index.h"
 #include "route.h"
 #include "sidecar.h"
@@ -882,6 +884,236 @@ START_TEST(test_upload_log_one_line)
 }
 END_TEST
 
+/* ---- what a login costs: the bound on hashes at once, failures per address ---- */
+
+struct got {
+    int status;
+    char retry_after[16]; /* "" when absent */
+};
+
+static void buf_log(void *ctx, const char *line)
+{
+    (void)buf_append_str(ctx, line);
+}
+
+/* GET /simple/ with the extra env entries (NULL allowed), its log lines
+ * appended to log (NULL: dropped). Safe from any thread: no shared
+ * scratch, no assertion. */
+static struct got get_simple(const char *auth_env, const char *addr_env, buf_t *log)
+{
+    char *env[8];
+    int n = 0;
+    env[n++] = "REQUEST_METHOD=GET";
+    env[n++] = "REQUEST_URI=/simple/";
+    env[n++] = "SCRIPT_NAME=";
+    if (auth_env)
+        env[n++] = (char *)auth_env;
+    if (addr_env)
+        env[n++] = (char *)addr_env;
+    env[n] = NULL;
+    struct http_scratch sc;
+    http_scratch_init(&sc);
+    buf_t raw;
+    buf_init(&raw, 1 << 20);
+    struct http_out out = { mem_write, &raw };
+    struct got g = { -1, "" };
+    if (route_serve(&app, env, NULL, &out, log ? buf_log : NULL, log, &sc) == 0 && raw.p) {
+        if (sscanf(raw.p, "Status: %d", &g.status) != 1)
+            g.status = -1;
+        const char *ra = strstr(raw.p, "\r\nRetry-After: ");
+        if (ra)
+            sscanf(ra + 15, "%15[0-9]", g.retry_after);
+    }
+    buf_free(&raw);
+    http_scratch_free(&sc);
+    return g;
+}
+
+static void auth_list_setup(long checks, long failures)
+{
+    close_all();
+    cfg.threads = 4;
+    cfg.password_checks = checks;
+    cfg.login_failures = failures;
+    cfg.authenticate = AUTH_UPDATE | AUTH_LIST;
+    open_all();
+}
+
+/* A gate in the hash: each check that reaches it waits there until the
+ * test opens it, so the checks running at once can be counted. */
+static pthread_mutex_t gate_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cond = PTHREAD_COND_INITIALIZER;
+static int gate_inside, gate_most, gate_done;
+static bool gate_open;
+
+static void gate(const char *hash, void *ctx)
+{
+    (void)hash;
+    (void)ctx;
+    pthread_mutex_lock(&gate_lock);
+    if (++gate_inside > gate_most)
+        gate_most = gate_inside;
+    pthread_cond_broadcast(&gate_cond);
+    while (!gate_open)
+        pthread_cond_wait(&gate_cond, &gate_lock);
+    gate_inside--;
+    pthread_mutex_unlock(&gate_lock);
+}
+
+static void *guesser(void *arg)
+{
+    struct got *g = arg;
+    *g = get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.7", NULL);
+    pthread_mutex_lock(&gate_lock);
+    gate_done++;
+    pthread_cond_broadcast(&gate_cond);
+    pthread_mutex_unlock(&gate_lock);
+    return NULL;
+}
+
+/* Wrong passwords, as many at once as there are guessers: at most
+ * --password-checks hashes run at once, threads - password-checks - 1
+ * more logins wait in turn, and the others get 503 with Retry-After at
+ * once; a login remembered from before passes meanwhile without a hash.
+ * Threads and a gate, no clock. */
+START_TEST(test_auth_hash_bound)
+{
+    enum { THREADS = 4, CHECKS = 2, WAITING = THREADS - CHECKS - 1, GUESSERS = 6 };
+    auth_list_setup(CHECKS, 0);
+    ck_assert_int_eq(cfg.threads, THREADS);
+    ck_assert_int_eq(get_simple(AUTH_ALICE, NULL, NULL).status, 200); /* remembered from now on */
+
+    gate_inside = gate_most = gate_done = 0;
+    gate_open = false;
+    htpasswd_set_observer(gate, NULL);
+    pthread_t t[GUESSERS];
+    struct got g[GUESSERS];
+    for (int i = 0; i < GUESSERS; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, guesser, &g[i]), 0);
+    /* Every guesser is in a hash, answered, or (at most WAITING of them)
+     * waiting for a hash. */
+    pthread_mutex_lock(&gate_lock);
+    while (gate_inside + gate_done < GUESSERS - WAITING)
+        pthread_cond_wait(&gate_cond, &gate_lock);
+    int inside = gate_inside, done = gate_done;
+    pthread_mutex_unlock(&gate_lock);
+    /* With the hashes all taken, the remembered login computes none. */
+    struct got alice = inside <= CHECKS ? get_simple(AUTH_ALICE, NULL, NULL) : (struct got){ 0, "" };
+    pthread_mutex_lock(&gate_lock);
+    gate_open = true;
+    pthread_cond_broadcast(&gate_cond);
+    pthread_mutex_unlock(&gate_lock);
+    for (int i = 0; i < GUESSERS; i++)
+        pthread_join(t[i], NULL);
+    htpasswd_set_observer(NULL, NULL);
+
+    ck_assert_msg(gate_most == CHECKS, "%d hashes ran at once, --password-checks %d", gate_most, CHECKS);
+    ck_assert_int_eq(inside, CHECKS);
+    ck_assert_int_eq(done, GUESSERS - CHECKS - WAITING);
+    ck_assert_int_eq(alice.status, 200);
+    int n403 = 0, n503 = 0;
+    for (int i = 0; i < GUESSERS; i++) {
+        if (g[i].status == 403)
+            n403++;
+        if (g[i].status == 503) {
+            n503++;
+            ck_assert_str_eq(g[i].retry_after, "1");
+        }
+    }
+    ck_assert_int_eq(n403, CHECKS + WAITING);
+    ck_assert_int_eq(n503, GUESSERS - CHECKS - WAITING);
+    /* The hashes are free again. */
+    ck_assert_int_eq(get_simple(AUTH_WRONG, NULL, NULL).status, 403);
+}
+END_TEST
+
+static long fake_now;
+
+static long fake_clock(void)
+{
+    return fake_now;
+}
+
+static void count_hash(const char *hash, void *ctx)
+{
+    (void)hash;
+    (*(int *)ctx)++;
+}
+
+/* --login-failures per client address and window: past it, 429 with the
+ * seconds left and no hash; other addresses, remembered logins and the
+ * next window are not affected. A fake clock, no waiting. */
+START_TEST(test_auth_failures_per_address)
+{
+    auth_list_setup(0, 3);
+    auth_set_clock(auth, fake_clock);
+    fake_now = 1000;
+    int hashes = 0;
+    buf_t log;
+    buf_init(&log, 1 << 16);
+    htpasswd_set_observer(count_hash, &hashes);
+    ck_assert_int_eq(get_simple(AUTH_ALICE, "REMOTE_ADDR=192.0.2.1", NULL).status, 200);
+    ck_assert_int_eq(hashes, 1);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.1", NULL).status, 403);
+    ck_assert_int_eq(hashes, 4);
+    struct got g = get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.1", &log);
+    ck_assert_int_eq(g.status, 429);
+    ck_assert_str_eq(g.retry_after, "60");
+    ck_assert_int_eq(hashes, 4);
+    ck_assert_ptr_nonnull(strstr(log.p, "3 failed logins from '192.0.2.1'"));
+    fake_now += 20;
+    g = get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.1", NULL);
+    ck_assert_int_eq(g.status, 429);
+    ck_assert_str_eq(g.retry_after, "40");
+    /* A remembered login from there still passes; another address is
+     * checked as usual. */
+    ck_assert_int_eq(get_simple(AUTH_ALICE, "REMOTE_ADDR=192.0.2.1", NULL).status, 200);
+    ck_assert_int_eq(get_simple(AUTH_WRONG, "REMOTE_ADDR=2001:db8::1", NULL).status, 403);
+    ck_assert_int_eq(hashes, 5);
+    /* The next window. */
+    fake_now += 40;
+    ck_assert_int_eq(get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.1", NULL).status, 403);
+    ck_assert_int_eq(hashes, 6);
+    htpasswd_set_observer(NULL, NULL);
+    buf_free(&log);
+
+    /* 0: no limit. */
+    auth_list_setup(0, 0);
+    for (int i = 0; i < 30; i++)
+        ck_assert_int_eq(get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.1", NULL).status, 403);
+}
+END_TEST
+
+/* An htpasswd file that is deleted revokes every login, remembered ones
+ * too; an ACL file that is deleted lets nobody upload. */
+START_TEST(test_auth_files_deleted)
+{
+    close_all();
+    char *aclfile;
+    ck_assert_int_ge(asprintf(&aclfile, "%s-acl", root), 0);
+    tu_write_file(aclfile, "alice: demo-*\n", 14);
+    cfg.upload_acl = strdup(aclfile);
+    cfg.authenticate = AUTH_UPDATE | AUTH_LIST;
+    open_all();
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    ck_assert_int_eq(get_simple(AUTH_ALICE, NULL, NULL).status, 200);
+    ck_assert_int_eq(unlink(aclfile), 0);
+    struct reply r = POST(&b);
+    ck_assert_msg(r.status == 403, "%d %s", r.status, r.body);
+    free(r.raw);
+    ck_assert(!exists("demo-pkg/" WHEEL_NAME));
+    ck_assert_int_eq(unlink(pwfile), 0);
+    ck_assert_int_eq(get_simple(AUTH_ALICE, NULL, NULL).status, 403);
+    r = POST(&b);
+    ck_assert_msg(r.status == 403, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    free(aclfile);
+}
+END_TEST
+
 START_TEST(test_parse_basic)
 {
     char user[AUTH_MAX_USER + 1], pw[AUTH_MAX_PASSWORD + 1];
@@ -938,6 +1170,9 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_remove_pkg);
     tcase_add_test(tc, test_get_on_upload_url);
     tcase_add_test(tc, test_parse_basic);
+    tcase_add_test(tc, test_auth_hash_bound);
+    tcase_add_test(tc, test_auth_failures_per_address);
+    tcase_add_test(tc, test_auth_files_deleted);
     tcase_add_test(tc, test_upload_log_one_line);
     suite_add_tcase(s, tc);
     return s;
