@@ -4,6 +4,7 @@
 #define PF_HMAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "error.h"
 #include "sv.h"
 
@@ -25,7 +26,12 @@ void *hmap_get(const hmap_t *m, sv_t key);
 enum pf_err hmap_put(hmap_t *m, sv_t key, void *value) PF_WUR;
 /* Removes key; returns the value it had, or NULL. */
 void *hmap_del(hmap_t *m, sv_t key);
-/* Iteration: *pos starts at 0; returns the next value or NULL at the end. */
+/* Iteration: *pos starts at 0; returns the next value or NULL at the end.
+ * The order differs from one process to the next (the hash is keyed). */
 void *hmap_next(const hmap_t *m, size_t *pos);
+
+/* SipHash-2-4 of data under key (the map's hash, with a random key per
+ * process; for tests). */
+uint64_t hmap_siphash(const unsigned char key[16], const void *data, size_t len);
 
 #endif

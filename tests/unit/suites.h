@@ -17,6 +17,7 @@
     X(escape)        \
     X(filewatch)     \
     X(follow)        \
+    X(hmap)          \
     X(htpasswd)      \
     X(http)          \
     X(index)         \
