@@ -1766,15 +1766,20 @@ void index_close(index_t *idx)
 
 enum pf_err index_yank(const char *path, bool yank, const char *reason, buf_t *err)
 {
-    char *real = realpath(path, NULL);
-    if (!real) {
+    /* The record belongs to the name the index lists: a symbolic link has
+     * its own, beside it, so only the directory is resolved. */
+    const char *base = strrchr(path, '/');
+    const char *name = base ? base + 1 : path;
+    char *parent = base ? strndup(path, (size_t)(base - path)) : strdup(".");
+    char *real = parent ? realpath(*parent ? parent : "/", NULL) : NULL;
+    free(parent);
+    struct stat lst;
+    if (!real || fstatat(AT_FDCWD, path, &lst, 0) != 0) {
         (void)buf_printf(err, "%s: %s", path, strerror(errno));
+        free(real);
         return PF_ENOTFOUND;
     }
-    char *slash = strrchr(real, '/');
-    const char *name = slash + 1;
-    *slash = '\0';
-    const char *dir = *real ? real : "/";
+    const char *dir = real;
     distfile_t df;
     enum pf_err e;
     if (distfile_parse(sv_cstr(name), &df) != PF_EOK) {
@@ -1796,20 +1801,37 @@ enum pf_err index_yank(const char *path, bool yank, const char *reason, buf_t *e
     sidecar_t rec;
     memset(&rec, 0, sizeof rec);
     bool racy = false, stored;
-    e = record_ensure(dirfd, "", name, &df, &rec, &racy, &stored, dir);
-    if (e) {
-        (void)buf_printf(err, "%s: cannot read the file (%s)", path, pf_strerror(e));
-        goto out;
+    int lockfd = -1;
+    /* The record is changed under the directory's sidecar lock, and only
+     * while it still describes the file: an upload with --overwrite may
+     * replace both between record_ensure and the lock, and the yank would
+     * then land on the old file's record and be lost. */
+    for (int tries = 0;; tries++) {
+        e = record_ensure(dirfd, "", name, &df, &rec, &racy, &stored, dir);
+        if (e) {
+            (void)buf_printf(err, "%s: cannot read the file (%s)", path, pf_strerror(e));
+            goto out;
+        }
+        lockfd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (lockfd < 0) {
+            (void)buf_printf(err, "%s/" SIDECAR_DIR ": %s", dir, strerror(errno));
+            e = PF_EIO;
+            goto out;
+        }
+        while (flock(lockfd, LOCK_EX) != 0 && errno == EINTR)
+            ;
+        struct stat st;
+        sidecar_clear(&rec);
+        if (fstatat(dirfd, name, &st, 0) == 0 && sidecar_load(dirfd, name, &rec) == PF_EOK && sidecar_fresh(&rec, &st))
+            break;
+        close(lockfd);
+        lockfd = -1;
+        if (tries == 4) {
+            (void)buf_printf(err, "%s: the file keeps changing; try again", path);
+            e = PF_EUNAVAIL;
+            goto out;
+        }
     }
-    /* Rewrite the record under the directory's sidecar lock. */
-    int lockfd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (lockfd < 0) {
-        (void)buf_printf(err, "%s/" SIDECAR_DIR ": %s", dir, strerror(errno));
-        e = PF_EIO;
-        goto out;
-    }
-    while (flock(lockfd, LOCK_EX) != 0 && errno == EINTR)
-        ;
     rec.yanked = yank;
     free(rec.yank_reason);
     rec.yank_reason = yank && reason && *reason ? strdup(reason) : NULL;

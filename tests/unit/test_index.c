@@ -308,6 +308,34 @@ START_TEST(logged_names_are_one_line)
 }
 END_TEST
 
+/* pypi-fcgi yank on a symbolic link changes the link's record, the one the
+ * page shows, and leaves the target's alone. */
+START_TEST(yank_a_link)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/store' '%s/proj'", root, root), 0);
+    wheel("store/proj-1.0-py3-none-any.whl", "proj-1.0.dist-info", "Name: proj\n");
+    ck_assert_int_eq(tu_sh("ln -s ../store/proj-1.0-py3-none-any.whl '%s/proj/proj-2.0-py3-none-any.whl'", root), 0);
+    struct config cfg;
+    index_t *idx = open_idx(&cfg);
+    ck_assert_uint_eq(nfiles_of(idx, "proj"), 2); /* the records are written */
+    char *link = path("proj/proj-2.0-py3-none-any.whl");
+    buf_t err;
+    buf_init(&err, 4096);
+    ck_assert_msg(index_yank(link, true, "bad link", &err) == PF_EOK, "%s", err.p);
+    struct index_project *p;
+    ck_assert_int_eq(index_project(idx, "proj", &p), PF_EOK);
+    for (size_t i = 0; i < p->nfiles; i++) {
+        bool is_link = strcmp(p->files[i].relpath, "proj/proj-2.0-py3-none-any.whl") == 0;
+        ck_assert_msg(p->files[i].rec.yanked == is_link, "%s", p->files[i].relpath);
+    }
+    index_project_release(idx, p);
+    free(link);
+    buf_free(&err);
+    index_close(idx);
+    conf_free(&cfg);
+}
+END_TEST
+
 Suite *suite_index(void)
 {
     Suite *s = suite_create("index");
@@ -321,6 +349,7 @@ Suite *suite_index(void)
     tcase_add_test(tc, unreadable_archive_still_listed);
     tcase_add_test(tc, real_path_at_request_time);
     tcase_add_test(tc, logged_names_are_one_line);
+    tcase_add_test(tc, yank_a_link);
     suite_add_tcase(s, tc);
     return s;
 }
