@@ -378,6 +378,34 @@ static bool found_elsewhere(struct upload *u, struct elsewhere *where)
     return found;
 }
 
+/* Another build of a wheel the release already has: the same version and
+ * the same python, abi and platform tags under another build tag. pip
+ * prefers the higher build tag, so such a file would take the place of the
+ * one there (with its own bytes and hash) for every install. Writes the
+ * name of the wheel it would shadow to other. */
+static bool shadows_wheel(struct upload *u, char other[UPLOAD_MAX_FILENAME + 1])
+{
+    if (u->df.kind != DISTFILE_WHEEL)
+        return false;
+    struct index_project *p;
+    if (index_project(u->app->idx, u->project, &p) != PF_EOK)
+        return false;
+    bool found = false;
+    for (size_t i = 0; i < p->nfiles && !found; i++) {
+        const struct index_file *f = &p->files[i];
+        distfile_t d;
+        if (strcmp(f->filename, u->filename) == 0 || distfile_parse(sv_cstr(f->filename), &d) != PF_EOK ||
+            d.kind != DISTFILE_WHEEL || version_cmp(&d.ver, &u->df.ver) != 0 ||
+            !sv_eq(d.python_tag, u->df.python_tag) || !sv_eq(d.abi_tag, u->df.abi_tag) ||
+            !sv_eq(d.platform_tag, u->df.platform_tag))
+            continue;
+        snprintf(other, UPLOAD_MAX_FILENAME + 1, "%s", f->filename);
+        found = true;
+    }
+    index_project_release(u->app->idx, p);
+    return found;
+}
+
 static void file_upload(struct upload *u, struct http_resp *resp)
 {
     if (!u->checked_early && (check_form(u) || (u->have_content && check_filename(u))))
@@ -462,6 +490,15 @@ static void file_upload(struct upload *u, struct http_resp *resp)
             return respond(u, resp);
         }
         dir = where.dir;
+    }
+
+    char shadowed[UPLOAD_MAX_FILENAME + 1];
+    if (!u->app->cfg->overwrite && shadows_wheel(u, shadowed)) {
+        buf_free(&md);
+        reject(u, 409, "Another build of a wheel this release has: release %.*s has '%s', and pip would install "
+                       "'%s' in its place. Remove the existing wheel first, or start pypi-fcgi with --overwrite.",
+               (int)u->df.version.len, u->df.version.p, shadowed, u->filename);
+        return respond(u, resp);
     }
 
     sidecar_t rec;

@@ -547,6 +547,41 @@ START_TEST(test_upload_too_slow)
 }
 END_TEST
 
+/* A release that has a wheel does not take another build of it (a build
+ * tag, same tags): pip would install that one instead. Other tags are
+ * other files of the release; --overwrite allows the rebuild. */
+START_TEST(test_upload_build_tag_shadow)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    buf_free(&b);
+    twine_body(&b, "demo-pkg", "1.0", "demo_pkg-1.0-1-py3-none-any.whl", other_bytes, other_len);
+    r = POST(&b);
+    ck_assert_msg(r.status == 409, "%d %s", r.status, r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "Another build of a wheel this release has"));
+    ck_assert_ptr_nonnull(strstr(r.body, WHEEL_NAME));
+    free(r.raw);
+    ck_assert(!exists("demo-pkg/demo_pkg-1.0-1-py3-none-any.whl"));
+    buf_t o;
+    twine_body(&o, "demo-pkg", "1.0", "demo_pkg-1.0-py3-none-manylinux1_x86_64.whl", other_bytes, other_len);
+    r = POST(&o);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&o);
+    close_all();
+    cfg.overwrite = true;
+    open_all();
+    r = POST(&b);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    ck_assert(exists("demo-pkg/demo_pkg-1.0-1-py3-none-any.whl"));
+    buf_free(&b);
+}
+END_TEST
+
 /* File names whose sidecar files would not fit a directory entry: a 400
  * before anything is written. The longest that fits is stored. */
 START_TEST(test_upload_long_filename)
@@ -1155,6 +1190,7 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_overwrite_flat);
     tcase_add_test(tc, test_upload_too_slow);
     tcase_add_test(tc, test_upload_long_filename);
+    tcase_add_test(tc, test_upload_build_tag_shadow);
     tcase_add_test(tc, test_upload_busy);
     tcase_add_test(tc, test_upload_auth);
     tcase_add_test(tc, test_upload_open_to_all);
