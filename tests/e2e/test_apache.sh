@@ -241,6 +241,24 @@ mount_checks() {
     expect_eq "$1: a redirect keeps the mount point" "$2/simple/deploy-$1/" "$loc"
 }
 
+# auth_first_checks LABEL BASE ERRLOG: Apache checks the login of a POST
+# before the body goes anywhere: uploads without a login or with a wrong
+# password get Apache's 401 and never reach pypi-fcgi (its log has no line
+# for them), so mod_fcgid spools nothing for them and mod_proxy_fcgi passes
+# nothing on (Apache reads such a body and drops it).
+auth_first_checks() {
+    local label=$1 base=$2 log=$3 cred code
+    head -c 2097152 /dev/zero >"$T/zeros-2m"
+    for cred in "" "-u alice:wrong"; do
+        # shellcheck disable=SC2086 # cred is empty or two words
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 $cred -F ':action=file_upload' -F name=anon \
+            -F version=1.0 -F "content=@$T/zeros-2m;filename=anon-1.0.tar.gz" "$base/legacy/")
+        expect_eq "$label: an upload ${cred:-without a login} gets 401 from Apache" 401 "$code"
+    done
+    check "$label: ... and pypi-fcgi never saw them" \
+        test -z "$(grep -E "no credentials: asking for a login|login failed for user 'alice'" "$log")"
+}
+
 if e2e_venv "$T/venv" >"$T/venv.log" 2>&1; then
     VENV=$T/venv
 else
@@ -250,7 +268,7 @@ fi
 
 # ---- mod_fcgid: Apache starts pypi-fcgi ------------------------------------------
 missing=
-for m in alias fcgid xsendfile; do [ -f "$MODDIR/mod_$m.so" ] || missing="$missing mod_$m"; done
+for m in alias fcgid xsendfile auth_basic authn_core authn_file authz_user; do [ -f "$MODDIR/mod_$m.so" ] || missing="$missing mod_$m"; done
 if [ -n "$missing" ]; then
     skip "contrib/apache-fcgid.conf" "not installed:$missing (libapache2-mod-fcgid, libapache2-mod-xsendfile)"
 else
@@ -266,7 +284,7 @@ else
         fi
         check "$label: the rendered file differs from contrib/apache-fcgid.conf in its Define lines only" \
             same_but_defines "$FCGID_CONF" "$dir/pypi.conf" PYPI_ROOT PYPI_HTPASSWD PYPI_BIN PYPI_MOUNT
-        if ! ap_launch "$label" "$dir" "${mount}health" alias fcgid xsendfile; then
+        if ! ap_launch "$label" "$dir" "${mount}health" alias fcgid xsendfile auth_basic authn_core authn_file authz_user; then
             fail "$label: Apache starts with contrib/apache-fcgid.conf and answers ${mount}health" "$AP_ERR"
             continue
         fi
@@ -275,6 +293,7 @@ else
         deploy_checks "$label" "$base" "$VENV" alice alice-pw
         rm -rf "$root/deploy-$label-big"
         mount_checks "$label" "$base"
+        auth_first_checks "$label" "$base" "$dir/logs/error.log"
         # mod_fcgid sends one request at a time to a process: one thread each.
         n=0
         bad=
@@ -307,7 +326,7 @@ else
     grep -v '^ *CGIPassAuth On' "$dir/pypi.conf.full" >"$dir/pypi.conf"
     if cmp -s "$dir/pypi.conf.full" "$dir/pypi.conf"; then
         fail "$label: contrib/apache-fcgid.conf has CGIPassAuth On"
-    elif ap_launch "$label" "$dir" /pypi/health alias fcgid xsendfile; then
+    elif ap_launch "$label" "$dir" /pypi/health alias fcgid xsendfile auth_basic authn_core authn_file authz_user; then
         whl=$(python3 "$HERE/mkdist.py" wheel --out "$dir" --name passauth-demo --version 1.0 2>>"$dir/mkdist.log")
         code=$(curl -s -o "$dir/up.txt" -w '%{http_code}' -u alice:alice-pw -F ':action=file_upload' -F name=passauth-demo \
             -F version=1.0 -F filetype=bdist_wheel -F pyversion=py3 -F "sha256_digest=$(sha256sum "$whl" | cut -d' ' -f1)" \
@@ -321,7 +340,7 @@ fi
 
 # ---- mod_proxy_fcgi: pypi-fcgi-spawn starts pypi-fcgi ---------------------------
 missing=
-for m in proxy proxy_fcgi xsendfile; do [ -f "$MODDIR/mod_$m.so" ] || missing="$missing mod_$m"; done
+for m in proxy proxy_fcgi xsendfile auth_basic authn_core authn_file authz_user; do [ -f "$MODDIR/mod_$m.so" ] || missing="$missing mod_$m"; done
 command -v spawn-fcgi >/dev/null 2>&1 || missing="$missing spawn-fcgi"
 command -v cgi-fcgi >/dev/null 2>&1 || missing="$missing cgi-fcgi"
 if [ -n "$missing" ]; then
@@ -351,13 +370,13 @@ else
             case $mount in /pypi/) label=apache-proxy-fcgi-prefix ;; *) label=apache-proxy-fcgi-root ;; esac
             dir=$T/$label
             mkdir -p "$dir"
-            if ! out=$(ap_render "$PROXY_CONF" "$dir/pypi.conf" "PYPI_ROOT=$root" "PYPI_SOCKET=$SOCK" "PYPI_MOUNT=$mount"); then
+            if ! out=$(ap_render "$PROXY_CONF" "$dir/pypi.conf" "PYPI_ROOT=$root" "PYPI_HTPASSWD=$PW" "PYPI_SOCKET=$SOCK" "PYPI_MOUNT=$mount"); then
                 fail "$label: contrib/apache-proxy-fcgi.conf renders" "$out"
                 continue
             fi
             check "$label: the rendered file differs from contrib/apache-proxy-fcgi.conf in its Define lines only" \
-                same_but_defines "$PROXY_CONF" "$dir/pypi.conf" PYPI_ROOT PYPI_SOCKET PYPI_MOUNT
-            if ! ap_launch "$label" "$dir" "${mount}health" proxy proxy_fcgi xsendfile; then
+                same_but_defines "$PROXY_CONF" "$dir/pypi.conf" PYPI_ROOT PYPI_HTPASSWD PYPI_SOCKET PYPI_MOUNT
+            if ! ap_launch "$label" "$dir" "${mount}health" proxy proxy_fcgi xsendfile auth_basic authn_core authn_file authz_user; then
                 fail "$label: Apache starts with contrib/apache-proxy-fcgi.conf and answers ${mount}health" "$AP_ERR"
                 continue
             fi
@@ -366,6 +385,7 @@ else
             deploy_checks "$label" "$base" "$VENV" alice alice-pw
             rm -rf "$root/deploy-$label-big"
             mount_checks "$label" "$base"
+            auth_first_checks "$label" "$base" "$dir/logs/error.log"
             ap_stop "$label" "$dir" "$root" "$SPAWN_PID"
             check "$label: pypi-fcgi-spawn's pypi-fcgi still serves after Apache stopped" proc_alive "$SPAWN_PID"
         done
@@ -412,8 +432,8 @@ else
             label=apache-swap
             dir=$T/$label
             mkdir -p "$dir"
-            if ap_render "$PROXY_CONF" "$dir/pypi.conf" "PYPI_ROOT=$root" "PYPI_SOCKET=$SOCK" "PYPI_MOUNT=/" >/dev/null &&
-                ap_launch "$label" "$dir" /health proxy proxy_fcgi xsendfile; then
+            if ap_render "$PROXY_CONF" "$dir/pypi.conf" "PYPI_ROOT=$root" "PYPI_HTPASSWD=$PW" "PYPI_SOCKET=$SOCK" "PYPI_MOUNT=/" >/dev/null &&
+                ap_launch "$label" "$dir" /health proxy proxy_fcgi xsendfile auth_basic authn_core authn_file authz_user; then
                 b=http://127.0.0.1:$AP_PORT
                 swap_checks "mod_xsendfile" "$b" "$root" "$SWOUT" "$dir/logs/error.log" "it leads outside its root" \
                     alice:alice-pw
