@@ -84,7 +84,7 @@ done
 if [[ " $FRONTS " == *" apache "* ]]; then
     [[ -n $APACHE ]] || die "missing program: apache2"
     command -v spawn-fcgi >/dev/null || die "missing program: spawn-fcgi"
-    for m in mpm_event authz_core authz_user auth_basic authn_core authn_file proxy proxy_fcgi xsendfile; do
+    for m in mpm_event authz_core proxy proxy_fcgi xsendfile; do
         [[ -f $MODDIR/mod_$m.so ]] || die "missing $MODDIR/mod_$m.so"
     done
 fi
@@ -200,7 +200,6 @@ start_apache() {
     for _ in $(seq 100); do [[ -S $T/run/pf.sock ]] && break; sleep 0.1; done
     [[ -S $T/run/pf.sock ]] || die "pypi-fcgi-spawn did not start: $(tail -n 5 "$d/pypi-fcgi.log")"
     sed -e "s#^Define PYPI_ROOT .*#Define PYPI_ROOT     $ROOT#" \
-        -e "s#^Define PYPI_HTPASSWD .*#Define PYPI_HTPASSWD $T/htpasswd#" \
         -e "s#^Define PYPI_SOCKET .*#Define PYPI_SOCKET   $T/run/pf.sock#" "$APACHE_CONF" >"$d/pypi.conf"
     if ((EUID == 0)); then user="User $WEB_USER
 Group $WEB_USER"; fi
@@ -216,10 +215,6 @@ ErrorLog $d/error.log
 LogLevel warn
 LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
 LoadModule authz_core_module $MODDIR/mod_authz_core.so
-LoadModule authz_user_module $MODDIR/mod_authz_user.so
-LoadModule auth_basic_module $MODDIR/mod_auth_basic.so
-LoadModule authn_core_module $MODDIR/mod_authn_core.so
-LoadModule authn_file_module $MODDIR/mod_authn_file.so
 LoadModule proxy_module $MODDIR/mod_proxy.so
 LoadModule proxy_fcgi_module $MODDIR/mod_proxy_fcgi.so
 LoadModule xsendfile_module $MODDIR/mod_xsendfile.so

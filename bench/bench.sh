@@ -120,7 +120,7 @@ if [[ " $FRONTS " == *" nginx "* ]]; then
 fi
 if [[ " $FRONTS " == *" apache "* ]]; then
     [[ -n $APACHE ]] || need_front apache "apache2 is"
-    for m in mpm_event authz_core authz_user auth_basic authn_core authn_file mime dir alias proxy proxy_fcgi xsendfile; do
+    for m in mpm_event authz_core mime dir alias proxy proxy_fcgi xsendfile; do
         [[ -f $MODDIR/mod_$m.so ]] || need_front apache "$MODDIR/mod_$m.so is"
     done
 fi
@@ -883,16 +883,14 @@ EOF
     set_routes nginx "http://127.0.0.1:$NG_PORT" /pypi "http://127.0.0.1:$NG_REF_PORT"
 }
 
-# render_apache DEST: contrib/apache-proxy-fcgi.conf with its PYPI_ROOT,
-# PYPI_HTPASSWD and PYPI_SOCKET Define lines set; PYPI_MOUNT stays /pypi/,
-# nothing else changes.
+# render_apache DEST: contrib/apache-proxy-fcgi.conf with its PYPI_ROOT and
+# PYPI_SOCKET Define lines set; PYPI_MOUNT stays /pypi/, nothing else changes.
 render_apache() {
     sed -e "s#^Define PYPI_ROOT .*#Define PYPI_ROOT     $ROOT#" \
-        -e "s#^Define PYPI_HTPASSWD .*#Define PYPI_HTPASSWD $T/htpasswd#" \
         -e "s#^Define PYPI_SOCKET .*#Define PYPI_SOCKET   $T/run/pf-apache.sock#" "$APACHE_CONF" >"$1"
-    [[ $(diff "$APACHE_CONF" "$1" | grep -c '^> Define ' || true) == 3 &&
-        $(diff "$APACHE_CONF" "$1" | grep -c '^>' || true) == 3 ]] ||
-        die "rendering $APACHE_CONF: expected its 3 Define lines to change: $(diff "$APACHE_CONF" "$1" || true)"
+    [[ $(diff "$APACHE_CONF" "$1" | grep -c '^> Define ' || true) == 2 &&
+        $(diff "$APACHE_CONF" "$1" | grep -c '^>' || true) == 2 ]] ||
+        die "rendering $APACHE_CONF: expected its 2 Define lines to change: $(diff "$APACHE_CONF" "$1" || true)"
 }
 
 # start_apache: pypi-fcgi and null-fcgi on their sockets, then Apache (mpm
@@ -926,10 +924,6 @@ ErrorLog $d/error.log
 LogLevel warn
 LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
 LoadModule authz_core_module $MODDIR/mod_authz_core.so
-LoadModule authz_user_module $MODDIR/mod_authz_user.so
-LoadModule auth_basic_module $MODDIR/mod_auth_basic.so
-LoadModule authn_core_module $MODDIR/mod_authn_core.so
-LoadModule authn_file_module $MODDIR/mod_authn_file.so
 LoadModule mime_module $MODDIR/mod_mime.so
 LoadModule dir_module $MODDIR/mod_dir.so
 LoadModule alias_module $MODDIR/mod_alias.so

@@ -244,8 +244,8 @@ mount_checks() {
 # auth_first_checks LABEL BASE ERRLOG: Apache checks the login of a POST
 # before the body goes anywhere: uploads without a login or with a wrong
 # password get Apache's 401 and never reach pypi-fcgi (its log has no line
-# for them), so mod_fcgid spools nothing for them and mod_proxy_fcgi passes
-# nothing on (Apache reads such a body and drops it).
+# for them), so mod_fcgid spools nothing for them (Apache reads such a body
+# and drops it).
 auth_first_checks() {
     local label=$1 base=$2 log=$3 cred code
     head -c 2097152 /dev/zero >"$T/zeros-2m"
@@ -340,7 +340,7 @@ fi
 
 # ---- mod_proxy_fcgi: pypi-fcgi-spawn starts pypi-fcgi ---------------------------
 missing=
-for m in proxy proxy_fcgi xsendfile auth_basic authn_core authn_file authz_user; do [ -f "$MODDIR/mod_$m.so" ] || missing="$missing mod_$m"; done
+for m in proxy proxy_fcgi xsendfile; do [ -f "$MODDIR/mod_$m.so" ] || missing="$missing mod_$m"; done
 command -v spawn-fcgi >/dev/null 2>&1 || missing="$missing spawn-fcgi"
 command -v cgi-fcgi >/dev/null 2>&1 || missing="$missing cgi-fcgi"
 if [ -n "$missing" ]; then
@@ -370,13 +370,13 @@ else
             case $mount in /pypi/) label=apache-proxy-fcgi-prefix ;; *) label=apache-proxy-fcgi-root ;; esac
             dir=$T/$label
             mkdir -p "$dir"
-            if ! out=$(ap_render "$PROXY_CONF" "$dir/pypi.conf" "PYPI_ROOT=$root" "PYPI_HTPASSWD=$PW" "PYPI_SOCKET=$SOCK" "PYPI_MOUNT=$mount"); then
+            if ! out=$(ap_render "$PROXY_CONF" "$dir/pypi.conf" "PYPI_ROOT=$root" "PYPI_SOCKET=$SOCK" "PYPI_MOUNT=$mount"); then
                 fail "$label: contrib/apache-proxy-fcgi.conf renders" "$out"
                 continue
             fi
             check "$label: the rendered file differs from contrib/apache-proxy-fcgi.conf in its Define lines only" \
-                same_but_defines "$PROXY_CONF" "$dir/pypi.conf" PYPI_ROOT PYPI_HTPASSWD PYPI_SOCKET PYPI_MOUNT
-            if ! ap_launch "$label" "$dir" "${mount}health" proxy proxy_fcgi xsendfile auth_basic authn_core authn_file authz_user; then
+                same_but_defines "$PROXY_CONF" "$dir/pypi.conf" PYPI_ROOT PYPI_SOCKET PYPI_MOUNT
+            if ! ap_launch "$label" "$dir" "${mount}health" proxy proxy_fcgi xsendfile; then
                 fail "$label: Apache starts with contrib/apache-proxy-fcgi.conf and answers ${mount}health" "$AP_ERR"
                 continue
             fi
@@ -385,7 +385,6 @@ else
             deploy_checks "$label" "$base" "$VENV" alice alice-pw
             rm -rf "$root/deploy-$label-big"
             mount_checks "$label" "$base"
-            auth_first_checks "$label" "$base" "$dir/logs/error.log"
             ap_stop "$label" "$dir" "$root" "$SPAWN_PID"
             check "$label: pypi-fcgi-spawn's pypi-fcgi still serves after Apache stopped" proc_alive "$SPAWN_PID"
         done
@@ -432,8 +431,8 @@ else
             label=apache-swap
             dir=$T/$label
             mkdir -p "$dir"
-            if ap_render "$PROXY_CONF" "$dir/pypi.conf" "PYPI_ROOT=$root" "PYPI_HTPASSWD=$PW" "PYPI_SOCKET=$SOCK" "PYPI_MOUNT=/" >/dev/null &&
-                ap_launch "$label" "$dir" /health proxy proxy_fcgi xsendfile auth_basic authn_core authn_file authz_user; then
+            if ap_render "$PROXY_CONF" "$dir/pypi.conf" "PYPI_ROOT=$root" "PYPI_SOCKET=$SOCK" "PYPI_MOUNT=/" >/dev/null &&
+                ap_launch "$label" "$dir" /health proxy proxy_fcgi xsendfile; then
                 b=http://127.0.0.1:$AP_PORT
                 swap_checks "mod_xsendfile" "$b" "$root" "$SWOUT" "$dir/logs/error.log" "it leads outside its root" \
                     alice:alice-pw

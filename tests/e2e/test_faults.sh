@@ -211,18 +211,13 @@ wait "$PF_PID" 2>/dev/null
 
 # ---- how the connection ends after the answer ------------------------------------------------
 # A bodiless request read to its end is closed at once (a plain close); a
-# request answered before its body was read keeps libfcgi's lingering close,
-# which reads and discards what the web server still sends.
+# request answered before its body was read still reads and discards what
+# the web server sends (for 5 s at most, see fcgi_slow.py trickle401).
 pf_start close -- "$ROOT"
-python3 - "$T/close.sock" >"$T/close.out" <<'EOF'
+python3 - "$T/close.sock" "$HERE" >"$T/close.out" <<'EOF'
 import socket, struct, sys, time
-
-def rec(t, body):
-    return struct.pack(">BBHHBB", 1, t, 1, len(body), 0, 0) + body
-
-def nv(k, v):
-    ln = lambda n: struct.pack(">B", n) if n < 128 else struct.pack(">I", n | 0x80000000)
-    return ln(len(k)) + ln(len(v)) + k + v
+sys.path.insert(0, sys.argv[2])
+from fcgi_slow import nv, rec
 
 def ask(params, stdin):
     s = socket.socket(socket.AF_UNIX)
