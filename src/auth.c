@@ -7,7 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 #include "acl.h"
 #include "auth.h"
 #include "htpasswd.h"
@@ -193,6 +196,36 @@ static void check_end(struct auth *a)
     pthread_mutex_unlock(&a->check_lock);
 }
 
+/* A password check on a thread of its own at nice AUTH_HASH_NICE: a
+ * deliberately slow hash (bcrypt) then takes the CPU only when the workers
+ * serving pages leave it, so password guessing, bounded in number by
+ * check_begin, also yields to the index. A thread per check costs some tens
+ * of microseconds against milliseconds of hashing, and the lowered
+ * priority, which an unprivileged thread cannot raise again, ends with it. */
+struct niced_check {
+    struct htpasswd_file *pw;
+    const char *user, *password;
+    bool ok;
+};
+
+static void *niced_check_main(void *arg)
+{
+    struct niced_check *c = arg;
+    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), AUTH_HASH_NICE);
+    c->ok = htpasswd_file_check(c->pw, c->user, c->password);
+    return NULL;
+}
+
+static bool check_niced(struct htpasswd_file *pw, const char *user, const char *password)
+{
+    struct niced_check c = { pw, user, password, false };
+    pthread_t t;
+    if (pthread_create(&t, NULL, niced_check_main, &c) != 0)
+        return htpasswd_file_check(pw, user, password);
+    pthread_join(t, NULL);
+    return c.ok;
+}
+
 static void count_failure(struct auth *a, const char *addr)
 {
     if (!a->cfg->login_failures)
@@ -368,7 +401,7 @@ bool auth_allow(struct auth *a, struct http_req *req, struct http_resp *resp, un
         http_header(resp, "Retry-After", "1");
         return false;
     }
-    bool ok = htpasswd_file_check(a->pw, user, password);
+    bool ok = check_niced(a->pw, user, password);
     check_end(a);
     OPENSSL_cleanse(password, sizeof password);
     if (!ok) {

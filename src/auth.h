@@ -12,6 +12,8 @@
 #define AUTH_MAX_USER 255
 #define AUTH_MAX_PASSWORD 1024
 #define AUTH_REALM "pypi-fcgi"
+/* The nice value password hashes run at (see auth_allow). */
+#define AUTH_HASH_NICE 10
 
 struct auth;
 

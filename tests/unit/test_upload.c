@@ -2,13 +2,16 @@
 /* test_upload.c: the upload API (page_upload.c) in memory: multipart body in, CGI response and files out. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "auth.h"
 #include "buf.h"
@@ -1075,6 +1078,27 @@ static void count_hash(const char *hash, void *ctx)
     (*(int *)ctx)++;
 }
 
+/* Password hashes run at nice AUTH_HASH_NICE on a thread of their own;
+ * the worker that asked keeps its priority. */
+static void note_nice(const char *hash, void *ctx)
+{
+    (void)hash;
+    errno = 0;
+    *(int *)ctx = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+}
+
+START_TEST(test_auth_hash_niced)
+{
+    auth_list_setup(0, 0);
+    int seen = -100;
+    htpasswd_set_observer(note_nice, &seen);
+    ck_assert_int_eq(get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.9", NULL).status, 403);
+    htpasswd_set_observer(NULL, NULL);
+    ck_assert_int_eq(seen, AUTH_HASH_NICE);
+    ck_assert_int_eq(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)), 0);
+}
+END_TEST
+
 /* --login-failures per client address and window: past it, 429 with the
  * seconds left and no hash; other addresses, remembered logins and the
  * next window are not affected. A fake clock, no waiting. */
@@ -1208,6 +1232,7 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_parse_basic);
     tcase_add_test(tc, test_auth_hash_bound);
     tcase_add_test(tc, test_auth_failures_per_address);
+    tcase_add_test(tc, test_auth_hash_niced);
     tcase_add_test(tc, test_auth_files_deleted);
     tcase_add_test(tc, test_upload_log_one_line);
     suite_add_tcase(s, tc);
