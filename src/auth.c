@@ -391,7 +391,10 @@ bool auth_allow(struct auth *a, struct http_req *req, struct http_resp *resp, un
         http_header(resp, "Retry-After", "%ld", retry);
         return false;
     }
-    if (!check_begin(a)) {
+    /* Hashes that cost microseconds ({SHA}, apr1) cannot starve anything:
+     * neither the bound nor the low-priority thread is worth it for them. */
+    bool costly = htpasswd_file_work(a->pw) >= AUTH_COSTLY_WORK;
+    if (costly && !check_begin(a)) {
         OPENSSL_cleanse(password, sizeof password);
         user[0] = '\0';
         http_log(req, LOG_WARN,
@@ -401,8 +404,9 @@ bool auth_allow(struct auth *a, struct http_req *req, struct http_resp *resp, un
         http_header(resp, "Retry-After", "1");
         return false;
     }
-    bool ok = check_niced(a->pw, user, password);
-    check_end(a);
+    bool ok = costly ? check_niced(a->pw, user, password) : htpasswd_file_check(a->pw, user, password);
+    if (costly)
+        check_end(a);
     OPENSSL_cleanse(password, sizeof password);
     if (!ok) {
         count_failure(a, addr ? addr : "");

@@ -609,6 +609,15 @@ bool htpasswd_file_check(struct htpasswd_file *f, const char *user, const char *
     return ok;
 }
 
+double htpasswd_file_work(struct htpasswd_file *f)
+{
+    struct filewatch_snap *s = filewatch_get(f->w);
+    const struct htpasswd *h = filewatch_data(s);
+    double w = h && h->standin ? h->standin_work : 0;
+    filewatch_put(s);
+    return w;
+}
+
 void htpasswd_close(struct htpasswd_file *f)
 {
     if (!f)

@@ -70,6 +70,10 @@ enum pf_err htpasswd_open(const char *path, struct htpasswd_file **out, buf_t *e
 bool htpasswd_file_check(struct htpasswd_file *f, const char *user, const char *password);
 /* htpasswd_recall against the file's current contents; thread-safe. */
 bool htpasswd_file_recall(struct htpasswd_file *f, const char *user, const char *password);
+/* What one check against the file's current contents costs: its costliest
+ * usable hash's work, in microseconds of one core (an estimate good for
+ * comparing; 0 for a file without users). */
+double htpasswd_file_work(struct htpasswd_file *f);
 /* f may be NULL. */
 void htpasswd_close(struct htpasswd_file *f);
 

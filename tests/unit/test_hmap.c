@@ -29,7 +29,7 @@ END_TEST
 START_TEST(test_hmap_many)
 {
     enum { N = 5000 };
-    static char keys[N][16];
+    static char keys[N][24];
     hmap_t m;
     hmap_init(&m);
     for (int i = 0; i < N; i++) {

@@ -967,9 +967,18 @@ static struct got get_simple(const char *auth_env, const char *addr_env, buf_t *
     return g;
 }
 
+/* alice's password, "secret", as bcrypt of cost 5: a hash costly enough
+ * (AUTH_COSTLY_WORK) for the bound and the low priority to apply. */
+static void use_bcrypt(void)
+{
+    static const char pw[] = "alice:$2y$05$gPZUd9ZFDO5IZm8BM3PFaODz9jddzdKNZUVFRPKZyS7RRBoX/mMni\n";
+    tu_write_file(pwfile, pw, sizeof pw - 1);
+}
+
 static void auth_list_setup(long checks, long failures)
 {
     close_all();
+    use_bcrypt();
     cfg.threads = 4;
     cfg.password_checks = checks;
     cfg.login_failures = failures;
@@ -1093,9 +1102,17 @@ START_TEST(test_auth_hash_niced)
     int seen = -100;
     htpasswd_set_observer(note_nice, &seen);
     ck_assert_int_eq(get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.9", NULL).status, 403);
-    htpasswd_set_observer(NULL, NULL);
     ck_assert_int_eq(seen, AUTH_HASH_NICE);
     ck_assert_int_eq(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)), 0);
+    /* A file of cheap hashes ({SHA}) is checked at once, on the worker. */
+    close_all();
+    static const char sha[] = "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n";
+    tu_write_file(pwfile, sha, sizeof sha - 1);
+    open_all();
+    seen = -100;
+    ck_assert_int_eq(get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.9", NULL).status, 403);
+    htpasswd_set_observer(NULL, NULL);
+    ck_assert_int_eq(seen, 0);
 }
 END_TEST
 
