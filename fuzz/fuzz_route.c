@@ -292,7 +292,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     buf_t err;
     buf_init(&err, 1024);
     char *yanked = path_in(fx.roots[0], "demo-pkg/demo_pkg-2.0rc1-py3-none-any.whl");
-    if (index_yank(yanked, true, "broken <build> & \"more\"", &err) != PF_EOK) {
+    if (index_yank(yanked, true, "broken <build> & \"more\"", NULL, &err) != PF_EOK) {
         fprintf(stderr, "fuzz_route: yank: %s\n", err.p ? err.p : "");
         abort();
     }

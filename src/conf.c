@@ -38,6 +38,9 @@ const struct conf_setting conf_settings[] = {
       "take the user the web server authenticated (REMOTE_USER with a non-empty AUTH_TYPE); "
       "=tcp also on a TCP socket" },
     { "upload-acl", "FILE", "(none)", "which users may upload to which projects; re-read when it changes" },
+    { "state-dir", "DIR", "(none)",
+      "where the records of files in directories pypi-fcgi cannot write are kept (a read-only tree); "
+      "without it they are read again each time a project leaves the cache" },
     { "password-checks", "N", "(threads/4)",
       "passwords checked against the htpasswd file at once per process, below threads; more get 503 "
       "(default: a quarter of threads, at least 1)" },
@@ -85,6 +88,7 @@ void conf_free(struct config *cfg)
     free(cfg->conf_file);
     free(cfg->htpasswd);
     free(cfg->upload_acl);
+    free(cfg->state_dir);
     memset(cfg, 0, sizeof *cfg);
 }
 
@@ -244,6 +248,8 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
         return *v ? set_str(&cfg->htpasswd, v) : fail(err, "%s: empty path", name);
     if (strcmp(name, "upload-acl") == 0)
         return *v ? set_str(&cfg->upload_acl, v) : fail(err, "%s: empty path", name);
+    if (strcmp(name, "state-dir") == 0)
+        return *v ? set_str(&cfg->state_dir, v) : fail(err, "%s: empty path", name);
     if (strcmp(name, "log-level") == 0) {
         int l = log_level_parse(v);
         if (l < 0)
@@ -488,8 +494,8 @@ enum pf_err conf_check(struct config *cfg, buf_t *err)
 void conf_usage(FILE *f)
 {
     fprintf(f, "usage: pypi-fcgi [options] ROOT...\n"
-               "       pypi-fcgi yank [--reason TEXT] FILE...\n"
-               "       pypi-fcgi unyank FILE...\n\n"
+               "       pypi-fcgi yank [--reason TEXT] [--state-dir DIR] FILE...\n"
+               "       pypi-fcgi unyank [--state-dir DIR] FILE...\n\n"
                "A PyPI-compatible package index served as a FastCGI responder.\n\n"
                "  -c FILE            read settings from FILE (key = value); the command line wins\n"
                "  -t                 check the configuration, print it and exit\n"
@@ -550,6 +556,10 @@ void conf_print(const struct config *cfg, FILE *f)
         fprintf(f, "upload-acl = %s\n", cfg->upload_acl);
     else
         fprintf(f, "# upload-acl: none\n");
+    if (cfg->state_dir)
+        fprintf(f, "state-dir = %s\n", cfg->state_dir);
+    else
+        fprintf(f, "# state-dir: none\n");
     if (cfg->password_checks)
         fprintf(f, "password-checks = %ld\n", cfg->password_checks);
     else

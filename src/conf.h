@@ -39,6 +39,7 @@ struct config {
     unsigned authenticate; /* AUTH_* actions that need a login */
     enum trust_remote trust_remote_user; /* REMOTE_USER (with AUTH_TYPE) from the web server is the user */
     char *upload_acl;    /* NULL: every authenticated user may upload anything */
+    char *state_dir;     /* NULL: records only beside the files */
     long password_checks; /* hashes computed at once; 0: conf_password_checks decides */
     long login_failures; /* failed logins per client address and minute; 0: no limit */
     char *conf_file;   /* the -c file, if any */

@@ -79,9 +79,24 @@ struct building {
     const char *name;
 };
 
+/* Where the records of directories pypi-fcgi cannot write are kept:
+ * STATE/records/<key>/.pypi-fcgi/, laid out, locked and written as beside
+ * the files. The key is the SHA-256 (hex) of the directory's real path, so
+ * that every root and every symlink that leads to a directory, and
+ * pypi-fcgi yank given any path to it, find the same records. */
+struct state {
+    int fd;                  /* STATE/records, or -1: no state directory */
+    atomic_bool warned;      /* a failure to write there was logged */
+    _Atomic uint64_t hashed; /* files read whole to build their records */
+};
+#define STATE_KEY_LEN (DIGEST_HEX_LEN + sizeof "/" SIDECAR_DIR)
+/* The root number of a watch on a directory of the state directory. */
+#define STATE_ROOT UINT_MAX
+
 struct index {
     const struct config *cfg;
     int *rootfds;
+    struct state state;
     /* The tree: guarded by tree_lock. */
     pthread_mutex_t tree_lock;
     hmap_t dirs;     /* key -> struct tdir */
@@ -732,19 +747,89 @@ static enum pf_err refresh_roots(struct index *idx)
 
 /* ---- records ---- */
 
+/* Takes the sidecar lock of the directory dirfd (creating its sidecar
+ * directory). -1 when that directory cannot be written. */
+static int lock_records(int dirfd)
+{
+    int lockfd = -1;
+    if (mkdirat(dirfd, SIDECAR_DIR, 0755) == 0 || errno == EEXIST)
+        lockfd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (lockfd >= 0)
+        while (flock(lockfd, LOCK_EX) != 0 && errno == EINTR)
+            ;
+    return lockfd;
+}
+
+/* The key of the directory dirfd in the state directory: the SHA-256 of
+ * its real path. False when /proc cannot tell the path. */
+static bool state_key(int dirfd, char key[DIGEST_HEX_LEN + 1])
+{
+    char proc[32], real[PATH_MAX + 1];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", dirfd);
+    ssize_t n = readlink(proc, real, PATH_MAX);
+    if (n <= 0 || n >= PATH_MAX || real[0] != '/')
+        return false;
+    digest_sha256_hex(real, (size_t)n, key);
+    return true;
+}
+
+/* Opens STATE/records/<key> of the directory dirfd, creating it when
+ * create is set; -1 when there is no state directory or it fails. */
+static int state_open(struct state *sc, int dirfd, bool create, char key[DIGEST_HEX_LEN + 1])
+{
+    if (!sc || sc->fd < 0 || !state_key(dirfd, key))
+        return -1;
+    if (create && mkdirat(sc->fd, key, 0700) != 0 && errno != EEXIST)
+        return -1;
+    return openat(sc->fd, key, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+}
+
+/* Opens (creating them, private to this user) STATE and STATE/records.
+ * -1, logged, when that fails: the records of directories pypi-fcgi
+ * cannot write are then kept in memory only, as without a state
+ * directory. */
+static int state_dir_open(const char *dir)
+{
+    int fd = -1, rfd = -1;
+    if ((mkdir(dir, 0700) == 0 || errno == EEXIST) &&
+        (fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
+        (mkdirat(fd, "records", 0700) == 0 || errno == EEXIST))
+        rfd = openat(fd, "records", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    if (rfd < 0)
+        LOG(LOG_WARN, "state directory %s: %s; the records of files in directories pypi-fcgi cannot write "
+            "are read again each time their project leaves the cache", dir, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return rfd;
+}
+
+uint64_t index_files_hashed(index_t *idx)
+{
+    return atomic_load(&idx->state.hashed);
+}
+
 /* Builds (or loads) the record of one file. Hashing and metadata
  * extraction happen at most once per content across processes: the
  * directory's sidecar lock is held while computing, and the record is
- * re-read once the lock is held. */
+ * re-read once the lock is held. The records live beside the file; when
+ * its directory cannot be written and sc has a state directory, they
+ * live there instead: *statewatch is then set to the directory of the
+ * state directory that holds them ("<key>/.pypi-fcgi", empty otherwise)
+ * and *statesig to its signature before it was read, so that a change
+ * made there (a yank) is seen. */
 static enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, const distfile_t *df,
-                                 sidecar_t *rec, bool *racy, bool *stored, const char *rootpath)
+                                 sidecar_t *rec, bool *racy, bool *stored, const char *rootpath,
+                                 struct state *sc, char statewatch[STATE_KEY_LEN], struct sig *statesig)
 {
     enum pf_err e;
     *stored = true;
+    statewatch[0] = '\0';
     int dirfd = *dirrel ? openat(rootfd, dirrel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
                         : openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0)
         return PF_ENOTFOUND;
+    int recfd = dirfd; /* the directory whose sidecar directory holds the record */
+    int statefd = -1;
     struct stat st;
     if (fstatat(dirfd, name, &st, 0) != 0 || !S_ISREG(st.st_mode)) {
         close(dirfd);
@@ -761,12 +846,33 @@ static enum pf_err record_ensure(int rootfd, const char *dirrel, const char *nam
         LOG(LOG_WARN, "%s/%s%s%s: sidecar record is corrupt; rebuilding it", rootpath, dirrel, *dirrel ? "/" : "",
             name);
 
-    int lockfd = -1;
-    if (mkdirat(dirfd, SIDECAR_DIR, 0755) == 0 || errno == EEXIST)
-        lockfd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    int lockfd = lock_records(dirfd);
+    char key[DIGEST_HEX_LEN + 1];
+    if (lockfd < 0 && (statefd = state_open(sc, dirfd, true, key)) >= 0) {
+        /* The directory cannot be written: its records live in the state
+         * directory. Its signature is taken before the record is read. */
+        char watch[STATE_KEY_LEN];
+        snprintf(watch, sizeof watch, "%s/" SIDECAR_DIR, key);
+        sig_take(sc->fd, watch, statesig);
+        e = sidecar_load(statefd, name, rec);
+        if (e == PF_EOK && sidecar_fresh(rec, &st)) {
+            memcpy(statewatch, watch, sizeof watch);
+            e = PF_EOK;
+            goto out;
+        }
+        if (e == PF_EOK)
+            sidecar_clear(rec);
+        lockfd = lock_records(statefd);
+        if (lockfd >= 0) {
+            recfd = statefd;
+            memcpy(statewatch, watch, sizeof watch);
+        }
+    }
+    if (lockfd < 0 && sc && sc->fd >= 0 && !atomic_exchange(&sc->warned, true))
+        LOG(LOG_WARN, "%s/%s: the state directory cannot hold its records (%s); files in directories pypi-fcgi "
+            "cannot write are read again each time their project leaves the cache",
+            rootpath, dirrel, strerror(errno));
     if (lockfd >= 0) {
-        while (flock(lockfd, LOCK_EX) != 0 && errno == EINTR)
-            ;
         /* Another process may have built it while we waited, or replaced
          * the file (an upload with --overwrite writes the new record
          * first): judge the record against the file as it is now. */
@@ -774,7 +880,7 @@ static enum pf_err record_ensure(int rootfd, const char *dirrel, const char *nam
             e = PF_ENOTFOUND;
             goto out;
         }
-        if (sidecar_load(dirfd, name, rec) == PF_EOK) {
+        if (sidecar_load(recfd, name, rec) == PF_EOK) {
             if (sidecar_fresh(rec, &st)) {
                 e = PF_EOK;
                 goto out;
@@ -799,6 +905,9 @@ static enum pf_err record_ensure(int rootfd, const char *dirrel, const char *nam
     }
     memset(rec, 0, sizeof *rec);
     uint64_t size;
+    if (sc)
+        atomic_fetch_add(&sc->hashed, 1);
+    LOG(LOG_DEBUG, "%s/%s%s%s: reading it whole for its record", rootpath, dirrel, *dirrel ? "/" : "", name);
     e = digest_sha256_fd(fd, rec->sha256, &size);
     if (e) {
         close(fd);
@@ -836,16 +945,17 @@ static enum pf_err record_ensure(int rootfd, const char *dirrel, const char *nam
         /* Still being written: use what we have now, store nothing. */
         *racy = true;
     } else if (lockfd >= 0) {
-        se = sidecar_store(dirfd, name, rec, rec->has_metadata ? (md.p ? md.p : "") : NULL, md.len);
+        se = sidecar_store(recfd, name, rec, rec->has_metadata ? (md.p ? md.p : "") : NULL, md.len);
         if (se)
             LOG(LOG_WARN, "%s/%s%s%s: cannot write its sidecar record (%s)", rootpath, dirrel, *dirrel ? "/" : "",
                 name, pf_strerror(se));
     }
     if (se) {
-        /* The record lives in this process only (a read-only tree, or a
-         * file still changing), and METADATA cannot be served without its
-         * file. */
+        /* The record lives in this process only (a read-only tree without
+         * a state directory, or a file still changing), and METADATA
+         * cannot be served without its file. */
         *stored = false;
+        statewatch[0] = '\0';
         rec->has_metadata = false;
     }
     buf_free(&md);
@@ -853,6 +963,8 @@ static enum pf_err record_ensure(int rootfd, const char *dirrel, const char *nam
 out:
     if (lockfd >= 0)
         close(lockfd); /* releases the flock */
+    if (statefd >= 0)
+        close(statefd);
     close(dirfd);
     return e;
 }
@@ -961,8 +1073,9 @@ static bool project_current(struct index *idx, struct index_project *p)
         return false;
     for (size_t i = 0; i < p->nwatches; i++) {
         struct sig now;
-        sig_take(idx->rootfds[p->watches[i].root], p->watches[i].rel, &now);
-        if (!sig_eq(&now, &p->watches[i].sig))
+        const struct watch *w = &p->watches[i];
+        sig_take(w->root == STATE_ROOT ? idx->state.fd : idx->rootfds[w->root], w->rel, &now);
+        if (!sig_eq(&now, &w->sig))
             return false;
     }
     return true;
@@ -1031,6 +1144,19 @@ static enum pf_err add_watch(struct index_project *p, size_t *cap, unsigned root
     w->root = root;
     p->nwatches++;
     return PF_EOK;
+}
+
+/* A watch on a directory of the state directory that holds records of
+ * this snapshot, with its signature from before they were read. */
+static enum pf_err add_state_watch(struct index_project *p, size_t *cap, const char *rel, const struct sig *sig)
+{
+    for (size_t i = 0; i < p->nwatches; i++)
+        if (p->watches[i].root == STATE_ROOT && strcmp(p->watches[i].rel, rel) == 0)
+            return PF_EOK;
+    enum pf_err e = add_watch(p, cap, STATE_ROOT, rel);
+    if (!e)
+        p->watches[p->nwatches - 1].sig = *sig;
+    return e;
 }
 
 /* A record that could not be stored (a read-only tree) is carried over
@@ -1169,12 +1295,21 @@ static enum pf_err project_build(struct index *idx, const char *name, struct ind
         }
         struct index_file *f = &p->files[p->nfiles];
         const struct index_file *prev = reusable(old, q->root, relpath, &st);
+        char statewatch[STATE_KEY_LEN];
+        struct sig statesig;
         enum pf_err re;
         if (prev)
             re = sidecar_copy(&f->rec, &prev->rec);
-        else
+        else {
             re = record_ensure(rootfd, q->dirrel, q->name, &df, &f->rec, &p->racy, &f->stored,
-                               idx->cfg->roots[q->root]);
+                               idx->cfg->roots[q->root], &idx->state, statewatch, &statesig);
+            if (!re && *statewatch && (re = add_state_watch(p, &capw, statewatch, &statesig)))
+                sidecar_clear(&f->rec);
+            /* As for the tree's directories: a change within the same
+             * timestamp tick would not show in the signature. */
+            if (!re && *statewatch && sig_racy(&statesig, now_ns()))
+                p->racy = true;
+        }
         if (re == PF_ENOMEM) {
             free(relpath);
             e = re;
@@ -1566,6 +1701,16 @@ enum pf_err index_read_metadata(index_t *idx, const struct index_file *f, char *
     if (dirfd < 0)
         return PF_ENOTFOUND;
     enum pf_err e = sidecar_load_metadata(dirfd, f->filename, &f->rec, out, len);
+    if (e && e != PF_ENOMEM) {
+        /* A directory pypi-fcgi cannot write keeps it in the state
+         * directory; the record's hash tells which one is right. */
+        char key[DIGEST_HEX_LEN + 1];
+        int statefd = state_open(&idx->state, dirfd, false, key);
+        if (statefd >= 0) {
+            e = sidecar_load_metadata(statefd, f->filename, &f->rec, out, len);
+            close(statefd);
+        }
+    }
     close(dirfd);
     return e;
 }
@@ -1665,6 +1810,7 @@ enum pf_err index_open(const struct config *cfg, index_t **out)
     if (!idx)
         return PF_ENOMEM;
     idx->cfg = cfg;
+    idx->state.fd = -1;
     pthread_mutex_init(&idx->tree_lock, NULL);
     pthread_rwlock_init(&idx->map_lock, NULL);
     pthread_mutex_init(&idx->wait_lock, NULL);
@@ -1691,6 +1837,8 @@ enum pf_err index_open(const struct config *cfg, index_t **out)
             e = PF_EIO;
         }
     }
+    if (!e && cfg->state_dir)
+        idx->state.fd = state_dir_open(cfg->state_dir);
     int64_t t0 = now_ns();
     pthread_mutex_lock(&idx->tree_lock);
     for (unsigned r = 0; r < cfg->nroots && !e; r++) {
@@ -1754,6 +1902,8 @@ void index_close(index_t *idx)
         if (idx->rootfds[r] >= 0)
             close(idx->rootfds[r]);
     free(idx->rootfds);
+    if (idx->state.fd >= 0)
+        close(idx->state.fd);
     pthread_mutex_destroy(&idx->tree_lock);
     pthread_rwlock_destroy(&idx->map_lock);
     pthread_mutex_destroy(&idx->wait_lock);
@@ -1764,7 +1914,7 @@ void index_close(index_t *idx)
 
 /* ---- yank ---- */
 
-enum pf_err index_yank(const char *path, bool yank, const char *reason, buf_t *err)
+enum pf_err index_yank(const char *path, bool yank, const char *reason, const char *state_dir, buf_t *err)
 {
     /* The record belongs to the name the index lists: a symbolic link has
      * its own, beside it, so only the directory is resolved. */
@@ -1798,34 +1948,71 @@ enum pf_err index_yank(const char *path, bool yank, const char *reason, buf_t *e
         free(real);
         return PF_EIO;
     }
+    struct state sc = { .fd = -1 };
+    if (state_dir && (sc.fd = state_dir_open(state_dir)) < 0) {
+        (void)buf_printf(err, "state directory %s: %s", state_dir, strerror(errno));
+        close(dirfd);
+        free(real);
+        return PF_EIO;
+    }
     sidecar_t rec;
     memset(&rec, 0, sizeof rec);
     bool racy = false, stored;
-    int lockfd = -1;
+    int lockfd = -1, statefd = -1, recfd = dirfd;
     /* The record is changed under the directory's sidecar lock, and only
      * while it still describes the file: an upload with --overwrite may
      * replace both between record_ensure and the lock, and the yank would
      * then land on the old file's record and be lost. */
     for (int tries = 0;; tries++) {
-        e = record_ensure(dirfd, "", name, &df, &rec, &racy, &stored, dir);
+        char statewatch[STATE_KEY_LEN];
+        struct sig statesig;
+        e = record_ensure(dirfd, "", name, &df, &rec, &racy, &stored, dir, &sc, statewatch, &statesig);
         if (e) {
             (void)buf_printf(err, "%s: cannot read the file (%s)", path, pf_strerror(e));
             goto out;
         }
-        lockfd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        lockfd = lock_records(dirfd);
         if (lockfd < 0) {
-            (void)buf_printf(err, "%s/" SIDECAR_DIR ": %s", dir, strerror(errno));
-            e = PF_EIO;
-            goto out;
+            /* The directory cannot be written: the record lives in the
+             * state directory, unless one beside the file still holds. */
+            int why = errno;
+            char key[DIGEST_HEX_LEN + 1];
+            struct stat st;
+            sidecar_t beside;
+            if (sc.fd < 0) {
+                (void)buf_printf(err, "%s/" SIDECAR_DIR ": %s; pypi-fcgi keeps the records of a directory it "
+                                      "cannot write in its state directory: give the serving processes' "
+                                      "--state-dir (or their -c file)", dir, strerror(why));
+                e = PF_EIO;
+                goto out;
+            }
+            if (fstatat(dirfd, name, &st, 0) == 0 && sidecar_load(dirfd, name, &beside) == PF_EOK) {
+                bool fresh = sidecar_fresh(&beside, &st);
+                sidecar_clear(&beside);
+                if (fresh) {
+                    (void)buf_printf(err, "%s/" SIDECAR_DIR ": %s, and the record of %s there is the one "
+                                          "pypi-fcgi reads", dir, strerror(why), name);
+                    e = PF_EIO;
+                    goto out;
+                }
+            }
+            if ((statefd = state_open(&sc, dirfd, true, key)) < 0 || (lockfd = lock_records(statefd)) < 0) {
+                (void)buf_printf(err, "state directory %s: %s", state_dir, strerror(errno));
+                e = PF_EIO;
+                goto out;
+            }
+            recfd = statefd;
         }
-        while (flock(lockfd, LOCK_EX) != 0 && errno == EINTR)
-            ;
         struct stat st;
         sidecar_clear(&rec);
-        if (fstatat(dirfd, name, &st, 0) == 0 && sidecar_load(dirfd, name, &rec) == PF_EOK && sidecar_fresh(&rec, &st))
+        if (fstatat(dirfd, name, &st, 0) == 0 && sidecar_load(recfd, name, &rec) == PF_EOK && sidecar_fresh(&rec, &st))
             break;
         close(lockfd);
         lockfd = -1;
+        if (statefd >= 0)
+            close(statefd);
+        statefd = -1;
+        recfd = dirfd;
         if (tries == 4) {
             (void)buf_printf(err, "%s: the file keeps changing; try again", path);
             e = PF_EUNAVAIL;
@@ -1835,16 +2022,21 @@ enum pf_err index_yank(const char *path, bool yank, const char *reason, buf_t *e
     rec.yanked = yank;
     free(rec.yank_reason);
     rec.yank_reason = yank && reason && *reason ? strdup(reason) : NULL;
-    e = sidecar_store(dirfd, name, &rec, NULL, 0);
+    e = sidecar_store(recfd, name, &rec, NULL, 0);
     close(lockfd);
-    /* Serving processes watch the directory, not the records in it. */
-    if (!e && futimens(dirfd, NULL) != 0) {
+    /* Serving processes watch the directory, not the records in it (in
+     * the state directory, they watch the records' directory). */
+    if (!e && recfd == dirfd && futimens(dirfd, NULL) != 0) {
         (void)buf_printf(err, "%s: cannot update the directory's time: %s", dir, strerror(errno));
         e = PF_EIO;
     } else if (e)
         (void)buf_printf(err, "%s: cannot write its record (%s)", path, pf_strerror(e));
 out:
     sidecar_clear(&rec);
+    if (statefd >= 0)
+        close(statefd);
+    if (sc.fd >= 0)
+        close(sc.fd);
     close(dirfd);
     free(real);
     return e;

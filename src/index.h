@@ -124,8 +124,14 @@ enum pf_err index_real_relpath(index_t *idx, const struct index_file *f, buf_t *
 /* 0 when every root is readable; otherwise writes the reason. */
 enum pf_err index_health(index_t *idx, buf_t *reason) PF_WUR;
 
+/* Files read whole to build their records since idx was opened. */
+uint64_t index_files_hashed(index_t *idx);
+
 /* Sets or clears the yank flag of the distribution file at path (any path
- * to a file inside a root), building its record if needed. */
-enum pf_err index_yank(const char *path, bool yank, const char *reason, buf_t *err) PF_WUR;
+ * to a file inside a root), building its record if needed. The record of
+ * a file in a directory pypi-fcgi cannot write lives in state_dir (the
+ * serving processes' --state-dir); without one, yanking it fails. */
+enum pf_err index_yank(const char *path, bool yank, const char *reason, const char *state_dir,
+                       buf_t *err) PF_WUR;
 
 #endif

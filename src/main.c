@@ -13,11 +13,30 @@
 #include "server.h"
 #include "store.h"
 
-static int yank_main(bool yank, int argc, char **argv, int argi)
+/* pypi-fcgi yank|unyank [--reason TEXT] [--state-dir DIR] [-c FILE] FILE...:
+ * the state directory comes from --state-dir or from the -c file that
+ * conf_parse_args has read. */
+static int yank_main(bool yank, const struct config *cfg, int argc, char **argv, int argi)
 {
-    const char *reason = NULL;
+    const char *reason = NULL, *state_dir = cfg->state_dir;
     int nfiles = 0, rc = 0;
     for (int i = argi; i < argc; i++) {
+        if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
+            i++; /* read already */
+            continue;
+        }
+        if (strncmp(argv[i], "--state-dir=", 12) == 0) {
+            state_dir = argv[i] + 12;
+            continue;
+        }
+        if (strcmp(argv[i], "--state-dir") == 0) {
+            if (++i >= argc) {
+                fprintf(stderr, "pypi-fcgi: --state-dir needs a directory\n");
+                return 2;
+            }
+            state_dir = argv[i];
+            continue;
+        }
         if (yank && (strcmp(argv[i], "--reason") == 0 || strcmp(argv[i], "-r") == 0)) {
             if (++i >= argc) {
                 fprintf(stderr, "pypi-fcgi: --reason needs a text\n");
@@ -29,7 +48,7 @@ static int yank_main(bool yank, int argc, char **argv, int argi)
         nfiles++;
         buf_t err;
         buf_init(&err, 4096);
-        if (index_yank(argv[i], yank, reason, &err) != PF_EOK) {
+        if (index_yank(argv[i], yank, reason, state_dir && *state_dir ? state_dir : NULL, &err) != PF_EOK) {
             fprintf(stderr, "pypi-fcgi: %s\n", err.p ? err.p : "failed");
             rc = 1;
         } else
@@ -37,7 +56,7 @@ static int yank_main(bool yank, int argc, char **argv, int argi)
         buf_free(&err);
     }
     if (!nfiles) {
-        fprintf(stderr, "usage: pypi-fcgi %s FILE...\n", yank ? "yank [--reason TEXT]" : "unyank");
+        fprintf(stderr, "usage: pypi-fcgi %s [--state-dir DIR] FILE...\n", yank ? "yank [--reason TEXT]" : "unyank");
         return 2;
     }
     return rc;
@@ -65,7 +84,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (strcmp(action, "yank") == 0 || strcmp(action, "unyank") == 0) {
-        rc = yank_main(strcmp(action, "yank") == 0, argc, argv, argi);
+        rc = yank_main(strcmp(action, "yank") == 0, &cfg, argc, argv, argi);
         goto out;
     }
     log_threshold = (int)cfg.log_level;

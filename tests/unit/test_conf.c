@@ -119,6 +119,8 @@ static const struct set_case set_cases[] = {
     { "htpasswd", "/etc/pypi/htpasswd", PF_EOK, "htpasswd = /etc/pypi/htpasswd" },
     { "htpasswd", "", PF_EINVAL, "empty" },
     { "upload-acl", "/etc/pypi/acl", PF_EOK, "upload-acl = /etc/pypi/acl" },
+    { "state-dir", "/var/lib/pypi-fcgi", PF_EOK, "state-dir = /var/lib/pypi-fcgi" },
+    { "state-dir", "", PF_EINVAL, "empty" },
     { "log-level", "error", PF_EOK, "log-level = error" },
     { "log-level", "warn", PF_EOK, "log-level = warn" },
     { "log-level", "info", PF_EOK, "log-level = info" },
@@ -577,7 +579,8 @@ END_TEST
 static bool default_is_prose(const char *name)
 {
     return !strcmp(name, "root") || !strcmp(name, "listen") || !strcmp(name, "url-prefix") ||
-           !strcmp(name, "htpasswd") || !strcmp(name, "upload-acl") || !strcmp(name, "password-checks");
+           !strcmp(name, "htpasswd") || !strcmp(name, "upload-acl") || !strcmp(name, "password-checks") ||
+           !strcmp(name, "state-dir");
 }
 
 START_TEST(test_conf_defaults_match_table)

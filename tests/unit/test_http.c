@@ -522,14 +522,14 @@ START_TEST(yank_shows_next_request)
     buf_t err;
     buf_init(&err, 1024);
     ck_assert_int_ge(asprintf(&p, "%s/foo-bar/foo_bar-2.0rc1-py3-none-any.whl", root), 0);
-    ck_assert_int_eq(index_yank(p, true, "broken <build>", &err), PF_EOK);
+    ck_assert_int_eq(index_yank(p, true, "broken <build>", NULL, &err), PF_EOK);
     r = GET("/simple/foo-bar/");
     ck_assert_ptr_nonnull(strstr(r.body, "data-yanked=\"broken &lt;build&gt;\" data-dist-info-metadata"));
     resp_free(&r);
     r = GET("/simple/foo-bar/", "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json");
     ck_assert_ptr_nonnull(strstr(r.body, "\"yanked\":\"broken \\u003cbuild\\u003e\""));
     resp_free(&r);
-    ck_assert_int_eq(index_yank(p, false, NULL, &err), PF_EOK);
+    ck_assert_int_eq(index_yank(p, false, NULL, NULL, &err), PF_EOK);
     r = GET("/simple/foo-bar/");
     ck_assert_ptr_null(strstr(r.body, "data-yanked"));
     resp_free(&r);

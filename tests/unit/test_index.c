@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "conf.h"
+#include "digest.h"
 #include "index.h"
 #include "sidecar.h"
 #include "suites.h"
@@ -321,7 +322,7 @@ START_TEST(yank_a_link)
     char *link = path("proj/proj-2.0-py3-none-any.whl");
     buf_t err;
     buf_init(&err, 4096);
-    ck_assert_msg(index_yank(link, true, "bad link", &err) == PF_EOK, "%s", err.p);
+    ck_assert_msg(index_yank(link, true, "bad link", NULL, &err) == PF_EOK, "%s", err.p);
     struct index_project *p;
     ck_assert_int_eq(index_project(idx, "proj", &p), PF_EOK);
     for (size_t i = 0; i < p->nfiles; i++) {
@@ -333,6 +334,195 @@ START_TEST(yank_a_link)
     buf_free(&err);
     index_close(idx);
     conf_free(&cfg);
+}
+END_TEST
+
+/* ---- records of directories pypi-fcgi cannot write ---- */
+
+/* Makes DIR/.pypi-fcgi impossible to create, in a way root respects too:
+ * a regular file takes its name, and records cannot be kept beside the
+ * files of DIR, as in a read-only directory. */
+static void no_records_beside(const char *dirrel)
+{
+    char *p;
+    ck_assert_int_ge(asprintf(&p, "%s/%s/.pypi-fcgi", root, dirrel), 0);
+    tu_write_file(p, "", 0);
+    free(p);
+}
+
+static index_t *open_idx_state(struct config *cfg, const char *state)
+{
+    conf_init(cfg);
+    cfg->roots = calloc(1, sizeof *cfg->roots);
+    cfg->roots[0] = realpath(root, NULL);
+    cfg->nroots = 1;
+    cfg->rescan_interval = 0;
+    cfg->state_dir = state ? strdup(state) : NULL;
+    index_t *idx;
+    ck_assert_int_eq(index_open(cfg, &idx), PF_EOK);
+    return idx;
+}
+
+/* The path of a record of the directory root/dirrel in the state directory. */
+static char *state_path(const char *state, const char *dirrel, const char *file)
+{
+    char *dir = path(dirrel), *real = realpath(dir, NULL), key[DIGEST_HEX_LEN + 1], *p;
+    ck_assert_ptr_nonnull(real);
+    digest_sha256_hex(real, strlen(real), key);
+    ck_assert_int_ge(asprintf(&p, "%s/records/%s/.pypi-fcgi/%s", state, key, file), 0);
+    free(dir);
+    free(real);
+    return p;
+}
+
+/* A new index (a new process, or a project that left the cache) reads a
+ * file again only when its record could not be kept anywhere. */
+static uint64_t hashed_by_new_index(const char *state, const char *project, bool *stored, bool *yanked)
+{
+    struct config cfg;
+    index_t *idx = open_idx_state(&cfg, state);
+    struct index_project *p;
+    ck_assert_int_eq(index_project(idx, project, &p), PF_EOK);
+    ck_assert_uint_eq(p->nfiles, 1);
+    *stored = p->files[0].stored;
+    *yanked = p->files[0].rec.yanked;
+    if (*stored) {
+        char *md;
+        size_t len;
+        ck_assert_int_eq(index_read_metadata(idx, &p->files[0], &md, &len), PF_EOK);
+        ck_assert_ptr_nonnull(strstr(md, "Name: ro"));
+        free(md);
+    }
+    index_project_release(idx, p);
+    uint64_t n = index_files_hashed(idx);
+    index_close(idx);
+    conf_free(&cfg);
+    return n;
+}
+
+START_TEST(readonly_dir_records_in_state_dir)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/ro'", root), 0);
+    wheel("ro/ro-1.0-py3-none-any.whl", "ro-1.0.dist-info", "Name: ro\nRequires-Python: >=3.9\n");
+    no_records_beside("ro");
+    char *tmp = tu_mkdtemp(), *state;
+    ck_assert_int_ge(asprintf(&state, "%s/state", tmp), 0); /* created on open */
+    bool stored, yanked;
+    /* Without a state directory: read again by every new index. */
+    for (int i = 0; i < 2; i++) {
+        ck_assert_uint_eq(hashed_by_new_index(NULL, "ro", &stored, &yanked), 1);
+        ck_assert(!stored);
+    }
+    /* With one: read once, then the record there is used. */
+    ck_assert_uint_eq(hashed_by_new_index(state, "ro", &stored, &yanked), 1);
+    ck_assert(stored);
+    for (int i = 0; i < 2; i++) {
+        ck_assert_uint_eq(hashed_by_new_index(state, "ro", &stored, &yanked), 0);
+        ck_assert(stored);
+    }
+    char *rec = state_path(state, "ro", "ro-1.0-py3-none-any.whl.rec");
+    char *md = state_path(state, "ro", "ro-1.0-py3-none-any.whl.metadata");
+    char *lock = state_path(state, "ro", ".lock");
+    struct stat st;
+    ck_assert_int_eq(stat(rec, &st), 0);
+    ck_assert_int_eq(stat(md, &st), 0);
+    ck_assert_int_eq(stat(lock, &st), 0);
+    ck_assert_int_eq(stat(state, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 0777, 0700);
+    /* A changed file gets a new record there. */
+    wheel("ro/ro-1.0-py3-none-any.whl", "ro-1.0.dist-info", "Name: ro\nRequires-Python: >=3.11\n");
+    ck_assert_int_eq(tu_sh("touch -d '2001-01-01' '%s/ro/ro-1.0-py3-none-any.whl'", root), 0);
+    ck_assert_uint_eq(hashed_by_new_index(state, "ro", &stored, &yanked), 1);
+    ck_assert_uint_eq(hashed_by_new_index(state, "ro", &stored, &yanked), 0);
+    /* A writable directory keeps its records beside its files. */
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/rw'", root), 0);
+    wheel("rw/rw-1.0-py3-none-any.whl", "rw-1.0.dist-info", "Name: rw\n");
+    struct config cfg;
+    index_t *idx = open_idx_state(&cfg, state);
+    ck_assert_uint_eq(nfiles_of(idx, "rw"), 1);
+    index_close(idx);
+    conf_free(&cfg);
+    char *beside = path("rw/.pypi-fcgi/rw-1.0-py3-none-any.whl.rec"), *there = state_path(state, "rw", "rw-1.0-py3-none-any.whl.rec");
+    ck_assert_int_eq(stat(beside, &st), 0);
+    ck_assert_int_ne(stat(there, &st), 0);
+    free(beside);
+    free(there);
+    free(rec);
+    free(md);
+    free(lock);
+    free(state);
+    tu_rmrf(tmp);
+    free(tmp);
+}
+END_TEST
+
+START_TEST(unusable_state_dir_falls_back)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/ro'", root), 0);
+    wheel("ro/ro-1.0-py3-none-any.whl", "ro-1.0.dist-info", "Name: ro\n");
+    no_records_beside("ro");
+    char *tmp = tu_mkdtemp(), *state;
+    ck_assert_int_ge(asprintf(&state, "%s/state", tmp), 0);
+    tu_write_file(state, "", 0); /* not a directory */
+    bool stored, yanked;
+    tu_capture_begin();
+    ck_assert_uint_eq(hashed_by_new_index(state, "ro", &stored, &yanked), 1);
+    ck_assert(!stored);
+    ck_assert_uint_eq(hashed_by_new_index(state, "ro", &stored, &yanked), 1);
+    char *log = tu_capture_end();
+    ck_assert_msg(strstr(log, "state directory") != NULL, "%s", log);
+    free(log);
+    free(state);
+    tu_rmrf(tmp);
+    free(tmp);
+}
+END_TEST
+
+START_TEST(yank_in_readonly_dir)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/ro'", root), 0);
+    wheel("ro/ro-1.0-py3-none-any.whl", "ro-1.0.dist-info", "Name: ro\n");
+    no_records_beside("ro");
+    char *tmp = tu_mkdtemp(), *state, *alias, *file = path("ro/ro-1.0-py3-none-any.whl");
+    ck_assert_int_ge(asprintf(&state, "%s/state", tmp), 0);
+    buf_t err;
+    buf_init(&err, 4096);
+    /* Without a state directory there is nowhere to keep it: a clear no. */
+    ck_assert_int_eq(index_yank(file, true, "broken", NULL, &err), PF_EIO);
+    ck_assert_msg(strstr(err.p, "--state-dir") != NULL, "%s", err.p);
+    buf_reset(&err);
+    /* A serving index with the state directory sees a yank made later. */
+    struct config cfg;
+    index_t *idx = open_idx_state(&cfg, state);
+    struct index_project *p;
+    ck_assert_int_eq(index_project(idx, "ro", &p), PF_EOK);
+    ck_assert(p->files[0].stored && !p->files[0].rec.yanked);
+    index_project_release(idx, p);
+    ck_assert_msg(index_yank(file, true, "broken", state, &err) == PF_EOK, "%s", err.p);
+    ck_assert_int_eq(index_project(idx, "ro", &p), PF_EOK);
+    ck_assert(p->files[0].rec.yanked);
+    ck_assert_str_eq(p->files[0].rec.yank_reason, "broken");
+    index_project_release(idx, p);
+    ck_assert_uint_eq(index_files_hashed(idx), 1);
+    /* Through a symbolic link to the directory: the same record. */
+    ck_assert_int_ge(asprintf(&alias, "%s/alias/ro-1.0-py3-none-any.whl", tmp), 0);
+    ck_assert_int_eq(tu_sh("ln -s '%s/ro' '%s/alias'", root, tmp), 0);
+    ck_assert_msg(index_yank(alias, false, NULL, state, &err) == PF_EOK, "%s", err.p);
+    ck_assert_int_eq(index_project(idx, "ro", &p), PF_EOK);
+    ck_assert(!p->files[0].rec.yanked);
+    index_project_release(idx, p);
+    index_close(idx);
+    conf_free(&cfg);
+    bool stored, yanked;
+    ck_assert_msg(index_yank(file, true, NULL, state, &err) == PF_EOK, "%s", err.p);
+    ck_assert_uint_eq(hashed_by_new_index(state, "ro", &stored, &yanked), 0);
+    ck_assert(stored && yanked);
+    buf_free(&err);
+    free(file);
+    free(alias);
+    free(state);
+    tu_rmrf(tmp);
+    free(tmp);
 }
 END_TEST
 
@@ -350,6 +540,9 @@ Suite *suite_index(void)
     tcase_add_test(tc, real_path_at_request_time);
     tcase_add_test(tc, logged_names_are_one_line);
     tcase_add_test(tc, yank_a_link);
+    tcase_add_test(tc, readonly_dir_records_in_state_dir);
+    tcase_add_test(tc, unusable_state_dir_falls_back);
+    tcase_add_test(tc, yank_in_readonly_dir);
     suite_add_tcase(s, tc);
     return s;
 }
