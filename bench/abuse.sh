@@ -24,7 +24,7 @@
 # Knobs: PF_BIN PF_ARGS (more pypi-fcgi options) FRONTS="lighttpd apache"
 # ATTACKS="guess trickle" GUESS=post CLIENTS=8 THREADS=4 COST=12 DURATION=10
 # (each wrk run, s) WARM=2 (attack before measuring, s) CONNECTIONS=4
-# TRICKLE_RATE=600 TRICKLE_KIB=64 PORT=18680 WEB_USER=www-data PF_USER=nobody
+# TRICKLE_RATE=600 TRICKLE_KIB=64 ATTACK_NICE=19 PORT=18680 WEB_USER=www-data PF_USER=nobody
 # OUT=bench/abuse.md KEEP=0
 set -Eeuo pipefail
 
@@ -43,6 +43,7 @@ DURATION=${DURATION:-10}
 WARM=${WARM:-2}
 CONNECTIONS=${CONNECTIONS:-4}
 TRICKLE_RATE=${TRICKLE_RATE:-600}
+ATTACK_NICE=${ATTACK_NICE:-19}
 TRICKLE_KIB=${TRICKLE_KIB:-64}
 PORT=${PORT:-18680}
 WEB_USER=${WEB_USER:-www-data}
@@ -269,6 +270,9 @@ attacker() {
     local n=$1 kind=$2 deadline=$((DURATION + WARM + 5)) i=0
     : >"$T/codes.$n"
     (
+        # A curl per request: on one machine the attackers' own CPU would
+        # take the cores from the server, as a remote attacker's does not.
+        renice -n "$ATTACK_NICE" -p "$BASHPID" >/dev/null 2>&1 || true
         end=$((SECONDS + deadline))
         while ((SECONDS < end)); do
             i=$((i + 1))
@@ -336,6 +340,7 @@ LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
     echo "pypi-fcgi: $PF_BIN ($AUTH_ARGS${PF_ARGS:+ $PF_ARGS}); bcrypt cost $COST; $CLIENTS attacking clients;"
     echo "wrk -t2 -c$CONNECTIONS -d${DURATION}s on /simple/$PROJECT/, idle then under attack (after ${WARM} s)."
     echo "guess: $GUESS with wrong Basic passwords; trickle: authenticated uploads at $TRICKLE_RATE B/s."
+    echo "Attacking clients run at nice $ATTACK_NICE (ATTACK_NICE; 0 lets their own curl processes compete for the cores)."
     echo "Load average before: $LOAD0; after: $LOAD1."
     echo
     echo "| front | attack | idle p50 ms | idle p99 ms | attack p50 ms | attack p99 ms | p50 ratio | p99 ratio | answered/timeouts idle | under attack | attackers' answers |"

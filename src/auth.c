@@ -3,6 +3,7 @@
 #include "config.h"
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,9 +197,9 @@ static void check_end(struct auth *a)
     pthread_mutex_unlock(&a->check_lock);
 }
 
-/* A password check on a thread of its own at nice AUTH_HASH_NICE: a
- * deliberately slow hash (bcrypt) then takes the CPU only when the workers
- * serving pages leave it, so password guessing, bounded in number by
+/* A password check on a thread of its own in SCHED_IDLE (else at nice
+ * AUTH_HASH_NICE): a deliberately slow hash (bcrypt) then takes the CPU
+ * only when the workers serving pages leave it, so password guessing, bounded in number by
  * check_begin, also yields to the index. A thread per check costs some tens
  * of microseconds against milliseconds of hashing, and the lowered
  * priority, which an unprivileged thread cannot raise again, ends with it. */
@@ -211,7 +212,11 @@ struct niced_check {
 static void *niced_check_main(void *arg)
 {
     struct niced_check *c = arg;
-    (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), AUTH_HASH_NICE);
+    /* SCHED_IDLE: any page request that wakes up takes the core at once;
+     * where the kernel refuses it, nice AUTH_HASH_NICE. */
+    struct sched_param sp = { 0 };
+    if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp) != 0)
+        (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), AUTH_HASH_NICE);
     c->ok = htpasswd_file_check(c->pw, c->user, c->password);
     return NULL;
 }

@@ -12,11 +12,12 @@
 #define AUTH_MAX_USER 255
 #define AUTH_MAX_PASSWORD 1024
 #define AUTH_REALM "pypi-fcgi"
-/* The nice value password hashes run at (see auth_allow). */
+/* The nice value password hashes run at where SCHED_IDLE is refused (see
+ * auth_allow). */
 #define AUTH_HASH_NICE 10
 /* A password file whose costliest hash takes at least this many
  * microseconds (htpasswd_file_work: bcrypt, SHA-crypt) has its checks
- * bounded by --password-checks and run at AUTH_HASH_NICE; cheaper ones
+ * bounded by --password-checks and run in SCHED_IDLE; cheaper ones
  * ({SHA}, apr1) are checked at once. */
 #define AUTH_COSTLY_WORK 1000.0
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1087,13 +1088,23 @@ static void count_hash(const char *hash, void *ctx)
     (*(int *)ctx)++;
 }
 
-/* Password hashes run at nice AUTH_HASH_NICE on a thread of their own;
- * the worker that asked keeps its priority. */
+/* Password hashes run on a thread of their own in SCHED_IDLE (or, where
+ * the kernel refuses that, at nice AUTH_HASH_NICE); the worker that asked
+ * keeps its class and priority. Notes 1 for SCHED_IDLE, 2 for the nice
+ * value, 0 for neither. */
+static int lowered(void)
+{
+    int policy;
+    struct sched_param sp;
+    if (pthread_getschedparam(pthread_self(), &policy, &sp) == 0 && policy == SCHED_IDLE)
+        return 1;
+    return getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)) == AUTH_HASH_NICE ? 2 : 0;
+}
+
 static void note_nice(const char *hash, void *ctx)
 {
     (void)hash;
-    errno = 0;
-    *(int *)ctx = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+    *(int *)ctx = lowered();
 }
 
 START_TEST(test_auth_hash_niced)
@@ -1102,8 +1113,8 @@ START_TEST(test_auth_hash_niced)
     int seen = -100;
     htpasswd_set_observer(note_nice, &seen);
     ck_assert_int_eq(get_simple(AUTH_WRONG, "REMOTE_ADDR=192.0.2.9", NULL).status, 403);
-    ck_assert_int_eq(seen, AUTH_HASH_NICE);
-    ck_assert_int_eq(getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid)), 0);
+    ck_assert_int_ne(seen, 0);
+    ck_assert_int_eq(lowered(), 0);
     /* A file of cheap hashes ({SHA}) is checked at once, on the worker. */
     close_all();
     static const char sha[] = "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n";
