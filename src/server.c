@@ -279,14 +279,12 @@ static void *worker(void *arg)
             case BODY_BUSY:
                 serve(s, r, &scratch, true, true);
                 break;
-            case BODY_PARKED: {
-                /* It stays counted in flight until it is served. */
-                FCGX_Request *fresh = new_request(s);
-                if (!fresh)
+            case BODY_PARKED:
+                /* It stays counted in flight until it is served, and
+                 * belongs to the queue now: this thread needs another. */
+                if (!(r = new_request(s)))
                     goto out;
-                r = fresh;
                 break;
-            }
             case BODY_NOW:
                 serve(s, r, &scratch, true, false);
                 for (FCGX_Request *p; (p = next_parked(s));) {
@@ -300,8 +298,10 @@ static void *worker(void *arg)
             break;
     }
 out:
-    FCGX_Free(r, 1);
-    free(r);
+    if (r) {
+        FCGX_Free(r, 1);
+        free(r);
+    }
     http_scratch_free(&scratch);
     return NULL;
 }
