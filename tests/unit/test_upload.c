@@ -613,7 +613,9 @@ START_TEST(test_upload_long_filename)
             ck_assert(exists(rel));
             snprintf(rel, sizeof rel, "demo-pkg/.pypi-fcgi/%s.metadata", name);
             ck_assert(exists(rel));
-            tu_rmrf(path_of("demo-pkg"));
+            char *dir = path_of("demo-pkg");
+            tu_rmrf(dir);
+            free(dir);
         }
         free(r.raw);
         buf_free(&b);
