@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* accept.c: Accept-header negotiation (PEP 691, PROTOCOLS.md 2.3). */
+/* accept.c: Accept-header negotiation (PEP 691, docs/protocols.md 1). */
 #include "config.h"
 #include <string.h>
 #include "accept.h"

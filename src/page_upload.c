@@ -84,7 +84,7 @@ static const char *fv(const struct upload *u, enum field f)
     return u->seen[f] ? u->fields[f].p : NULL;
 }
 
-/* ---- checks, in Warehouse's order (PROTOCOLS.md 3.3, 3.5) ---- */
+/* ---- checks, in Warehouse's order (docs/protocols.md 3) ---- */
 
 static bool is_hex_field(const char *v, size_t hexlen)
 {
@@ -148,7 +148,7 @@ static enum pf_err check_filename(struct upload *u)
     if (fn[0] == '.' || !fn[0])
         return reject(u, 400, "Cannot upload a file whose name is empty or starts with '.'.");
     /* The names the web servers' X-Sendfile decodings agree on
-     * (DEPLOY-NOTES 0.9); PEP 427 and 625 names never need more. */
+     * (docs/protocols.md 4); PEP 427 and 625 names never need more. */
     if (strspn(fn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+!-") != strlen(fn))
         return reject(u, 400, "Cannot upload a file with characters other than letters, digits and '._+!-' in the "
                               "name.");

@@ -5,8 +5,8 @@
 #include "version.h"
 
 /* The grammar, ordering and normal form follow packaging's Version (the
- * reference implementation that pip vendors); PROTOCOLS.md section 5 has
- * the digest and the cases checked against it. */
+ * reference implementation that pip vendors); docs/protocols.md 5 says
+ * what that means, and tests/unit/test_version.c holds the cases. */
 
 static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
@@ -23,7 +23,7 @@ static inline bool is_alnum(char c)
 
 static inline bool is_sep(char c) { return c == '-' || c == '_' || c == '.'; }
 
-/* [ \t\n\r\f\v] as PROTOCOLS.md 5.1 has it. Python's strip() would also
+/* [ \t\n\r\f\v], the whitespace packaging strips (docs/protocols.md 5). Python's strip() would also
  * take \x1c-\x1f and Unicode spaces; bytes that may not even be UTF-8 are
  * not worth guessing at, so those are left to fail. */
 static inline bool is_space(char c)
