@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "ascii.h"
 #include "digest.h"
 
 static void to_hex(const unsigned char *md, unsigned n, char *hex)
@@ -65,7 +66,7 @@ int digest_is_hex64(const char *s, size_t len)
     if (len != DIGEST_HEX_LEN)
         return 0;
     for (size_t i = 0; i < len; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+        if (!ascii_islowerhex(s[i]))
             return 0;
     return 1;
 }
@@ -75,8 +76,7 @@ bool digest_is_hex(const char *s, size_t len, size_t hexlen)
     if (len != hexlen)
         return false;
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+        if (ascii_hexval(s[i]) < 0)
             return false;
     }
     return true;

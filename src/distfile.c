@@ -2,6 +2,7 @@
 /* distfile.c: wheel and sdist filename grammar (PEP 427, PEP 625, legacy sdists). */
 #include "config.h"
 #include <string.h>
+#include "ascii.h"
 #include "distfile.h"
 
 /* SV_LIT is a compound literal, which ISO C does not allow in a static
@@ -23,8 +24,7 @@ static const sv_t sdist_suffixes[] = {
  * of '/', '\\', NUL, spaces, quotes or '%' can reach any of them. */
 static bool is_filename_byte(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           c == '.' || c == '_' || c == '+' || c == '!' || c == '-';
+    return ascii_isalnum(c) || c == '.' || c == '_' || c == '+' || c == '!' || c == '-';
 }
 
 /* packaging's wheel name rule: ^[\w\d._]*$ without "__" (ASCII here). */
@@ -32,8 +32,7 @@ static bool is_wheel_name(sv_t s)
 {
     for (size_t i = 0; i < s.len; i++) {
         char c = s.p[i];
-        bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                  c == '.' || c == '_';
+        bool ok = ascii_isalnum(c) || c == '.' || c == '_';
         if (!ok || (c == '_' && i > 0 && s.p[i - 1] == '_'))
             return false;
     }

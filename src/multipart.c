@@ -3,6 +3,7 @@
 #include "config.h"
 #include <stdbool.h>
 #include <string.h>
+#include "ascii.h"
 #include "multipart.h"
 #include "sv.h"
 
@@ -60,8 +61,7 @@ static sv_t skip_ws(sv_t s)
 /* RFC 2046 bchars: DIGIT / ALPHA / ' ( ) + _ , - . / : = ? and space. */
 static bool is_bchar(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c != '\0' && strchr("'()+_,-./:=? ", c) != NULL);
+    return ascii_isalnum(c) || (c != '\0' && strchr("'()+_,-./:=? ", c) != NULL);
 }
 
 /* 1..70 bchars, the last not a space. The parser relies on this: with no

@@ -1,23 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* name.c: project names: validation and PEP 503 normalization. */
 #include "config.h"
+#include "ascii.h"
 #include "name.h"
-
-/* Byte tests by hand rather than <ctype.h>: those follow the locale and take
- * an int that must not be a negative char, and names are ASCII by rule. */
-static inline bool is_alnum(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
 
 static inline bool is_sep(char c)
 {
     return c == '-' || c == '_' || c == '.';
-}
-
-static inline char to_lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
 bool name_is_valid(sv_t name)
@@ -26,10 +15,10 @@ bool name_is_valid(sv_t name)
      * IGNORECASE. \Z, unlike $, does not allow a trailing newline. */
     if (name.len == 0 || name.len > NAME_MAX_LEN)
         return false;
-    if (!is_alnum(name.p[0]) || !is_alnum(name.p[name.len - 1]))
+    if (!ascii_isalnum(name.p[0]) || !ascii_isalnum(name.p[name.len - 1]))
         return false;
     for (size_t i = 1; i + 1 < name.len; i++)
-        if (!is_alnum(name.p[i]) && !is_sep(name.p[i]))
+        if (!ascii_isalnum(name.p[i]) && !is_sep(name.p[i]))
             return false;
     return true;
 }
@@ -49,7 +38,7 @@ size_t name_normalize(sv_t name, char *out, size_t outsz)
                 i++;
             c = '-';
         } else {
-            c = to_lower(name.p[i++]);
+            c = ascii_tolower(name.p[i++]);
         }
         if (n + 1 >= outsz) {
             out[0] = '\0';
@@ -72,7 +61,7 @@ bool name_is_normalized(sv_t name)
         if (c == '-') {
             if (name.p[i - 1] == '-')
                 return false;
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) {
+        } else if (!(ascii_isdigit(c) || ascii_islower(c))) {
             return false;
         }
     }

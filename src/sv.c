@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* sv.c: string view helpers. */
 #include "config.h"
+#include "ascii.h"
 #include "sv.h"
-
-static inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
 
 bool sv_ieq(sv_t a, sv_t b)
 {
     if (a.len != b.len)
         return false;
     for (size_t i = 0; i < a.len; i++)
-        if (lower(a.p[i]) != lower(b.p[i]))
+        if (ascii_tolower(a.p[i]) != ascii_tolower(b.p[i]))
             return false;
     return true;
 }

@@ -1,18 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* urlpath.c: request-path decoding and path safety rules. */
 #include "config.h"
+#include "ascii.h"
 #include "urlpath.h"
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 enum pf_err urlpath_decode(sv_t raw, buf_t *out)
 {
@@ -23,7 +13,7 @@ enum pf_err urlpath_decode(sv_t raw, buf_t *out)
         if (c == '%') {
             if (i + 2 >= raw.len)
                 return PF_EINVAL;
-            int hi = hexval(raw.p[i + 1]), lo = hexval(raw.p[i + 2]);
+            int hi = ascii_hexval(raw.p[i + 1]), lo = ascii_hexval(raw.p[i + 2]);
             if (hi < 0 || lo < 0)
                 return PF_EINVAL;
             c = (char)(hi * 16 + lo);
@@ -45,7 +35,7 @@ bool urlpath_segment_ok(sv_t seg)
         return false;
     for (size_t i = 0; i < seg.len; i++) {
         char c = seg.p[i];
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+        if (ascii_isalnum(c))
             continue;
         switch (c) {
         case '.': case '_': case '+': case '!': case '@': case '=': case ',': case '~': case '-':

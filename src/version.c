@@ -2,24 +2,12 @@
 /* version.c: PEP 440 versions: parsing, normalized form, ordering. */
 #include "config.h"
 #include <string.h>
+#include "ascii.h"
 #include "version.h"
 
 /* The grammar, ordering and normal form follow packaging's Version (the
  * reference implementation that pip vendors); docs/protocols.md 5 says
  * what that means, and tests/unit/test_version.c holds the cases. */
-
-static inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-static inline char to_lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
-}
-
-static inline bool is_alnum(char c)
-{
-    c = to_lower(c);
-    return is_digit(c) || (c >= 'a' && c <= 'z');
-}
 
 static inline bool is_sep(char c) { return c == '-' || c == '_' || c == '.'; }
 
@@ -37,12 +25,12 @@ static inline bool is_space(char c)
 static bool take_num(const char **pp, const char *end, vnum_t *n)
 {
     const char *p = *pp;
-    if (p == end || !is_digit(*p))
+    if (p == end || !ascii_isdigit(*p))
         return false;
     while (p < end && *p == '0')
         p++;
     const char *digits = p;
-    while (p < end && is_digit(*p))
+    while (p < end && ascii_isdigit(*p))
         p++;
     /* The input is capped at VERSION_MAX_LEN, far below USHRT_MAX. */
     n->p = digits;
@@ -73,7 +61,7 @@ static bool take_word(const char **pp, const char *end, const char *w)
     if ((size_t)(end - *pp) < n)
         return false;
     for (size_t i = 0; i < n; i++)
-        if (to_lower((*pp)[i]) != w[i])
+        if (ascii_tolower((*pp)[i]) != w[i])
             return false;
     *pp += n;
     return true;
@@ -132,7 +120,7 @@ static const struct keyword *take_labelled(const char **pp, const char *end,
 static bool all_digits(sv_t s)
 {
     for (size_t i = 0; i < s.len; i++)
-        if (!is_digit(s.p[i]))
+        if (!ascii_isdigit(s.p[i]))
             return false;
     return true;
 }
@@ -197,7 +185,7 @@ enum pf_err version_parse(sv_t s, version_t *v)
     v->has_post = v->has_dev = false;
     v->nlocal = 0;
 
-    if (to_lower(*p) == 'v')
+    if (ascii_tolower(*p) == 'v')
         p++;
 
     if (!take_num(&p, end, &n))
@@ -209,7 +197,7 @@ enum pf_err version_parse(sv_t s, version_t *v)
             return PF_EINVAL;
     }
     v->release[v->nrelease++] = n;
-    while (p + 1 < end && p[0] == '.' && is_digit(p[1])) {
+    while (p + 1 < end && p[0] == '.' && ascii_isdigit(p[1])) {
         if (v->nrelease == VERSION_MAX_PARTS)
             return PF_EINVAL;
         p++;
@@ -220,7 +208,7 @@ enum pf_err version_parse(sv_t s, version_t *v)
     if (k)
         v->pre_kind = (enum version_pre)k->value;
 
-    if (p + 1 < end && p[0] == '-' && is_digit(p[1])) {
+    if (p + 1 < end && p[0] == '-' && ascii_isdigit(p[1])) {
         /* The implicit post release "1.0-1"; "1.0-" alone is invalid. */
         p++;
         (void)take_num(&p, end, &v->post);
@@ -237,7 +225,7 @@ enum pf_err version_parse(sv_t s, version_t *v)
         p++;
         for (;;) {
             const char *seg = p;
-            while (p < end && is_alnum(*p))
+            while (p < end && ascii_isalnum(*p))
                 p++;
             if (p == seg || v->nlocal == VERSION_MAX_PARTS)
                 return PF_EINVAL;
@@ -277,8 +265,8 @@ static int local_seg_cmp(sv_t a, sv_t b)
     if (na)
         return vnum_cmp(local_num(a), local_num(b));
     for (size_t i = 0; i < a.len && i < b.len; i++) {
-        unsigned char ca = (unsigned char)to_lower(a.p[i]);
-        unsigned char cb = (unsigned char)to_lower(b.p[i]);
+        unsigned char ca = (unsigned char)ascii_tolower(a.p[i]);
+        unsigned char cb = (unsigned char)ascii_tolower(b.p[i]);
         if (ca != cb)
             return ca < cb ? -1 : 1;
     }
@@ -390,7 +378,7 @@ static enum pf_err put_all(const version_t *v, buf_t *out)
             e = put_num(out, local_num(seg));
         } else {
             for (size_t j = 0; j < seg.len && !e; j++)
-                e = buf_append_char(out, to_lower(seg.p[j]));
+                e = buf_append_char(out, ascii_tolower(seg.p[j]));
         }
         if (e)
             return e;

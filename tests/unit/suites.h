@@ -8,6 +8,7 @@
 #define PF_SUITES(X) \
     X(accept)        \
     X(acl)           \
+    X(ascii)         \
     X(blake2b)       \
     X(bodyrate)      \
     X(buf)           \
