@@ -300,16 +300,16 @@ static enum pf_err feed_content(struct mp_parser *mp, const char *p, size_t n, s
     return PF_EOK;
 }
 
-/* Parses the header block s[0..len) (whole lines, each ending in CRLF) into
- * part; the values are NUL-terminated in place. Bare LF line endings are
- * refused rather than tolerated: every client we serve sends CRLF, and a
- * lone LF inside a line would otherwise end up inside a value. */
-static enum pf_err parse_headers(struct mp_parser *mp, char *s, size_t len, struct mp_part *part)
+/* Reads the header block s[0..len) (whole lines, each ending in CRLF) for
+ * the two headers a part may carry: *disp and *ct get their values, or a
+ * NULL view when the header is absent. Bare LF line endings are refused
+ * rather than tolerated: every client we serve sends CRLF, and a lone LF
+ * inside a line would otherwise end up inside a value. */
+static enum pf_err read_header_lines(struct mp_parser *mp, const char *s, size_t len, sv_t *disp, sv_t *ct)
 {
-    sv_t disp = { NULL, 0 }, ct = { NULL, 0 }, name = { NULL, 0 }, filename = { NULL, 0 };
-    bool have_disp = false, have_ct = false, have_name = false, have_filename = false;
     size_t i = 0;
 
+    *disp = *ct = (sv_t){ NULL, 0 };
     if (memchr(s, '\0', len))
         return fail(mp, PF_EINVAL, MSG_HDR_NUL);
     while (i < len) {
@@ -332,27 +332,32 @@ static enum pf_err parse_headers(struct mp_parser *mp, char *s, size_t len, stru
         if (hname.len == 0)
             return fail(mp, PF_EINVAL, MSG_HDR_NONAME);
         if (sv_ieq(hname, SV_LIT("Content-Disposition"))) {
-            if (have_disp)
+            if (disp->p)
                 return fail(mp, PF_EINVAL, MSG_DUP_DISP);
-            have_disp = true;
-            disp = hvalue;
+            *disp = hvalue;
         } else if (sv_ieq(hname, SV_LIT("Content-Type"))) {
-            if (have_ct)
+            if (ct->p)
                 return fail(mp, PF_EINVAL, MSG_DUP_CT);
-            have_ct = true;
-            ct = hvalue;
+            *ct = hvalue;
         }
         /* Other headers (Content-Transfer-Encoding, Content-Length...)
          * are ignored, as RFC 7578 4.7 and 4.8 allow. */
     }
-    if (!have_disp)
+    if (!disp->p)
         return fail(mp, PF_EINVAL, MSG_NO_DISP);
+    return PF_EOK;
+}
 
+/* Reads a Content-Disposition value: form-data, with a non-empty name and
+ * perhaps a filename (*filename gets a NULL view when there is none). */
+static enum pf_err read_disposition(struct mp_parser *mp, sv_t disp, sv_t *name, sv_t *filename)
+{
     long semi = sv_index(disp, ';');
     sv_t type = sv_trim(sv_make(disp.p, semi < 0 ? disp.len : (size_t)semi));
     if (!sv_ieq(type, SV_LIT("form-data")))
         return fail(mp, PF_EINVAL, MSG_NOT_FORM);
     sv_t rest = skip(disp, (size_t)(type.p + type.len - disp.p)), pname, pvalue;
+    *name = *filename = (sv_t){ NULL, 0 };
     for (;;) {
         enum param_res r = next_param(&rest, &pname, &pvalue);
         if (r == PARAM_END)
@@ -362,21 +367,32 @@ static enum pf_err parse_headers(struct mp_parser *mp, char *s, size_t len, stru
         /* filename* (RFC 2231) is not sent by clients (RFC 7578 4.2
          * forbids it); it is ignored like any other parameter. */
         if (sv_ieq(pname, SV_LIT("name"))) {
-            if (have_name)
+            if (name->p)
                 return fail(mp, PF_EINVAL, MSG_DUP_NAME);
-            have_name = true;
-            name = pvalue;
+            *name = pvalue;
         } else if (sv_ieq(pname, SV_LIT("filename"))) {
-            if (have_filename)
+            if (filename->p)
                 return fail(mp, PF_EINVAL, MSG_DUP_FILENAME);
-            have_filename = true;
-            filename = pvalue;
+            *filename = pvalue;
         }
     }
-    if (!have_name)
+    if (!name->p)
         return fail(mp, PF_EINVAL, MSG_NO_NAME);
-    if (name.len == 0)
+    if (name->len == 0)
         return fail(mp, PF_EINVAL, MSG_EMPTY_NAME);
+    return PF_EOK;
+}
+
+/* Parses the header block s[0..len) into part; the values are
+ * NUL-terminated in place. */
+static enum pf_err parse_headers(struct mp_parser *mp, char *s, size_t len, struct mp_part *part)
+{
+    sv_t disp, ct, name, filename;
+    enum pf_err e = read_header_lines(mp, s, len, &disp, &ct);
+    if (!e)
+        e = read_disposition(mp, disp, &name, &filename);
+    if (e)
+        return e;
 
     /* Each value is followed, inside the block, by its closing quote, a
      * ';', whitespace or the line's CR, none of which another value
@@ -386,11 +402,11 @@ static enum pf_err parse_headers(struct mp_parser *mp, char *s, size_t len, stru
     part->name = name.p;
     part->filename = NULL;
     part->content_type = NULL;
-    if (have_filename) {
+    if (filename.p) {
         ((char *)filename.p)[filename.len] = '\0';
         part->filename = filename.p;
     }
-    if (have_ct) {
+    if (ct.p) {
         ((char *)ct.p)[ct.len] = '\0';
         part->content_type = ct.p;
     }
