@@ -3,7 +3,6 @@
 #include "config.h"
 #include <inttypes.h>
 #include <string.h>
-#include "auth.h"
 #include "escape.h"
 #include "pages.h"
 
@@ -33,14 +32,6 @@ static void base_url(struct http_req *req, buf_t *out)
         *port && strspn(port, "0123456789") == strlen(port) && strlen(port) <= 5)
         (void)buf_printf(out, ":%s", port);
     (void)buf_append_sv(out, buf_sv(&req->prefix));
-}
-
-bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need)
-{
-    if (!(app->cfg->authenticate & need))
-        return true;
-    char user[AUTH_MAX_USER + 1];
-    return auth_allow(app->auth, req, resp, need, user);
 }
 
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp)

@@ -3,26 +3,8 @@
 #include "config.h"
 #include <string.h>
 #include "accept.h"
-#include "escape.h"
 #include "name.h"
 #include "pages.h"
-
-void page_redirect(struct http_req *req, struct http_resp *resp, const char *path)
-{
-    resp->status = 301;
-    buf_t loc;
-    buf_init(&loc, HTTP_MAX_URI * 2);
-    if (buf_append_sv(&loc, buf_sv(&req->prefix)) || escape_url_path(&loc, sv_cstr(path))) {
-        buf_free(&loc);
-        http_error(resp, 414, "The redirect target is too long.");
-        return;
-    }
-    http_header(resp, "Location", "%s", loc.p);
-    http_header(resp, "Content-Type", "text/plain; charset=utf-8");
-    http_header(resp, "Cache-Control", "max-age=3600");
-    (void)buf_printf(&resp->own, "Moved to %s\n", loc.p);
-    buf_free(&loc);
-}
 
 /* Answers with a cached page, or 304 when the client has it. This runs
  * for nearly every request: the head is put together without printf. */

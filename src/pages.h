@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* pages.h: the handlers, one file per page family. */
+/* pages.h: the handlers, one file per page family, and what they share (pages.c). */
 #ifndef PF_PAGES_H
 #define PF_PAGES_H
 
 #include "route.h"
 
+/* pages.c */
 /* True when the request may go on to an action of kind need (AUTH_*);
  * otherwise resp holds the 401 or 403. Costs one test when the action
  * needs no login. */
 bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need);
+/* Sends a 301 to prefix + path (a path below the mount point). */
+void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
 
 /* page_root.c */
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp);
@@ -19,8 +22,5 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
 void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_files.c */
 void page_files(const struct app *app, struct http_req *req, struct http_resp *resp);
-
-/* Sends a 301 to prefix + path (a path below the mount point). */
-void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
 
 #endif
