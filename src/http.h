@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include "buf.h"
 #include "error.h"
-#include "index.h"
 #include "log.h"
 
 /* Caps on what a request may carry into the handlers. */
@@ -46,8 +45,8 @@ struct http_req {
 };
 
 /* A response being built. The body is either borrowed (body/body_len,
- * kept alive by the references held in proj/root), owned (own), or a file
- * streamed from file_fd. */
+ * kept alive by the reference in hold), owned (own), or a file streamed
+ * from file_fd. */
 struct http_resp {
     int status;
     buf_t head;             /* extra header lines, each ending in \r\n */
@@ -58,9 +57,13 @@ struct http_resp {
     bool reason_from_body;  /* an error whose message is also the reason phrase (twine shows it) */
     int file_fd;            /* -1: none */
     uint64_t file_len;
-    struct index_project *proj; /* references released by http_resp_free */
-    struct index_root *root;
-    index_t *idx;
+    /* The one reference a borrowed body needs (every page borrows from a
+     * single snapshot), released by http_resp_free as release(owner, ref);
+     * release is NULL when none is held. */
+    struct {
+        void (*release)(void *owner, void *ref);
+        void *owner, *ref;
+    } hold;
 };
 
 /* Where a response is written: the FastCGI stream or a test buffer.
@@ -92,9 +95,14 @@ const char *http_param(const struct http_req *req, const char *name);
 void http_log(const struct http_req *req, enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Takes its buffers from s; http_resp_free gives them back. */
-void http_resp_init(struct http_resp *resp, index_t *idx, struct http_scratch *s);
+/* Takes its buffers from s; http_resp_free gives them back and releases
+ * the reference held. */
+void http_resp_init(struct http_resp *resp, struct http_scratch *s);
 void http_resp_free(struct http_resp *resp, struct http_scratch *s);
+/* Gives resp the reference ref (of owner) that its body borrows from,
+ * released by http_resp_free with release(owner, ref). A reference held
+ * already is released first: the body must not borrow from it any more. */
+void http_resp_hold(struct http_resp *resp, void (*release)(void *owner, void *ref), void *owner, void *ref);
 /* Appends a header line "name: value". */
 void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -120,8 +120,11 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
         return;
     }
     bool want_md = sv_ends_with(rel, SV_LIT(".metadata"));
+    struct index_project *p;
     const struct index_file *f;
-    enum pf_err e = index_find_file(app->idx, want_md ? sv_make(rel.p, rel.len - 9) : rel, &resp->proj, &f);
+    enum pf_err e = index_find_file(app->idx, want_md ? sv_make(rel.p, rel.len - 9) : rel, &p, &f);
+    if (!e)
+        page_hold_project(app, resp, p); /* f points into it */
     if (e) {
         if (e != PF_ENOTFOUND)
             http_log(req, LOG_ERROR, "lookup failed: %s", pf_strerror(e));

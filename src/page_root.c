@@ -40,11 +40,12 @@ void page_welcome(const struct app *app, struct http_req *req, struct http_resp 
         return;
     struct index_root *r;
     enum pf_err e = index_root(app->idx, &r);
+    if (r) /* also beside an error: a refresh that failed leaves the last list */
+        page_hold_root(resp, r);
     if (e) {
         http_error(resp, 500, "The project list could not be read: %s.", pf_strerror(e));
         return;
     }
-    resp->root = r;
     buf_t url, b;
     buf_init(&url, 1024);
     base_url(req, &url);

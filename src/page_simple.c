@@ -59,9 +59,12 @@ static void root_page(const struct app *app, struct http_req *req, struct http_r
     if (t == ACCEPT_NONE)
         return;
     const struct page *pg;
-    enum pf_err e = index_root(app->idx, &resp->root);
+    struct index_root *r;
+    enum pf_err e = index_root(app->idx, &r);
+    if (r)
+        page_hold_root(resp, r);
     if (!e)
-        e = index_root_page(resp->root, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
+        e = index_root_page(r, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
     if (e) {
         http_log(req, LOG_ERROR, "cannot build the project list: %s", pf_strerror(e));
         http_error(resp, 500, "The project list could not be built: %s.", pf_strerror(e));
@@ -102,7 +105,10 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
     enum accept_type t = negotiate(req, resp);
     if (t == ACCEPT_NONE)
         return;
-    enum pf_err e = index_project(app->idx, norm, &resp->proj);
+    struct index_project *p;
+    enum pf_err e = index_project(app->idx, norm, &p);
+    if (!e)
+        page_hold_project(app, resp, p);
     if (e == PF_ENOTFOUND) {
         /* Never a fallback to a public index: that invites dependency confusion. */
         http_error(resp, 404, "Not Found: no project called %s here.", norm);
@@ -110,7 +116,7 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
     }
     const struct page *pg;
     if (!e)
-        e = index_project_page(app->idx, resp->proj, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
+        e = index_project_page(app->idx, p, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
     if (e) {
         http_log(req, LOG_ERROR, "cannot build the page of %s: %s", norm, pf_strerror(e));
         /* An unreadable tree is a condition of the server that passes (a

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* pages.c: what the pages share: the login gate and redirects. */
+/* pages.c: what the pages share: the login gate, redirects, and the index references a body borrows. */
 #include "config.h"
 #include "auth.h"
 #include "escape.h"
@@ -28,4 +28,25 @@ void page_redirect(struct http_req *req, struct http_resp *resp, const char *pat
     http_header(resp, "Cache-Control", "max-age=3600");
     (void)buf_printf(&resp->own, "Moved to %s\n", loc.p);
     buf_free(&loc);
+}
+
+static void release_project(void *idx, void *p)
+{
+    index_project_release(idx, p);
+}
+
+static void release_root(void *idx, void *r)
+{
+    (void)idx;
+    index_root_release(r);
+}
+
+void page_hold_project(const struct app *app, struct http_resp *resp, struct index_project *p)
+{
+    http_resp_hold(resp, release_project, app->idx, p);
+}
+
+void page_hold_root(struct http_resp *resp, struct index_root *r)
+{
+    http_resp_hold(resp, release_root, NULL, r);
 }

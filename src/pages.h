@@ -12,6 +12,10 @@
 bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need);
 /* Sends a 301 to prefix + path (a path below the mount point). */
 void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
+/* Hands resp the reference p or r (index_project, index_root) that its
+ * body borrows from; http_resp_free releases it. */
+void page_hold_project(const struct app *app, struct http_resp *resp, struct index_project *p);
+void page_hold_root(struct http_resp *resp, struct index_root *r);
 
 /* page_root.c */
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp);

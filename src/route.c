@@ -89,7 +89,7 @@ static int serve(const struct app *app, char **env, const struct http_in *in, co
 {
     struct http_req req;
     struct http_resp resp;
-    http_resp_init(&resp, app->idx, scratch);
+    http_resp_init(&resp, scratch);
     enum pf_err e = http_req_init(&req, env, app->cfg->url_prefix, &resp, scratch);
     req.in = in;
     req.log_sink = log_sink;
