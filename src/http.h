@@ -38,6 +38,9 @@ struct http_req {
     buf_t prefix;           /* the mount point as a URL path ("" or "/pypi"), percent-encoded */
     bool head;              /* HEAD: headers only */
     const struct http_in *in; /* the body; NULL: none */
+    /* Who logged in for the route's action ("" when it needs no login):
+     * set by route_dispatch while the handler runs, NULL otherwise. */
+    const char *user;
     /* Where per-request log lines go (the FastCGI stderr stream, so they
      * land in the web server's error log); NULL: the process's stderr. */
     void (*log_sink)(void *ctx, const char *line);

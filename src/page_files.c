@@ -110,8 +110,6 @@ static void stream(const struct app *app, struct http_req *req, struct http_resp
 
 void page_files(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
-    if (!page_auth(app, req, resp, AUTH_DOWNLOAD))
-        return;
     sv_t rel = sv_make(req->path.p + 10, req->path.len - 10); /* after "/packages/" */
     if (!urlpath_relpath_ok(rel)) {
         /* Traversal attempts and names no index file can have. */

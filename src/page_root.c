@@ -36,8 +36,6 @@ static void base_url(struct http_req *req, buf_t *out)
 
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
-    if (!page_auth(app, req, resp, AUTH_LIST))
-        return;
     struct index_root *r;
     enum pf_err e = index_root(app->idx, &r);
     if (r) /* also beside an error: a refresh that failed leaves the last list */

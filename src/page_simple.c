@@ -75,8 +75,6 @@ static void root_page(const struct app *app, struct http_req *req, struct http_r
 
 void page_simple(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
-    if (!page_auth(app, req, resp, AUTH_LIST))
-        return;
     sv_t path = buf_sv(&req->path);
     if (sv_eq(path, SV_LIT("/simple"))) {
         page_redirect(req, resp, "/simple/");

@@ -5,11 +5,12 @@
 #include "escape.h"
 #include "pages.h"
 
-bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need)
+bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need,
+               char user[AUTH_MAX_USER + 1])
 {
+    user[0] = '\0';
     if (!(app->cfg->authenticate & need))
         return true;
-    char user[AUTH_MAX_USER + 1];
     return auth_allow(app->auth, req, resp, need, user);
 }
 

@@ -3,13 +3,17 @@
 #ifndef PF_PAGES_H
 #define PF_PAGES_H
 
+#include "auth.h"
 #include "route.h"
 
 /* pages.c */
-/* True when the request may go on to an action of kind need (AUTH_*);
- * otherwise resp holds the 401 or 403. Costs one test when the action
- * needs no login. */
-bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need);
+/* True when the request may go on to an action of kind need (AUTH_*, or
+ * 0 for none); user then holds who logged in ("" when the action needs
+ * no login). Otherwise resp holds the answer auth_allow gave (401, 403,
+ * 429, 503). Costs one test when the action needs no login. route_dispatch
+ * calls it with the route's column before the handler runs. */
+bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need,
+               char user[AUTH_MAX_USER + 1]);
 /* Sends a 301 to prefix + path (a path below the mount point). */
 void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
 /* Hands resp the reference p or r (index_project, index_root) that its
