@@ -168,6 +168,24 @@ void http_fail(struct http_resp *resp, int status, const char *fmt, ...)
     resp->reason_from_body = true;
 }
 
+int http_err_status(enum pf_err err, enum http_blame blame)
+{
+    int status = pf_errstatus(err);
+    if (blame == HTTP_BLAME_SERVER && status >= 400 && status < 500 && status != 404)
+        return 500;
+    return status;
+}
+
+void http_err_page(struct http_resp *resp, enum pf_err err, enum http_blame blame, const char *fmt, ...)
+{
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    http_error(resp, http_err_status(err, blame), "%s: %s.", what, pf_strerror(err));
+}
+
 const char *http_reason(int status)
 {
     switch (status) {

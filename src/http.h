@@ -115,6 +115,24 @@ void http_error(struct http_resp *resp, int status, const char *fmt, ...) __attr
 /* http_error, and the message also becomes the reason phrase of the
  * status line: twine prints the reason of a failed upload. */
 void http_fail(struct http_resp *resp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Whose failure an error is, which decides the status it is answered
+ * with. */
+enum http_blame {
+    /* What the request asked for or sent: the status of err's row in
+     * error.h (pf_errstatus). */
+    HTTP_BLAME_REQUEST,
+    /* The server's own files and limits (the index, a page too large to
+     * build): a row's 4xx other than 404 would blame the client for it,
+     * so those are 500; the rest keep their row's status. */
+    HTTP_BLAME_SERVER,
+};
+/* The status a request failing with err is answered with. */
+int http_err_status(enum pf_err err, enum http_blame blame);
+/* http_error with err's status (http_err_status) and the body
+ * "<fmt formatted>: <pf_strerror(err)>.": the caller says what could not
+ * be done, the error says why. */
+void http_err_page(struct http_resp *resp, enum pf_err err, enum http_blame blame, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* The reason phrase of a status code. */
 const char *http_reason(int status);
 /* True when the If-None-Match header lists etag (weak comparison, or "*"). */

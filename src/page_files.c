@@ -31,7 +31,7 @@ static void metadata(const struct app *app, struct http_req *req, struct http_re
     if (e) {
         /* The page promised it; a broken promise makes pip fail, so say why. */
         http_log(req, LOG_ERROR, "METADATA of %s unavailable: %s", f->relpath, pf_strerror(e));
-        http_error(resp, e == PF_ENOTFOUND ? 404 : 500, "The metadata of %s is not available.", f->filename);
+        http_error(resp, http_err_status(e, HTTP_BLAME_SERVER), "The metadata of %s is not available.", f->filename);
         return;
     }
     e = buf_append(&resp->own, md, len);
@@ -128,7 +128,7 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
             http_log(req, LOG_ERROR, "lookup failed: %s", pf_strerror(e));
         else
             http_log(req, LOG_INFO, "no indexed file at this path");
-        http_error(resp, e == PF_ENOTFOUND ? 404 : 500, "%s", e == PF_ENOTFOUND ? "Not Found" : pf_strerror(e));
+        http_error(resp, http_err_status(e, HTTP_BLAME_SERVER), "%s", e == PF_ENOTFOUND ? "Not Found" : pf_strerror(e));
         return;
     }
     if (want_md) {

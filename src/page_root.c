@@ -41,7 +41,7 @@ void page_welcome(const struct app *app, struct http_req *req, struct http_resp 
     if (r) /* also beside an error: a refresh that failed leaves the last list */
         page_hold_root(resp, r);
     if (e) {
-        http_error(resp, 500, "The project list could not be read: %s.", pf_strerror(e));
+        http_err_page(resp, e, HTTP_BLAME_SERVER, "The project list could not be read");
         return;
     }
     buf_t url, b;

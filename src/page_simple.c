@@ -67,7 +67,7 @@ static void root_page(const struct app *app, struct http_req *req, struct http_r
         e = index_root_page(r, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
     if (e) {
         http_log(req, LOG_ERROR, "cannot build the project list: %s", pf_strerror(e));
-        http_error(resp, 500, "The project list could not be built: %s.", pf_strerror(e));
+        http_err_page(resp, e, HTTP_BLAME_SERVER, "The project list could not be built");
         return;
     }
     send_page(req, resp, pg, t);
@@ -118,8 +118,12 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
     if (e) {
         http_log(req, LOG_ERROR, "cannot build the page of %s: %s", norm, pf_strerror(e));
         /* An unreadable tree is a condition of the server that passes (a
-         * remount, permissions being fixed): 503, and /health says so too. */
-        http_error(resp, e == PF_EIO ? 503 : 500, "The page of %s could not be built: %s.", norm, pf_strerror(e));
+         * remount, permissions being fixed): 503, and /health says so too,
+         * where IO's row in error.h says 500. */
+        if (e == PF_EIO)
+            http_error(resp, 503, "The page of %s could not be built: %s.", norm, pf_strerror(e));
+        else
+            http_err_page(resp, e, HTTP_BLAME_SERVER, "The page of %s could not be built", norm);
         return;
     }
     send_page(req, resp, pg, t);
