@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz_urlpath.c: libFuzzer harness for request-path decoding (urlpath_*, http_req_init). */
 #include "config.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "buf.h"
@@ -78,7 +79,7 @@ static void check_req_init(const char *uri, const char *script_name)
     struct http_req req;
     struct http_resp resp;
     http_scratch_init(&scratch);
-    http_resp_init(&resp, NULL, &scratch);
+    http_resp_init(&resp, &scratch);
     enum pf_err e = http_req_init(&req, env, NULL, &resp, &scratch);
     if (e) {
         FU_CHECK(e == PF_EINVAL || e == PF_EURITOOLONG);

@@ -81,14 +81,22 @@ static void give(buf_t *dst, buf_t *src)
     buf_init(src, dst->cap);
 }
 
-void http_resp_init(struct http_resp *resp, index_t *idx, struct http_scratch *s)
+void http_resp_init(struct http_resp *resp, struct http_scratch *s)
 {
     memset(resp, 0, sizeof *resp);
     resp->status = 200;
     take(&resp->head, &s->head);
     take(&resp->own, &s->own);
     resp->file_fd = -1;
-    resp->idx = idx;
+}
+
+void http_resp_hold(struct http_resp *resp, void (*release)(void *owner, void *ref), void *owner, void *ref)
+{
+    if (resp->hold.release)
+        resp->hold.release(resp->hold.owner, resp->hold.ref);
+    resp->hold.release = release;
+    resp->hold.owner = owner;
+    resp->hold.ref = ref;
 }
 
 void http_resp_free(struct http_resp *resp, struct http_scratch *s)
@@ -97,13 +105,10 @@ void http_resp_free(struct http_resp *resp, struct http_scratch *s)
     give(&s->own, &resp->own);
     if (resp->file_fd >= 0)
         close(resp->file_fd);
-    if (resp->proj)
-        index_project_release(resp->idx, resp->proj);
-    if (resp->root)
-        index_root_release(resp->root);
+    if (resp->hold.release)
+        resp->hold.release(resp->hold.owner, resp->hold.ref);
     resp->file_fd = -1;
-    resp->proj = NULL;
-    resp->root = NULL;
+    resp->hold.release = NULL;
 }
 
 void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
@@ -161,6 +166,24 @@ void http_fail(struct http_resp *resp, int status, const char *fmt, ...)
     va_end(ap);
     http_error(resp, status, "%s", msg);
     resp->reason_from_body = true;
+}
+
+int http_err_status(enum pf_err err, enum http_blame blame)
+{
+    int status = pf_errstatus(err);
+    if (blame == HTTP_BLAME_SERVER && status >= 400 && status < 500 && status != 404)
+        return 500;
+    return status;
+}
+
+void http_err_page(struct http_resp *resp, enum pf_err err, enum http_blame blame, const char *fmt, ...)
+{
+    char what[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    http_error(resp, http_err_status(err, blame), "%s: %s.", what, pf_strerror(err));
 }
 
 const char *http_reason(int status)

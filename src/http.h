@@ -7,7 +7,6 @@
 #include <stdint.h>
 #include "buf.h"
 #include "error.h"
-#include "index.h"
 #include "log.h"
 
 /* Caps on what a request may carry into the handlers. */
@@ -39,6 +38,9 @@ struct http_req {
     buf_t prefix;           /* the mount point as a URL path ("" or "/pypi"), percent-encoded */
     bool head;              /* HEAD: headers only */
     const struct http_in *in; /* the body; NULL: none */
+    /* Who logged in for the route's action ("" when it needs no login):
+     * set by route_dispatch while the handler runs, NULL otherwise. */
+    const char *user;
     /* Where per-request log lines go (the FastCGI stderr stream, so they
      * land in the web server's error log); NULL: the process's stderr. */
     void (*log_sink)(void *ctx, const char *line);
@@ -46,8 +48,8 @@ struct http_req {
 };
 
 /* A response being built. The body is either borrowed (body/body_len,
- * kept alive by the references held in proj/root), owned (own), or a file
- * streamed from file_fd. */
+ * kept alive by the reference in hold), owned (own), or a file streamed
+ * from file_fd. */
 struct http_resp {
     int status;
     buf_t head;             /* extra header lines, each ending in \r\n */
@@ -58,9 +60,13 @@ struct http_resp {
     bool reason_from_body;  /* an error whose message is also the reason phrase (twine shows it) */
     int file_fd;            /* -1: none */
     uint64_t file_len;
-    struct index_project *proj; /* references released by http_resp_free */
-    struct index_root *root;
-    index_t *idx;
+    /* The one reference a borrowed body needs (every page borrows from a
+     * single snapshot), released by http_resp_free as release(owner, ref);
+     * release is NULL when none is held. */
+    struct {
+        void (*release)(void *owner, void *ref);
+        void *owner, *ref;
+    } hold;
 };
 
 /* Where a response is written: the FastCGI stream or a test buffer.
@@ -92,9 +98,14 @@ const char *http_param(const struct http_req *req, const char *name);
 void http_log(const struct http_req *req, enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Takes its buffers from s; http_resp_free gives them back. */
-void http_resp_init(struct http_resp *resp, index_t *idx, struct http_scratch *s);
+/* Takes its buffers from s; http_resp_free gives them back and releases
+ * the reference held. */
+void http_resp_init(struct http_resp *resp, struct http_scratch *s);
 void http_resp_free(struct http_resp *resp, struct http_scratch *s);
+/* Gives resp the reference ref (of owner) that its body borrows from,
+ * released by http_resp_free with release(owner, ref). A reference held
+ * already is released first: the body must not borrow from it any more. */
+void http_resp_hold(struct http_resp *resp, void (*release)(void *owner, void *ref), void *owner, void *ref);
 /* Appends a header line "name: value". */
 void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -104,6 +115,24 @@ void http_error(struct http_resp *resp, int status, const char *fmt, ...) __attr
 /* http_error, and the message also becomes the reason phrase of the
  * status line: twine prints the reason of a failed upload. */
 void http_fail(struct http_resp *resp, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Whose failure an error is, which decides the status it is answered
+ * with. */
+enum http_blame {
+    /* What the request asked for or sent: the status of err's row in
+     * error.h (pf_errstatus). */
+    HTTP_BLAME_REQUEST,
+    /* The server's own files and limits (the index, a page too large to
+     * build): a row's 4xx other than 404 would blame the client for it,
+     * so those are 500; the rest keep their row's status. */
+    HTTP_BLAME_SERVER,
+};
+/* The status a request failing with err is answered with. */
+int http_err_status(enum pf_err err, enum http_blame blame);
+/* http_error with err's status (http_err_status) and the body
+ * "<fmt formatted>: <pf_strerror(err)>.": the caller says what could not
+ * be done, the error says why. */
+void http_err_page(struct http_resp *resp, enum pf_err err, enum http_blame blame, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* The reason phrase of a status code. */
 const char *http_reason(int status);
 /* True when the If-None-Match header lists etag (weak comparison, or "*"). */

@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "app.h"
 #include "auth.h"
 #include "conf.h"
 #include "index.h"
 #include "log.h"
-#include "route.h"
 #include "server.h"
 #include "store.h"
 

@@ -31,7 +31,7 @@ static void metadata(const struct app *app, struct http_req *req, struct http_re
     if (e) {
         /* The page promised it; a broken promise makes pip fail, so say why. */
         http_log(req, LOG_ERROR, "METADATA of %s unavailable: %s", f->relpath, pf_strerror(e));
-        http_error(resp, e == PF_ENOTFOUND ? 404 : 500, "The metadata of %s is not available.", f->filename);
+        http_error(resp, http_err_status(e, HTTP_BLAME_SERVER), "The metadata of %s is not available.", f->filename);
         return;
     }
     e = buf_append(&resp->own, md, len);
@@ -110,8 +110,6 @@ static void stream(const struct app *app, struct http_req *req, struct http_resp
 
 void page_files(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
-    if (!page_auth(app, req, resp, AUTH_DOWNLOAD))
-        return;
     sv_t rel = sv_make(req->path.p + 10, req->path.len - 10); /* after "/packages/" */
     if (!urlpath_relpath_ok(rel)) {
         /* Traversal attempts and names no index file can have. */
@@ -120,14 +118,17 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
         return;
     }
     bool want_md = sv_ends_with(rel, SV_LIT(".metadata"));
+    struct index_project *p;
     const struct index_file *f;
-    enum pf_err e = index_find_file(app->idx, want_md ? sv_make(rel.p, rel.len - 9) : rel, &resp->proj, &f);
+    enum pf_err e = index_find_file(app->idx, want_md ? sv_make(rel.p, rel.len - 9) : rel, &p, &f);
+    if (!e)
+        page_hold_project(app, resp, p); /* f points into it */
     if (e) {
         if (e != PF_ENOTFOUND)
             http_log(req, LOG_ERROR, "lookup failed: %s", pf_strerror(e));
         else
             http_log(req, LOG_INFO, "no indexed file at this path");
-        http_error(resp, e == PF_ENOTFOUND ? 404 : 500, "%s", e == PF_ENOTFOUND ? "Not Found" : pf_strerror(e));
+        http_error(resp, http_err_status(e, HTTP_BLAME_SERVER), "%s", e == PF_ENOTFOUND ? "Not Found" : pf_strerror(e));
         return;
     }
     if (want_md) {

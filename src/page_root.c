@@ -3,7 +3,6 @@
 #include "config.h"
 #include <inttypes.h>
 #include <string.h>
-#include "auth.h"
 #include "escape.h"
 #include "pages.h"
 
@@ -35,25 +34,16 @@ static void base_url(struct http_req *req, buf_t *out)
     (void)buf_append_sv(out, buf_sv(&req->prefix));
 }
 
-bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need)
-{
-    if (!(app->cfg->authenticate & need))
-        return true;
-    char user[AUTH_MAX_USER + 1];
-    return auth_allow(app->auth, req, resp, need, user);
-}
-
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
-    if (!page_auth(app, req, resp, AUTH_LIST))
-        return;
     struct index_root *r;
     enum pf_err e = index_root(app->idx, &r);
+    if (r) /* also beside an error: a refresh that failed leaves the last list */
+        page_hold_root(resp, r);
     if (e) {
-        http_error(resp, 500, "The project list could not be read: %s.", pf_strerror(e));
+        http_err_page(resp, e, HTTP_BLAME_SERVER, "The project list could not be read");
         return;
     }
-    resp->root = r;
     buf_t url, b;
     buf_init(&url, 1024);
     base_url(req, &url);

@@ -3,26 +3,8 @@
 #include "config.h"
 #include <string.h>
 #include "accept.h"
-#include "escape.h"
 #include "name.h"
 #include "pages.h"
-
-void page_redirect(struct http_req *req, struct http_resp *resp, const char *path)
-{
-    resp->status = 301;
-    buf_t loc;
-    buf_init(&loc, HTTP_MAX_URI * 2);
-    if (buf_append_sv(&loc, buf_sv(&req->prefix)) || escape_url_path(&loc, sv_cstr(path))) {
-        buf_free(&loc);
-        http_error(resp, 414, "The redirect target is too long.");
-        return;
-    }
-    http_header(resp, "Location", "%s", loc.p);
-    http_header(resp, "Content-Type", "text/plain; charset=utf-8");
-    http_header(resp, "Cache-Control", "max-age=3600");
-    (void)buf_printf(&resp->own, "Moved to %s\n", loc.p);
-    buf_free(&loc);
-}
 
 /* Answers with a cached page, or 304 when the client has it. This runs
  * for nearly every request: the head is put together without printf. */
@@ -77,12 +59,15 @@ static void root_page(const struct app *app, struct http_req *req, struct http_r
     if (t == ACCEPT_NONE)
         return;
     const struct page *pg;
-    enum pf_err e = index_root(app->idx, &resp->root);
+    struct index_root *r;
+    enum pf_err e = index_root(app->idx, &r);
+    if (r)
+        page_hold_root(resp, r);
     if (!e)
-        e = index_root_page(resp->root, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
+        e = index_root_page(r, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
     if (e) {
         http_log(req, LOG_ERROR, "cannot build the project list: %s", pf_strerror(e));
-        http_error(resp, 500, "The project list could not be built: %s.", pf_strerror(e));
+        http_err_page(resp, e, HTTP_BLAME_SERVER, "The project list could not be built");
         return;
     }
     send_page(req, resp, pg, t);
@@ -90,8 +75,6 @@ static void root_page(const struct app *app, struct http_req *req, struct http_r
 
 void page_simple(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
-    if (!page_auth(app, req, resp, AUTH_LIST))
-        return;
     sv_t path = buf_sv(&req->path);
     if (sv_eq(path, SV_LIT("/simple"))) {
         page_redirect(req, resp, "/simple/");
@@ -120,7 +103,10 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
     enum accept_type t = negotiate(req, resp);
     if (t == ACCEPT_NONE)
         return;
-    enum pf_err e = index_project(app->idx, norm, &resp->proj);
+    struct index_project *p;
+    enum pf_err e = index_project(app->idx, norm, &p);
+    if (!e)
+        page_hold_project(app, resp, p);
     if (e == PF_ENOTFOUND) {
         /* Never a fallback to a public index: that invites dependency confusion. */
         http_error(resp, 404, "Not Found: no project called %s here.", norm);
@@ -128,12 +114,16 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
     }
     const struct page *pg;
     if (!e)
-        e = index_project_page(app->idx, resp->proj, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
+        e = index_project_page(app->idx, p, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
     if (e) {
         http_log(req, LOG_ERROR, "cannot build the page of %s: %s", norm, pf_strerror(e));
         /* An unreadable tree is a condition of the server that passes (a
-         * remount, permissions being fixed): 503, and /health says so too. */
-        http_error(resp, e == PF_EIO ? 503 : 500, "The page of %s could not be built: %s.", norm, pf_strerror(e));
+         * remount, permissions being fixed): 503, and /health says so too,
+         * where IO's row in error.h says 500. */
+        if (e == PF_EIO)
+            http_error(resp, 503, "The page of %s could not be built: %s.", norm, pf_strerror(e));
+        else
+            http_err_page(resp, e, HTTP_BLAME_SERVER, "The page of %s could not be built", norm);
         return;
     }
     send_page(req, resp, pg, t);

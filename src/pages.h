@@ -1,14 +1,25 @@
 /* SPDX-License-Identifier: MIT */
-/* pages.h: the handlers, one file per page family. */
+/* pages.h: the handlers, one file per page family, and what they share (pages.c). */
 #ifndef PF_PAGES_H
 #define PF_PAGES_H
 
+#include "auth.h"
 #include "route.h"
 
-/* True when the request may go on to an action of kind need (AUTH_*);
- * otherwise resp holds the 401 or 403. Costs one test when the action
- * needs no login. */
-bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need);
+/* pages.c */
+/* True when the request may go on to an action of kind need (AUTH_*, or
+ * 0 for none); user then holds who logged in ("" when the action needs
+ * no login). Otherwise resp holds the answer auth_allow gave (401, 403,
+ * 429, 503). Costs one test when the action needs no login. route_dispatch
+ * calls it with the route's column before the handler runs. */
+bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need,
+               char user[AUTH_MAX_USER + 1]);
+/* Sends a 301 to prefix + path (a path below the mount point). */
+void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
+/* Hands resp the reference p or r (index_project, index_root) that its
+ * body borrows from; http_resp_free releases it. */
+void page_hold_project(const struct app *app, struct http_resp *resp, struct index_project *p);
+void page_hold_root(struct http_resp *resp, struct index_root *r);
 
 /* page_root.c */
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp);
@@ -19,8 +30,5 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
 void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_files.c */
 void page_files(const struct app *app, struct http_req *req, struct http_resp *resp);
-
-/* Sends a 301 to prefix + path (a path below the mount point). */
-void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
 
 #endif

@@ -8,23 +8,28 @@
 enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
 enum match { EXACT, PREFIX };
 
-/* Adding a route is one line here and one handler. */
+/* Adding a route is one line here and one handler. need is the action
+ * (AUTH_*) a request must be allowed under --authenticate before its
+ * handler runs, 0 for none. */
 static const struct route {
     const char *path;
     enum match match;
     int methods;
+    unsigned need;
     route_handler_fn fn;
 } routes[] = {
-    { "/", EXACT, M_GET | M_HEAD, page_welcome },
+    { "/", EXACT, M_GET | M_HEAD, AUTH_LIST, page_welcome },
     /* twine posts to the URL it is given and aborts on a redirect, so
-     * each upload URL is served with and without its slash. */
-    { "/", EXACT, M_POST, page_upload },
-    { "/legacy", EXACT, M_POST, page_upload },
-    { "/legacy/", EXACT, M_POST, page_upload },
-    { "/health", EXACT, M_GET | M_HEAD, page_health },
-    { "/simple", EXACT, M_GET | M_HEAD, page_simple },
-    { "/simple/", PREFIX, M_GET | M_HEAD, page_simple },
-    { "/packages/", PREFIX, M_GET | M_HEAD, page_files },
+     * each upload URL is served with and without its slash. page_upload
+     * asks for its login itself (AUTH_UPDATE). */
+    { "/", EXACT, M_POST, 0, page_upload },
+    { "/legacy", EXACT, M_POST, 0, page_upload },
+    { "/legacy/", EXACT, M_POST, 0, page_upload },
+    /* Load balancers ask without a login, also under --authenticate list. */
+    { "/health", EXACT, M_GET | M_HEAD, 0, page_health },
+    { "/simple", EXACT, M_GET | M_HEAD, AUTH_LIST, page_simple },
+    { "/simple/", PREFIX, M_GET | M_HEAD, AUTH_LIST, page_simple },
+    { "/packages/", PREFIX, M_GET | M_HEAD, AUTH_DOWNLOAD, page_files },
 };
 
 static int method_bit(const char *m)
@@ -62,7 +67,12 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
         if (!hit)
             continue;
         if (method & r->methods) {
+            char user[AUTH_MAX_USER + 1];
+            if (!page_auth(app, req, resp, r->need, user))
+                return;
+            req->user = user;
             r->fn(app, req, resp);
+            req->user = NULL;
             return;
         }
         allowed |= r->methods;
@@ -89,7 +99,7 @@ static int serve(const struct app *app, char **env, const struct http_in *in, co
 {
     struct http_req req;
     struct http_resp resp;
-    http_resp_init(&resp, app->idx, scratch);
+    http_resp_init(&resp, scratch);
     enum pf_err e = http_req_init(&req, env, app->cfg->url_prefix, &resp, scratch);
     req.in = in;
     req.log_sink = log_sink;

@@ -3,18 +3,8 @@
 #ifndef PF_ROUTE_H
 #define PF_ROUTE_H
 
-#include "conf.h"
+#include "app.h"
 #include "http.h"
-#include "index.h"
-
-/* What every handler may use; immutable after start. */
-struct auth;
-
-struct app {
-    const struct config *cfg;
-    index_t *idx;
-    struct auth *auth;
-};
 
 typedef void (*route_handler_fn)(const struct app *app, struct http_req *req, struct http_resp *resp);
 

@@ -585,12 +585,86 @@ START_TEST(test_http_script_name_whole_path)
 }
 END_TEST
 
+/* Every error answers with its row's status in error.h, and an error of
+ * the server's own data never with a 4xx that blames the client (404
+ * aside): the table is built from the same list, so a new row is tested
+ * too. */
+static const struct {
+    enum pf_err err;
+    int status;
+    const char *msg;
+} err_rows[] = {
+#define ROW(name, status, msg) { PF_E##name, status, msg },
+    PF_ERRORS(ROW)
+#undef ROW
+};
+
+START_TEST(test_http_err_status_every_error)
+{
+    for (size_t i = 0; i < sizeof err_rows / sizeof err_rows[0]; i++) {
+        enum pf_err e = err_rows[i].err;
+        int want = err_rows[i].status;
+        ck_assert_int_eq(http_err_status(e, HTTP_BLAME_REQUEST), want);
+        int server = want >= 400 && want < 500 && want != 404 ? 500 : want;
+        ck_assert_int_eq(http_err_status(e, HTTP_BLAME_SERVER), server);
+        for (int blame = HTTP_BLAME_REQUEST; blame <= HTTP_BLAME_SERVER; blame++) {
+            struct http_resp resp;
+            http_resp_init(&resp, &scratch);
+            http_header(&resp, "X-Dropped", "yes");
+            http_err_page(&resp, e, (enum http_blame)blame, "The page of %s could not be built", "demo");
+            ck_assert_int_eq(resp.status, blame == HTTP_BLAME_REQUEST ? want : server);
+            char body[256];
+            snprintf(body, sizeof body, "The page of demo could not be built: %s.\n", err_rows[i].msg);
+            ck_assert_int_eq(resp.own.len, strlen(body));
+            ck_assert_mem_eq(resp.own.p, body, resp.own.len);
+            ck_assert_ptr_null(strstr(resp.head.p, "X-Dropped"));
+            ck_assert_ptr_nonnull(strstr(resp.head.p, "Content-Type: text/plain; charset=utf-8\r\n"));
+            ck_assert(!resp.reason_from_body);
+            http_resp_free(&resp, &scratch);
+        }
+    }
+    /* A value outside the list is a server error, whoever is blamed. */
+    ck_assert_int_eq(http_err_status(PF_E_COUNT, HTTP_BLAME_REQUEST), 500);
+    ck_assert_int_eq(http_err_status(PF_E_COUNT, HTTP_BLAME_SERVER), 500);
+}
+END_TEST
+
+static int released;
+static void count_release(void *owner, void *ref)
+{
+    ck_assert_ptr_eq(owner, &released);
+    released += *(int *)ref;
+}
+
+/* The reference a body borrows from outlives an error page and is
+ * released with the response; a second hold releases the first at once. */
+START_TEST(test_http_resp_hold_released)
+{
+    int one = 1, ten = 10;
+    struct http_resp resp;
+    released = 0;
+    http_resp_init(&resp, &scratch);
+    http_resp_free(&resp, &scratch);
+    ck_assert_int_eq(released, 0);
+    http_resp_init(&resp, &scratch);
+    http_resp_hold(&resp, count_release, &released, &one);
+    http_error(&resp, 500, "failed");
+    ck_assert_int_eq(released, 0);
+    http_resp_hold(&resp, count_release, &released, &ten);
+    ck_assert_int_eq(released, 1);
+    http_resp_free(&resp, &scratch);
+    ck_assert_int_eq(released, 11);
+}
+END_TEST
+
 Suite *suite_http(void)
 {
     Suite *s = suite_create("http");
     TCase *tc = tcase_create("none");
     tcase_add_checked_fixture(tc, setup_none, teardown);
     tcase_add_test(tc, test_http_script_name_whole_path);
+    tcase_add_test(tc, test_http_err_status_every_error);
+    tcase_add_test(tc, test_http_resp_hold_released);
     tcase_add_test(tc, simple_root_html_and_json);
     tcase_add_test(tc, project_html);
     tcase_add_test(tc, project_json_for_pip);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* test_page_files.c: downloads and .metadata: which path an offload header names, symlinks swapped after the listing, cache headers. */
+/* test_page_files.c: downloads and .metadata: which path an offload header names, symlinks swapped after the listing, cache headers, the login each route asks for. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <stdarg.h>
@@ -331,6 +331,54 @@ START_TEST(metadata_headers)
 }
 END_TEST
 
+/* The login a route needs (the route table's column), asked for before
+ * its page runs: each path under each --authenticate. */
+static const struct {
+    const char *uri;
+    unsigned need; /* AUTH_* */
+    int status;    /* with a login, or when none is needed */
+} login_routes[] = {
+    { "/", AUTH_LIST, 200 },
+    { "/simple", AUTH_LIST, 301 },
+    { "/simple/", AUTH_LIST, 200 },
+    { "/simple/Bar/", AUTH_LIST, 301 },
+    { "/simple/bar/", AUTH_LIST, 200 },
+    { "/simple/nothing-here/", AUTH_LIST, 404 },
+    { "/packages/bar/bar-1.0-py3-none-any.whl", AUTH_DOWNLOAD, 200 },
+    { "/packages/bar/bar-1.0-py3-none-any.whl.metadata", AUTH_DOWNLOAD, 200 },
+    { "/packages/bar/nothing-1.0.tar.gz", AUTH_DOWNLOAD, 404 },
+    { "/health", 0, 200 },
+};
+static const unsigned login_settings[] = { 0, AUTH_UPDATE, AUTH_LIST, AUTH_DOWNLOAD, AUTH_LIST | AUTH_DOWNLOAD };
+
+START_TEST(login_by_route)
+{
+    setup_tree();
+    open_index(SENDFILE_NONE, login_settings[_i], false);
+    for (size_t i = 0; i < sizeof login_routes / sizeof login_routes[0]; i++) {
+        const char *uri = login_routes[i].uri;
+        bool needed = login_settings[_i] & login_routes[i].need;
+        struct resp r = get(uri);
+        if (needed) {
+            ck_assert_msg(r.status == 401, "%s: %d", uri, r.status);
+            char *v = header(&r, "WWW-Authenticate");
+            ck_assert_msg(v && strncmp(v, "Basic realm=", 12) == 0, "%s: %s", uri, r.head);
+            free(v);
+            ck_assert_ptr_nonnull(strstr(r.log.p, "no credentials: asking for a login"));
+        } else {
+            ck_assert_msg(r.status == login_routes[i].status, "%s: %d", uri, r.status);
+            ck_assert_ptr_null(strstr(r.head, "WWW-Authenticate"));
+        }
+        resp_free(&r);
+        r = get_as(uri, true);
+        ck_assert_msg(r.status == login_routes[i].status, "%s with a login: %d", uri, r.status);
+        resp_free(&r);
+    }
+    close_index();
+    teardown();
+}
+END_TEST
+
 Suite *suite_page_files(void)
 {
     Suite *s = suite_create("page_files");
@@ -341,6 +389,7 @@ Suite *suite_page_files(void)
     tcase_add_loop_test(tc, link_to_dot_file_refused, 0, (int)nmodes);
     tcase_add_loop_test(tc, cache_control_by_option, 0, (int)(sizeof cache_cases / sizeof cache_cases[0]));
     tcase_add_test(tc, metadata_headers);
+    tcase_add_loop_test(tc, login_by_route, 0, (int)(sizeof login_settings / sizeof login_settings[0]));
     suite_add_tcase(s, tc);
     return s;
 }

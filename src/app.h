@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* app.h: what every handler may use: the configuration, the index and the logins. */
+#ifndef PF_APP_H
+#define PF_APP_H
+
+#include "conf.h"
+#include "index.h"
+
+struct auth;
+
+/* Set up once at start by main (or a test) and immutable while requests
+ * are served; each part is owned by whoever opened it and outlives every
+ * request. auth may be NULL where cfg->authenticate is 0. */
+struct app {
+    const struct config *cfg;
+    index_t *idx;
+    struct auth *auth;
+};
+
+#endif
