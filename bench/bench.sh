@@ -179,7 +179,7 @@ stop_pid() {
 }
 
 # Stops lighttpd, then any backend it left behind (a responder that ignores
-# SIGTERM survives its parent as an orphan: DEPLOY-NOTES.md 0.6).
+# SIGTERM survives its parent as an orphan: docs/webservers.md, section "Signals and shutdown").
 stop_lighttpd() {
     if [[ -n $LT_PID ]] && kill -0 "$LT_PID" 2>/dev/null; then
         kill -TERM "$LT_PID" 2>/dev/null || true
@@ -396,7 +396,7 @@ index-file.names = ( "index.html" )
 # PEP 691 JSON as .../index.json, so the suffix gives pypi-fcgi's Content-Type.
 mimetype.assign = ( ".html" => "$2", ".json" => "$3", "" => "application/octet-stream" )
 
-# Guard + keys without trailing slash: DEPLOY-NOTES.md 3.1/3.2.
+# Guard + keys without trailing slash: docs/webservers.md, section "lighttpd mount".
 \$HTTP["url"] =~ "^/pf(/|\$)" {
   fastcgi.server = ( "/pf" => ((
     "socket" => "$T/pf.sock",
