@@ -9,7 +9,8 @@
 #
 # Then every libFuzzer harness runs for FUZZ_SECONDS (default 30).
 # SANITIZERS=0 skips the sanitizer passes (they roughly double the time),
-# FUZZ=0 the fuzzers.
+# FUZZ=0 the fuzzers. STATIC=only runs the static checks of the tree (each
+# one result: the fuzz list) and stops.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -90,6 +91,47 @@ no_reports() {
     fi
 }
 
+# check LABEL COMMAND...: one result, passed when COMMAND exits 0; its
+# output is shown when it fails.
+check() {
+    local label=$1 out
+    shift
+    if out=$("$@" 2>&1); then
+        echo "ok - $label"
+        add 1 0
+    else
+        echo "not ok - $label"
+        printf '%s\n' "$out" | head -n 40
+        add 0 1
+    fi
+}
+
+# The fuzz harnesses that Makefile.am lists (FUZZ_ALL) are exactly those with
+# a fuzz/fuzz_NAME.c, each has a seed corpus and a row in fuzz/README.
+fuzz_list_agrees() {
+    local listed have t rc=0
+    # (The last line: make may first say that it regenerates the Makefile.)
+    listed=$(make -s -C "$build" --no-print-directory print-fuzz-targets | tail -n 1 | tr ' ' '\n' | sort)
+    have=$(cd "$top/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//' | sort)
+    if [ "$listed" != "$have" ]; then
+        echo "FUZZ_ALL in Makefile.am: $(echo $listed); fuzz/fuzz_*.c: $(echo $have)"
+        rc=1
+    fi
+    for t in $listed; do
+        [ -n "$(ls -A "$top/fuzz/corpus/$t" 2>/dev/null)" ] || { echo "fuzz/corpus/$t: no seeds"; rc=1; }
+        grep -qE "^  $t " "$top/fuzz/README" || { echo "fuzz/README: no row for $t"; rc=1; }
+    done
+    return $rc
+}
+
+echo "== static checks"
+check "the fuzz list agrees" fuzz_list_agrees
+if [ "${STATIC:-}" = only ]; then
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+fi
+
 unit_tests gcc "$build"
 
 # The release tarball builds and passes its own tests.
@@ -163,7 +205,7 @@ if [ "${FUZZ:-1}" != 0 ]; then
     # Two halves side by side (two cores); each harness is one result.
     echo "== fuzzing (${FUZZ_SECONDS:-30} s per harness)"
     if make -C "$build" fuzz-build >"$build/fuzz-build.log" 2>&1; then
-        targets=$(make -s -C "$build" --no-print-directory -f Makefile -f - print-fuzz-targets <<<'print-fuzz-targets: ; @echo $(FUZZ_TARGETS)')
+        targets=$(make -s -C "$build" --no-print-directory print-fuzz-targets | tail -n 1)
         read -ra all <<<"$targets"
         half=$(((${#all[@]} + 1) / 2))
         make -C "$build" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_TARGETS="${all[*]:0:half}" >"$build/fuzz-1.log" 2>&1 &
