@@ -10,7 +10,7 @@
 # Then every libFuzzer harness runs for FUZZ_SECONDS (default 30).
 # SANITIZERS=0 skips the sanitizer passes (they roughly double the time),
 # FUZZ=0 the fuzzers. STATIC=only runs the static checks of the tree (each
-# one result: the fuzz list) and stops.
+# one result: references, the fuzz list) and stops.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -125,6 +125,7 @@ fuzz_list_agrees() {
 }
 
 echo "== static checks"
+check "references resolve inside the repository" "$top/scripts/check-refs.sh" "$top"
 check "the fuzz list agrees" fuzz_list_agrees
 if [ "${STATIC:-}" = only ]; then
     echo "$passed passed, $failed failed"
