@@ -10,7 +10,7 @@
 # Then every libFuzzer harness runs for FUZZ_SECONDS (default 30).
 # SANITIZERS=0 skips the sanitizer passes (they roughly double the time),
 # FUZZ=0 the fuzzers. STATIC=only runs the static checks of the tree (each
-# one result: references, the fuzz list) and stops.
+# one result: references, banned calls, the fuzz list) and stops.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -106,6 +106,26 @@ check() {
     fi
 }
 
+# Calls that src/ must not make, each for a reason that holds for all of the
+# code (a mention in a comment counts too: say "unbounded copy" instead):
+#  strcpy strcat sprintf vsprintf gets: write with no bound on the
+#    destination; snprintf and buf_append* take one.
+#  strncpy strncat: bounded but misleading: strncpy leaves no NUL when it
+#    truncates, strncat's bound is the space left, not the buffer's size.
+#  atoi atol atoll atof: no error report, and undefined on overflow; the
+#    strto* family with errno and an end pointer says what went wrong.
+#  strtok: keeps its position in a static, shared by every thread
+#    (strtok_r, or an sv_t cursor, does not).
+#  asctime ctime gmtime localtime: return a static buffer that another
+#    thread may overwrite (the _r forms take the caller's).
+#  tmpnam tempnam mktemp: pick a name that another process can take before
+#    it is opened (mkstemp and O_TMPFILE open it at once).
+#  alloca: an unbounded stack allocation that cannot fail cleanly.
+BANNED_CALLS='strcpy|strcat|sprintf|vsprintf|gets|strncpy|strncat|atoi|atol|atoll|atof|strtok|asctime|ctime|gmtime|localtime|tmpnam|tempnam|mktemp|alloca'
+no_banned_calls() {
+    ! grep -nE "(^|[^A-Za-z0-9_])($BANNED_CALLS)[[:space:]]*\(" "$top"/src/*.c "$top"/src/*.h
+}
+
 # The fuzz harnesses that Makefile.am lists (FUZZ_ALL) are exactly those with
 # a fuzz/fuzz_NAME.c, each has a seed corpus and a row in fuzz/README.
 fuzz_list_agrees() {
@@ -126,6 +146,7 @@ fuzz_list_agrees() {
 
 echo "== static checks"
 check "references resolve inside the repository" "$top/scripts/check-refs.sh" "$top"
+check "no banned calls in src/" no_banned_calls
 check "the fuzz list agrees" fuzz_list_agrees
 if [ "${STATIC:-}" = only ]; then
     echo "$passed passed, $failed failed"
