@@ -132,9 +132,9 @@ fuzz_list_agrees() {
     local listed have t rc=0
     # (The last line: make may first say that it regenerates the Makefile.)
     listed=$(make -s -C "$build" --no-print-directory print-fuzz-targets | tail -n 1 | tr ' ' '\n' | sort)
-    have=$(cd "$top/fuzz" && ls fuzz_*.c | sed 's/^fuzz_//; s/\.c$//' | sort)
+    have=$(find "$top/fuzz" -maxdepth 1 -name 'fuzz_*.c' | sed 's#.*/fuzz_##; s/\.c$//' | sort)
     if [ "$listed" != "$have" ]; then
-        echo "FUZZ_ALL in Makefile.am: $(echo $listed); fuzz/fuzz_*.c: $(echo $have)"
+        echo "FUZZ_ALL in Makefile.am: $(tr '\n' ' ' <<<"$listed"); fuzz/fuzz_*.c: $(tr '\n' ' ' <<<"$have")"
         rc=1
     fi
     for t in $listed; do
