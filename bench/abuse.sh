@@ -30,6 +30,8 @@ set -Eeuo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_DIR=$(cd "$BENCH_DIR/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$BENCH_DIR/lib.sh"
 
 PF_BIN=${PF_BIN:-}
 PF_ARGS=${PF_ARGS:-}
@@ -190,7 +192,7 @@ start_lighttpd() {
 }
 
 start_apache() {
-    local d=$T/apache user=
+    local d=$T/apache
     mkdir -p "$d/run" "$d/www"
     AP_PORT=$(next_port "$PORT")
     env -i PATH="$PATH" PYPI_ROOT="$ROOT" PYPI_SOCKET="$T/run/pf.sock" PYPI_BIN="$PF_BIN" PYPI_USER="$PF_USER" \
@@ -202,33 +204,9 @@ start_apache() {
     [[ -S $T/run/pf.sock ]] || die "pypi-fcgi-spawn did not start: $(tail -n 5 "$d/pypi-fcgi.log")"
     sed -e "s#^Define PYPI_ROOT .*#Define PYPI_ROOT     $ROOT#" \
         -e "s#^Define PYPI_SOCKET .*#Define PYPI_SOCKET   $T/run/pf.sock#" "$APACHE_CONF" >"$d/pypi.conf"
-    if ((EUID == 0)); then user="User $WEB_USER
-Group $WEB_USER"; fi
-    # Debian's apache2.conf and mpm_event.conf settings, as bench.sh uses.
+    # Debian's apache2.conf and mpm_event.conf settings, as bench.sh uses (bench/lib.sh).
     cat >"$d/httpd.conf" <<EOF
-ServerRoot $d
-PidFile $d/httpd.pid
-DefaultRuntimeDir $d/run
-Listen 127.0.0.1:$AP_PORT
-ServerName 127.0.0.1
-$user
-ErrorLog $d/error.log
-LogLevel warn
-LoadModule mpm_event_module $MODDIR/mod_mpm_event.so
-LoadModule authz_core_module $MODDIR/mod_authz_core.so
-LoadModule proxy_module $MODDIR/mod_proxy.so
-LoadModule proxy_fcgi_module $MODDIR/mod_proxy_fcgi.so
-LoadModule xsendfile_module $MODDIR/mod_xsendfile.so
-Timeout 300
-KeepAlive On
-MaxKeepAliveRequests 100
-KeepAliveTimeout 5
-StartServers 2
-MinSpareThreads 25
-MaxSpareThreads 75
-ThreadLimit 64
-ThreadsPerChild 25
-MaxRequestWorkers 150
+$(apache_conf_head "$d" "$AP_PORT" "$WEB_USER" "$WEB_USER")
 DocumentRoot $d/www
 Include $d/pypi.conf
 EOF

@@ -31,7 +31,8 @@
  *
  * Threads call FCGX_Accept_r concurrently with no mutex, and SIGTERM/SIGINT
  * shut the listening socket down so lighttpd stops leave no orphan
- * (DEPLOY-NOTES.md 1.2, 1.5 and section 8).
+ * (docs/webservers.md, section "Sharing the listening socket", and
+ * docs/webservers.md, section "Signals and shutdown").
  *
  * Build: cc -O2 -pthread bench/null-fcgi.c -lfcgi
  */
@@ -351,7 +352,7 @@ static void *worker(void *arg)
     FCGX_Request req;
     if (FCGX_InitRequest(&req, listen_fd, 0) != 0)
         return NULL;
-    while (FCGX_Accept_r(&req) == 0) { /* no accept mutex: DEPLOY-NOTES 1.3 */
+    while (FCGX_Accept_r(&req) == 0) { /* docs/webservers.md, section "No accept mutex" */
         handle(&req);
         /* Closes as pypi-fcgi does (src/server.c, input_drained): once a
          * bodiless request's input is read to its end, a plain close

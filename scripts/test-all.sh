@@ -9,7 +9,8 @@
 #
 # Then every libFuzzer harness runs for FUZZ_SECONDS (default 30).
 # SANITIZERS=0 skips the sanitizer passes (they roughly double the time),
-# FUZZ=0 the fuzzers.
+# FUZZ=0 the fuzzers. STATIC=only runs the static checks of the tree (each
+# one result: references, banned calls, the fuzz list) and stops.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -90,6 +91,69 @@ no_reports() {
     fi
 }
 
+# check LABEL COMMAND...: one result, passed when COMMAND exits 0; its
+# output is shown when it fails.
+check() {
+    local label=$1 out
+    shift
+    if out=$("$@" 2>&1); then
+        echo "ok - $label"
+        add 1 0
+    else
+        echo "not ok - $label"
+        printf '%s\n' "$out" | head -n 40
+        add 0 1
+    fi
+}
+
+# Calls that src/ must not make, each for a reason that holds for all of the
+# code (a mention in a comment counts too: say "unbounded copy" instead):
+#  strcpy strcat sprintf vsprintf gets: write with no bound on the
+#    destination; snprintf and buf_append* take one.
+#  strncpy strncat: bounded but misleading: strncpy leaves no NUL when it
+#    truncates, strncat's bound is the space left, not the buffer's size.
+#  atoi atol atoll atof: no error report, and undefined on overflow; the
+#    strto* family with errno and an end pointer says what went wrong.
+#  strtok: keeps its position in a static, shared by every thread
+#    (strtok_r, or an sv_t cursor, does not).
+#  asctime ctime gmtime localtime: return a static buffer that another
+#    thread may overwrite (the _r forms take the caller's).
+#  tmpnam tempnam mktemp: pick a name that another process can take before
+#    it is opened (mkstemp and O_TMPFILE open it at once).
+#  alloca: an unbounded stack allocation that cannot fail cleanly.
+BANNED_CALLS='strcpy|strcat|sprintf|vsprintf|gets|strncpy|strncat|atoi|atol|atoll|atof|strtok|asctime|ctime|gmtime|localtime|tmpnam|tempnam|mktemp|alloca'
+no_banned_calls() {
+    ! grep -nE "(^|[^A-Za-z0-9_])($BANNED_CALLS)[[:space:]]*\(" "$top"/src/*.c "$top"/src/*.h
+}
+
+# The fuzz harnesses that Makefile.am lists (FUZZ_ALL) are exactly those with
+# a fuzz/fuzz_NAME.c, each has a seed corpus and a row in fuzz/README.
+fuzz_list_agrees() {
+    local listed have t rc=0
+    # (The last line: make may first say that it regenerates the Makefile.)
+    listed=$(make -s -C "$build" --no-print-directory print-fuzz-targets | tail -n 1 | tr ' ' '\n' | sort)
+    have=$(find "$top/fuzz" -maxdepth 1 -name 'fuzz_*.c' | sed 's#.*/fuzz_##; s/\.c$//' | sort)
+    if [ "$listed" != "$have" ]; then
+        echo "FUZZ_ALL in Makefile.am: $(tr '\n' ' ' <<<"$listed"); fuzz/fuzz_*.c: $(tr '\n' ' ' <<<"$have")"
+        rc=1
+    fi
+    for t in $listed; do
+        [ -n "$(ls -A "$top/fuzz/corpus/$t" 2>/dev/null)" ] || { echo "fuzz/corpus/$t: no seeds"; rc=1; }
+        grep -qE "^  $t " "$top/fuzz/README" || { echo "fuzz/README: no row for $t"; rc=1; }
+    done
+    return $rc
+}
+
+echo "== static checks"
+check "references resolve inside the repository" "$top/scripts/check-refs.sh" "$top"
+check "no banned calls in src/" no_banned_calls
+check "the fuzz list agrees" fuzz_list_agrees
+if [ "${STATIC:-}" = only ]; then
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit
+fi
+
 unit_tests gcc "$build"
 
 # The release tarball builds and passes its own tests.
@@ -163,7 +227,7 @@ if [ "${FUZZ:-1}" != 0 ]; then
     # Two halves side by side (two cores); each harness is one result.
     echo "== fuzzing (${FUZZ_SECONDS:-30} s per harness)"
     if make -C "$build" fuzz-build >"$build/fuzz-build.log" 2>&1; then
-        targets=$(make -s -C "$build" --no-print-directory -f Makefile -f - print-fuzz-targets <<<'print-fuzz-targets: ; @echo $(FUZZ_TARGETS)')
+        targets=$(make -s -C "$build" --no-print-directory print-fuzz-targets | tail -n 1)
         read -ra all <<<"$targets"
         half=$(((${#all[@]} + 1) / 2))
         make -C "$build" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_TARGETS="${all[*]:0:half}" >"$build/fuzz-1.log" 2>&1 &

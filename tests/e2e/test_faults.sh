@@ -321,7 +321,7 @@ wait "$PF_PID" 2>/dev/null
 
 # ---- a malformed FastCGI record kills at most one process; the pool recovers ----------------
 # lighttpd spawns two processes, each on its own socket; one gets a params
-# record whose lengths overflow libfcgi 2.4.2 (CVE-2025-23016, DEPLOY-NOTES 1.7).
+# record whose lengths overflow libfcgi 2.4.2: docs/webservers.md, section "Malformed records (CVE-2025-23016)".
 ST=$T/lt
 cp "$T/htpasswd.a" "$T/htpasswd"
 sed -e 's#"max-procs"\( *\)=> 1#"max-procs"\1=> 2#' "$TOP_SRCDIR/contrib/lighttpd.conf" >"$T/lighttpd-2procs.conf"

@@ -29,11 +29,11 @@ static const char *type_name(enum accept_type t)
     return "?";
 }
 
-/* PROTOCOLS.md 2.2 and 2.3. Offers are text/html, v1+html, v1+json; the
+/* docs/protocols.md, section "Choosing the type". Offers are text/html, v1+html, v1+json; the
  * most specific matching range gives an offer its q; q=0 excludes; the
  * highest q wins and ties go to text/html, then v1+html, then v1+json. */
 static const struct accept_case accept_cases[] = {
-    /* pip 23.2.1 and 26.2 (PROTOCOLS.md 2.2), and the spec's example. */
+    /* pip 23.2.1 and 26.2 (docs/protocols.md, section "What pip sends"), and the spec's example. */
     { JSON ", " V1HTML "; q=0.1, text/html; q=0.01", ACCEPT_V1_JSON },
     { JSON ", " V1HTML ";q=0.2, text/html;q=0.01", ACCEPT_V1_JSON },
     /* No header, empty, blank: */

@@ -28,7 +28,7 @@ struct df_case {
 /* Expected names and versions agree with packaging 21.3's
  * parse_wheel_filename and parse_sdist_filename where those accept. */
 static const struct df_case df_cases[] = {
-    /* PROTOCOLS.md 4.1. */
+    /* docs/protocols.md, section "Wheels". */
     WHEEL("foo_bar-1.0-py3-none-any.whl", "foo-bar", "foo_bar", "1.0", "1.0", "", "py3", "none", "any"),
     WHEEL("Foo.Bar-1.0-py3-none-any.whl", "foo-bar", "Foo.Bar", "1.0", "1.0", "", "py3", "none", "any"),
     BAD("foo__bar-1.0-py3-none-any.whl"),
@@ -75,7 +75,7 @@ static const struct df_case df_cases[] = {
     BAD(".whl"),
     BAD("----.whl"),
     BAD("-----.whl"),
-    /* PROTOCOLS.md 4.2: split at the last '-'. */
+    /* docs/protocols.md, section "Source distributions": split at the last '-'. */
     SDIST("foo-1.0.tar.gz", "foo", "foo", "1.0", "1.0", ".tar.gz"),
     SDIST("foo_bar-1.0.tar.gz", "foo-bar", "foo_bar", "1.0", "1.0", ".tar.gz"),
     SDIST("foo-bar-1.0.tar.gz", "foo-bar", "foo-bar", "1.0", "1.0", ".tar.gz"),

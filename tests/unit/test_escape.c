@@ -27,7 +27,7 @@ struct esc_case {
 
 #define C(in, html, url, json) { S(in), S(html), S(url), S(json) }
 
-/* PROTOCOLS.md 1.7 (HTML and attributes), 2.4/2.6 (JSON). JSON escapes
+/* docs/protocols.md, section "HTML and attributes", and docs/protocols.md, section "JSON". JSON escapes
  * < > & as \u003c \u003e \u0026 so "</script>" cannot end a script
  * element; each byte of an invalid UTF-8 sequence becomes one U+FFFD. */
 static const struct esc_case esc_cases[] = {

@@ -173,7 +173,7 @@ struct distinfo_case {
     enum pf_err want;
 };
 
-/* PROTOCOLS.md 1.6: the top-level *.dist-info directory whose name
+/* docs/protocols.md, section "Wheel metadata (PEP 658)": the top-level *.dist-info directory whose name
  * normalizes to the project. */
 static const struct distinfo_case distinfo_cases[] = {
     { "foo_bar-1.0.dist-info/METADATA", "foo-bar", PF_EOK },

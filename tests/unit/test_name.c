@@ -16,7 +16,7 @@ struct name_case {
     const char *norm; /* name_normalize, which does not validate */
 };
 
-/* PROTOCOLS.md 1.2: valid is ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])\Z,
+/* docs/protocols.md, section "Project names": valid is ^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])\Z,
  * case-insensitive; normalized is re.sub(r"[-_.]+", "-", name).lower(). */
 static const struct name_case name_cases[] = {
     { S("foo"), true, "foo" },

@@ -23,7 +23,7 @@ struct decode_case {
 #define OK(raw, out) { S(raw), PF_EOK, S(out) }
 #define BAD(raw) { S(raw), PF_EINVAL, NULL, 0 }
 
-/* PROTOCOLS.md 1.7: pip re-quotes paths, so '+' arrives as %2B and must
+/* docs/protocols.md, section "Request paths": pip re-quotes paths, so '+' arrives as %2B and must
  * decode to '+', and a literal '+' is not a space. */
 static const struct decode_case decode_cases[] = {
     OK("", ""),

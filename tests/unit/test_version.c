@@ -22,7 +22,7 @@ struct parse_case {
 };
 
 static const struct parse_case parse_cases[] = {
-    /* PROTOCOLS.md 5.2: every normalization example... */
+    /* docs/protocols.md, section "Parsing and normal form": every normalization example... */
     { S("1.0-1"), "1.0.post1", 0 },
     { S("1.0alpha1"), "1.0a1", 1 },
     { S("1.0c1"), "1.0rc1", 1 },
@@ -214,7 +214,7 @@ START_TEST(test_version_parse_table)
 }
 END_TEST
 
-/* PROTOCOLS.md 5.5, each '<' verified with packaging. */
+/* docs/protocols.md, section "Ordering"; each '<' verified with packaging. */
 static const char *const chain[] = {
     "0.9", "1.0.dev0", "1.0a0.dev0", "1.0a1.dev1", "1.0a1", "1.0a1.post1.dev1",
     "1.0a1.post1", "1.0b1", "1.0rc1.dev5", "1.0rc1", "1.0", "1.0+abc", "1.0+abc.a",
@@ -245,7 +245,7 @@ START_TEST(test_version_chain_all_pairs)
 }
 END_TEST
 
-/* Groups of equal versions (PROTOCOLS.md 5.5, then more). */
+/* Groups of equal versions (docs/protocols.md, section "Ordering", then more). */
 static const char *const equal_groups[][5] = {
     { "1.0", "1.0.0", "1", "v1.0", "01.00.0000" },
     { "1.0+A", "1.0+a" },
@@ -320,7 +320,7 @@ struct pre_case {
     bool prerelease;
 };
 
-/* PROTOCOLS.md 5.3: pre present or dev present. */
+/* docs/protocols.md, section "Pre-releases": pre present or dev present. */
 static const struct pre_case pre_cases[] = {
     { "1.0.post1.dev1", true }, { "1.0.post1", false }, { "1.0+local", false },
     { "1.0", false },           { "1.0a1", true },      { "1.0b0", true },
