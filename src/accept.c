@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* accept.c: Accept-header negotiation (PEP 691, docs/protocols.md 1). */
+/* accept.c: Accept-header negotiation (PEP 691; docs/protocols.md, section "Accept negotiation (PEP 691)"). */
 #include "config.h"
 #include <string.h>
 #include "accept.h"

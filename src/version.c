@@ -6,13 +6,13 @@
 #include "version.h"
 
 /* The grammar, ordering and normal form follow packaging's Version (the
- * reference implementation that pip vendors); docs/protocols.md 5 says
- * what that means, and tests/unit/test_version.c holds the cases. */
+ * reference implementation that pip vendors). What that means:
+ * docs/protocols.md, section "Versions"; the cases: test_version.c. */
 
 static inline bool is_sep(char c) { return c == '-' || c == '_' || c == '.'; }
 
-/* [ \t\n\r\f\v], the whitespace packaging strips (docs/protocols.md 5). Python's strip() would also
- * take \x1c-\x1f and Unicode spaces; bytes that may not even be UTF-8 are
+/* [ \t\n\r\f\v], the whitespace packaging strips (docs/protocols.md,
+ * section "Parsing and normal form"). Python's strip() would also take \x1c-\x1f and Unicode spaces; bytes that may not even be UTF-8 are
  * not worth guessing at, so those are left to fail. */
 static inline bool is_space(char c)
 {
