@@ -13,6 +13,7 @@ void buf_init(buf_t *b, size_t cap)
     b->len = 0;
     b->alloc = 0;
     b->cap = cap;
+    b->err = PF_EOK;
 }
 
 void buf_free(buf_t *b)
@@ -20,13 +21,22 @@ void buf_free(buf_t *b)
     free(b->p);
     b->p = NULL;
     b->len = b->alloc = 0;
+    b->err = PF_EOK;
 }
 
 void buf_reset(buf_t *b)
 {
     b->len = 0;
+    b->err = PF_EOK;
     if (b->p)
         b->p[0] = '\0';
+}
+
+enum pf_err buf_fail(buf_t *b, enum pf_err err)
+{
+    if (!b->err)
+        b->err = err;
+    return b->err;
 }
 
 static enum pf_err grow(buf_t *b, size_t extra)
@@ -51,9 +61,12 @@ static enum pf_err grow(buf_t *b, size_t extra)
 
 enum pf_err buf_append(buf_t *b, const void *p, size_t len)
 {
+    /* The one branch a sticky error costs the hot path. */
+    if (b->err)
+        return b->err;
     enum pf_err e = grow(b, len);
     if (e)
-        return e;
+        return b->err = e;
     if (len)
         memcpy(b->p + b->len, p, len);
     b->len += len;
@@ -67,18 +80,20 @@ enum pf_err buf_append_char(buf_t *b, char c) { return buf_append(b, &c, 1); }
 
 enum pf_err buf_vprintf(buf_t *b, const char *fmt, va_list ap)
 {
+    if (b->err)
+        return b->err;
     va_list ap2;
     va_copy(ap2, ap);
     char small[256];
     int n = vsnprintf(small, sizeof small, fmt, ap2);
     va_end(ap2);
     if (n < 0)
-        return PF_EINVAL;
+        return b->err = PF_EINVAL;
     if ((size_t)n < sizeof small)
         return buf_append(b, small, (size_t)n);
     enum pf_err e = grow(b, (size_t)n);
     if (e)
-        return e;
+        return b->err = e;
     vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
     b->len += (size_t)n;
     return PF_EOK;
@@ -100,5 +115,6 @@ char *buf_steal(buf_t *b)
         p = calloc(1, 1);
     b->p = NULL;
     b->len = b->alloc = 0;
+    b->err = PF_EOK;
     return p;
 }

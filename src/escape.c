@@ -7,8 +7,7 @@
 enum pf_err escape_html(buf_t *out, sv_t s)
 {
     size_t start = 0;
-    enum pf_err e = PF_EOK;
-    for (size_t i = 0; i < s.len && !e; i++) {
+    for (size_t i = 0; i < s.len && !buf_err(out); i++) {
         const char *rep;
         switch (s.p[i]) {
         case '&': rep = "&amp;"; break;
@@ -18,14 +17,11 @@ enum pf_err escape_html(buf_t *out, sv_t s)
         case '\'': rep = "&#39;"; break;
         default: continue;
         }
-        e = buf_append(out, s.p + start, i - start);
-        if (!e)
-            e = buf_append_str(out, rep);
+        buf_append(out, s.p + start, i - start);
+        buf_append_str(out, rep);
         start = i + 1;
     }
-    if (!e)
-        e = buf_append(out, s.p + start, s.len - start);
-    return e;
+    return buf_append(out, s.p + start, s.len - start);
 }
 
 enum pf_err escape_attr(buf_t *out, sv_t s)
@@ -49,21 +45,17 @@ static int url_safe(unsigned char c)
 enum pf_err escape_url_path(buf_t *out, sv_t s)
 {
     static const char hex[] = "0123456789ABCDEF";
-    enum pf_err e = PF_EOK;
     size_t start = 0;
-    for (size_t i = 0; i < s.len && !e; i++) {
+    for (size_t i = 0; i < s.len && !buf_err(out); i++) {
         unsigned char c = (unsigned char)s.p[i];
         if (url_safe(c))
             continue;
         char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
-        e = buf_append(out, s.p + start, i - start);
-        if (!e)
-            e = buf_append(out, enc, 3);
+        buf_append(out, s.p + start, i - start);
+        buf_append(out, enc, 3);
         start = i + 1;
     }
-    if (!e)
-        e = buf_append(out, s.p + start, s.len - start);
-    return e;
+    return buf_append(out, s.p + start, s.len - start);
 }
 
 /* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
@@ -98,38 +90,37 @@ static size_t utf8_len(const unsigned char *p, size_t n)
 enum pf_err escape_json(buf_t *out, sv_t s)
 {
     static const char hex[] = "0123456789abcdef";
-    enum pf_err e = PF_EOK;
     const unsigned char *p = (const unsigned char *)s.p;
     size_t i = 0;
-    while (i < s.len && !e) {
+    while (i < s.len && !buf_err(out)) {
         unsigned char c = p[i];
         if (c >= 0x80) {
             size_t l = utf8_len(p + i, s.len - i);
             if (l) {
-                e = buf_append(out, p + i, l);
+                buf_append(out, p + i, l);
                 i += l;
             } else {
-                e = buf_append_str(out, "\\ufffd");
+                buf_append_str(out, "\\ufffd");
                 i++;
             }
             continue;
         }
         if (c == '"')
-            e = buf_append_str(out, "\\\"");
+            buf_append_str(out, "\\\"");
         else if (c == '\\')
-            e = buf_append_str(out, "\\\\");
+            buf_append_str(out, "\\\\");
         else if (c == '\n')
-            e = buf_append_str(out, "\\n");
+            buf_append_str(out, "\\n");
         else if (c == '\r')
-            e = buf_append_str(out, "\\r");
+            buf_append_str(out, "\\r");
         else if (c == '\t')
-            e = buf_append_str(out, "\\t");
+            buf_append_str(out, "\\t");
         else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&') {
             char u[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-            e = buf_append(out, u, 6);
+            buf_append(out, u, 6);
         } else
-            e = buf_append_char(out, (char)c);
+            buf_append_char(out, (char)c);
         i++;
     }
-    return e;
+    return buf_err(out);
 }

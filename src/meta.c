@@ -51,20 +51,13 @@ static enum pf_err read_member(struct archive *a, struct archive_entry *ent, buf
     buf_t tmp;
     buf_init(&tmp, META_MAX_SIZE);
     char chunk[16384];
-    enum pf_err e = PF_EOK;
-    for (;;) {
-        la_ssize_t r = archive_read_data(a, chunk, sizeof chunk);
-        if (r == 0)
+    la_ssize_t r;
+    while ((r = archive_read_data(a, chunk, sizeof chunk)) > 0)
+        if (buf_append(&tmp, chunk, (size_t)r))
             break;
-        if (r < 0) {
-            e = PF_EFORMAT;
-            break;
-        }
-        if ((e = buf_append(&tmp, chunk, (size_t)r)))
-            break;
-    }
+    enum pf_err e = buf_err(&tmp);
     if (!e)
-        e = buf_append(out, tmp.p ? tmp.p : "", tmp.len);
+        e = r < 0 ? PF_EFORMAT : buf_append_sv(out, buf_sv(&tmp));
     buf_free(&tmp);
     return e;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include "buf.h"
 #include "suites.h"
 #include "sv.h"
@@ -136,6 +137,7 @@ START_TEST(test_buf_cap_table)
             ck_assert_mem_eq(b.p + n1, more, c->second);
         ck_assert_uint_eq((unsigned char)b.p[b.len], 0);
         ck_assert_uint_le(b.alloc, b.cap + 1);
+        ck_assert_int_eq(buf_err(&b), PF_EOK);
         free(more);
     } else {
         /* Real bytes for a plausible length; for the huge ones a pointer
@@ -144,12 +146,16 @@ START_TEST(test_buf_cap_table)
         ck_assert_int_eq(buf_append(&b, more ? more : "Z", c->second), PF_ETOOBIG);
         free(more);
         check_buf(&b, data, n1);
-        /* Still usable: something that fits goes in. */
-        if (n1 < c->cap) {
+        ck_assert_int_eq(buf_err(&b), PF_ETOOBIG);
+        /* The failure sticks: even an append that would fit is refused. */
+        ck_assert_int_eq(buf_append_char(&b, '!'), PF_ETOOBIG);
+        check_buf(&b, data, n1);
+        /* A reset clears it: something that fits goes in. */
+        buf_reset(&b);
+        ck_assert_int_eq(buf_err(&b), PF_EOK);
+        if (c->cap) {
             ck_assert_int_eq(buf_append_char(&b, '!'), PF_EOK);
-            ck_assert_uint_eq(b.len, n1 + 1);
-            ck_assert_uint_eq(b.p[n1], '!');
-            ck_assert_uint_eq((unsigned char)b.p[n1 + 1], 0);
+            check_buf(&b, "!", 1);
         }
     }
     buf_free(&b);
@@ -176,27 +182,185 @@ START_TEST(test_buf_cap_size_max)
 }
 END_TEST
 
+/* Every kind of append fails at the cap with the content kept, and the
+ * one that reaches the cap exactly succeeds. */
 START_TEST(test_buf_cap_every_kind)
 {
+    static const char *const kinds[] = { "append", "str", "sv", "char", "printf" };
     buf_t b;
     buf_init(&b, 5);
-    ck_assert_int_eq(buf_append_str(&b, "abcd"), PF_EOK);
-    ck_assert_int_eq(buf_append_str(&b, "ef"), PF_ETOOBIG);
-    check_buf(&b, "abcd", 4);
-    ck_assert_int_eq(buf_append_sv(&b, SV_LIT("ef")), PF_ETOOBIG);
-    check_buf(&b, "abcd", 4);
-    ck_assert_int_eq(buf_printf(&b, "%d", 12), PF_ETOOBIG);
-    check_buf(&b, "abcd", 4);
-    ck_assert_int_eq(buf_append_char(&b, 'e'), PF_EOK);
-    check_buf(&b, "abcde", 5);
-    ck_assert_int_eq(buf_append_char(&b, 'f'), PF_ETOOBIG);
-    ck_assert_int_eq(buf_printf(&b, "%s", "x"), PF_ETOOBIG);
-    ck_assert_int_eq(buf_printf(&b, "%s", ""), PF_EOK);
-    check_buf(&b, "abcde", 5);
+    for (size_t k = 0; k < NELEM(kinds); k++) {
+        buf_reset(&b);
+        ck_assert_int_eq(buf_append_str(&b, "abcd"), PF_EOK);
+        enum pf_err e;
+        switch (k) {
+        case 0: e = buf_append(&b, "ef", 2); break;
+        case 1: e = buf_append_str(&b, "ef"); break;
+        case 2: e = buf_append_sv(&b, SV_LIT("ef")); break;
+        case 3: e = buf_append_char(&b, 'e') ? PF_EINVAL : buf_append_char(&b, 'f'); break;
+        default: e = buf_printf(&b, "%d", 12); break;
+        }
+        ck_assert_msg(e == PF_ETOOBIG, "%s gave %s", kinds[k], pf_errname(e));
+        ck_assert_int_eq(buf_err(&b), PF_ETOOBIG);
+        if (k == 3)
+            check_buf(&b, "abcde", 5);
+        else
+            check_buf(&b, "abcd", 4);
+    }
     /* reset frees room under the same cap. */
     buf_reset(&b);
     ck_assert_int_eq(buf_append_str(&b, "vwxyz"), PF_EOK);
+    ck_assert_int_eq(buf_printf(&b, "%s", ""), PF_EOK);
     check_buf(&b, "vwxyz", 5);
+    ck_assert_int_eq(buf_err(&b), PF_EOK);
+    buf_free(&b);
+}
+END_TEST
+
+/* After a failed append every kind of append, even one that would fit or
+ * adds nothing, returns the first error and leaves the content; whatever
+ * empties the buffer clears the error. */
+START_TEST(test_buf_sticky)
+{
+    buf_t b;
+    buf_init(&b, 8);
+    ck_assert_int_eq(buf_err(&b), PF_EOK);
+    ck_assert_int_eq(buf_append_str(&b, "abc"), PF_EOK);
+    ck_assert_int_eq(buf_err(&b), PF_EOK);
+    ck_assert_int_eq(buf_append_str(&b, "defghi"), PF_ETOOBIG);
+    ck_assert_int_eq(buf_err(&b), PF_ETOOBIG);
+    check_buf(&b, "abc", 3);
+    ck_assert_int_eq(buf_append(&b, "d", 1), PF_ETOOBIG);
+    ck_assert_int_eq(buf_append_str(&b, "d"), PF_ETOOBIG);
+    ck_assert_int_eq(buf_append_sv(&b, SV_LIT("d")), PF_ETOOBIG);
+    ck_assert_int_eq(buf_append_char(&b, 'd'), PF_ETOOBIG);
+    ck_assert_int_eq(buf_printf(&b, "%c", 'd'), PF_ETOOBIG);
+    ck_assert_int_eq(buf_printf(&b, "%300s", "d"), PF_ETOOBIG);
+    ck_assert_int_eq(buf_append(&b, "", 0), PF_ETOOBIG);
+    ck_assert_int_eq(buf_append_str(&b, ""), PF_ETOOBIG);
+    ck_assert_int_eq(buf_printf(&b, "%s", ""), PF_ETOOBIG);
+    check_buf(&b, "abc", 3);
+    ck_assert_int_eq(buf_err(&b), PF_ETOOBIG);
+
+    /* buf_reset clears it; the storage stays. */
+    buf_reset(&b);
+    ck_assert_int_eq(buf_err(&b), PF_EOK);
+    ck_assert_ptr_nonnull(b.p);
+    ck_assert_int_eq(buf_append_str(&b, "12345678"), PF_EOK);
+    check_buf(&b, "12345678", 8);
+
+    /* The printf path that formats straight into the buffer (past 255
+     * bytes) records its failure too. */
+    buf_t big;
+    buf_init(&big, 400);
+    ck_assert_int_eq(buf_printf(&big, "%300s", "x"), PF_EOK);
+    ck_assert_int_eq(buf_printf(&big, "%300s", "y"), PF_ETOOBIG);
+    ck_assert_int_eq(buf_append_char(&big, 'z'), PF_ETOOBIG);
+    ck_assert_uint_eq(big.len, 300);
+    ck_assert_uint_eq(big.p[299], 'x');
+    ck_assert_int_eq(buf_err(&big), PF_ETOOBIG);
+
+    /* buf_steal hands over the content and clears the error. */
+    char *s = buf_steal(&big);
+    ck_assert_uint_eq(strlen(s), 300);
+    free(s);
+    ck_assert_int_eq(buf_err(&big), PF_EOK);
+    ck_assert_int_eq(buf_append_char(&big, 'z'), PF_EOK);
+    check_buf(&big, "z", 1);
+
+    /* So do buf_free and buf_init. */
+    ck_assert_int_eq(buf_append(&big, "Z", 400), PF_ETOOBIG);
+    buf_free(&big);
+    ck_assert_int_eq(buf_err(&big), PF_EOK);
+    ck_assert_int_eq(buf_append_char(&big, 'w'), PF_EOK);
+    check_buf(&big, "w", 1);
+    ck_assert_int_eq(buf_append(&big, "Z", 400), PF_ETOOBIG);
+    char *keep = big.p;
+    buf_init(&big, 10);
+    ck_assert_int_eq(buf_err(&big), PF_EOK);
+    free(keep);
+    buf_free(&big);
+    buf_free(&b);
+}
+END_TEST
+
+/* buf_fail records a failure met elsewhere: the first error stays, and
+ * PF_EOK records nothing. */
+START_TEST(test_buf_fail)
+{
+    buf_t b;
+    buf_init(&b, 100);
+    ck_assert_int_eq(buf_append_str(&b, "abc"), PF_EOK);
+    ck_assert_int_eq(buf_fail(&b, PF_EOK), PF_EOK);
+    ck_assert_int_eq(buf_append_str(&b, "d"), PF_EOK);
+    ck_assert_int_eq(buf_fail(&b, PF_ENOMEM), PF_ENOMEM);
+    ck_assert_int_eq(buf_fail(&b, PF_ETOOBIG), PF_ENOMEM);
+    ck_assert_int_eq(buf_fail(&b, PF_EOK), PF_ENOMEM);
+    ck_assert_int_eq(buf_append_str(&b, "e"), PF_ENOMEM);
+    check_buf(&b, "abcd", 4);
+    ck_assert_int_eq(buf_err(&b), PF_ENOMEM);
+    buf_reset(&b);
+    ck_assert_int_eq(buf_append_str(&b, "e"), PF_EOK);
+    buf_free(&b);
+}
+END_TEST
+
+/* A format that cannot be converted fails the buffer with PF_EINVAL. */
+START_TEST(test_buf_printf_einval)
+{
+    /* A wide character outside the C locale's character set. */
+    static const wchar_t wide[] = { 0x20ac, 0 };
+    char probe[16];
+    if (snprintf(probe, sizeof probe, "%ls", wide) >= 0)
+        return; /* this C library converts it: nothing to fail */
+    buf_t b;
+    buf_init(&b, 100);
+    ck_assert_int_eq(buf_append_str(&b, "ab"), PF_EOK);
+    ck_assert_int_eq(buf_printf(&b, "%ls", wide), PF_EINVAL);
+    ck_assert_int_eq(buf_err(&b), PF_EINVAL);
+    ck_assert_int_eq(buf_append_char(&b, 'c'), PF_EINVAL);
+    check_buf(&b, "ab", 2);
+    buf_free(&b);
+}
+END_TEST
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define UNDER_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define UNDER_SANITIZER 1
+#endif
+#endif
+
+/* An allocation the C library refuses gives PF_ENOMEM, which sticks like
+ * any other failure. The request is larger than PTRDIFF_MAX, which glibc's
+ * realloc refuses without trying; a sanitizer's allocator aborts on it
+ * unless told to return NULL. */
+START_TEST(test_buf_enomem)
+{
+#ifdef UNDER_SANITIZER
+    const char *opts = getenv("ASAN_OPTIONS");
+    const char *topts = getenv("TSAN_OPTIONS");
+    if (!(opts && strstr(opts, "allocator_may_return_null=1")) &&
+        !(topts && strstr(topts, "allocator_may_return_null=1")))
+        return; /* the allocator would abort the test instead */
+#endif
+    buf_t b;
+    buf_init(&b, SIZE_MAX);
+    ck_assert_int_eq(buf_append_str(&b, "abc"), PF_EOK);
+    /* Never read: the allocation fails before anything is copied. */
+    ck_assert_int_eq(buf_append(&b, "Z", SIZE_MAX / 2), PF_ENOMEM);
+    ck_assert_int_eq(buf_err(&b), PF_ENOMEM);
+    ck_assert_int_eq(buf_append_char(&b, 'd'), PF_ENOMEM);
+    ck_assert_int_eq(buf_printf(&b, "%d", 4), PF_ENOMEM);
+    /* The content is as it was (check_buf's cap + 1 would overflow). */
+    ck_assert_uint_eq(b.len, 3);
+    ck_assert_str_eq(b.p, "abc");
+    buf_reset(&b);
+    ck_assert_int_eq(buf_err(&b), PF_EOK);
+    ck_assert_int_eq(buf_append_char(&b, 'd'), PF_EOK);
+    ck_assert_uint_eq(b.len, 1);
+    ck_assert_str_eq(b.p, "d");
     buf_free(&b);
 }
 END_TEST
@@ -215,6 +379,7 @@ START_TEST(test_buf_growth)
     check_buf(&b, want, sizeof want);
     ck_assert_int_eq(buf_append_char(&b, 'x'), PF_ETOOBIG);
     check_buf(&b, want, sizeof want);
+    ck_assert_int_eq(buf_err(&b), PF_ETOOBIG);
     buf_free(&b);
 }
 END_TEST
@@ -271,8 +436,10 @@ START_TEST(test_buf_printf_table)
         memcpy(want + w, ">7|", 3);
         w += 3;
         check_buf(&b, want, w);
+        ck_assert_int_eq(buf_err(&b), PF_EOK);
     } else {
         check_buf(&b, want, c->prefix);
+        ck_assert_int_eq(buf_err(&b), c->want);
     }
     buf_free(&b);
     free(arg);
@@ -538,6 +705,10 @@ Suite *suite_buf(void)
     tcase_add_loop_test(tc, test_buf_cap_table, 0, (int)NELEM(cap_cases));
     tcase_add_test(tc, test_buf_cap_size_max);
     tcase_add_test(tc, test_buf_cap_every_kind);
+    tcase_add_test(tc, test_buf_sticky);
+    tcase_add_test(tc, test_buf_fail);
+    tcase_add_test(tc, test_buf_printf_einval);
+    tcase_add_test(tc, test_buf_enomem);
     tcase_add_test(tc, test_buf_growth);
     tcase_add_loop_test(tc, test_buf_printf_table, 0, (int)NELEM(printf_cases));
     tcase_add_test(tc, test_buf_printf_formats);

@@ -241,6 +241,68 @@ START_TEST(test_escape_cap)
 }
 END_TEST
 
+/* At every cap short of the whole escaped form the helper fails with
+ * PF_ETOOBIG, keeps what was in the buffer before, writes only a prefix of
+ * the whole form, and leaves the failure in the buffer: a later call
+ * appends nothing. */
+START_TEST(test_escape_cap_every_size)
+{
+    static enum pf_err (*const fns[])(buf_t *, sv_t) = { escape_html, escape_attr, escape_url_path,
+                                                          escape_json };
+    static const char in[] = "a<b&\"c'd>e f%g#\xc3\xa9\xff\x01\n\\/h";
+    for (size_t f = 0; f < NELEM(fns); f++) {
+        buf_t full;
+        buf_init(&full, 1000);
+        ck_assert_int_eq(buf_append_str(&full, "[pre]"), PF_EOK);
+        ck_assert_int_eq(fns[f](&full, sv_make(in, sizeof in - 1)), PF_EOK);
+        ck_assert_int_eq(buf_err(&full), PF_EOK);
+        for (size_t cap = 5; cap <= full.len; cap++) {
+            buf_t b;
+            buf_init(&b, cap);
+            ck_assert_int_eq(buf_append_str(&b, "[pre]"), PF_EOK);
+            enum pf_err e = fns[f](&b, sv_make(in, sizeof in - 1));
+            ck_assert_int_eq(e, cap < full.len ? PF_ETOOBIG : PF_EOK);
+            ck_assert_int_eq(buf_err(&b), e);
+            ck_assert_uint_le(b.len, cap);
+            ck_assert_mem_eq(b.p, full.p, b.len);
+            if (e) {
+                size_t len = b.len;
+                /* Even an input whose escaped form would fit adds nothing. */
+                ck_assert_int_eq(fns[f](&b, SV_LIT("")), PF_ETOOBIG);
+                ck_assert_int_eq(fns[f](&b, SV_LIT("x")), PF_ETOOBIG);
+                ck_assert_uint_eq(b.len, len);
+            }
+            buf_free(&b);
+        }
+        buf_free(&full);
+    }
+}
+END_TEST
+
+/* A buffer that has already failed: every helper returns its error, even
+ * for an empty input, and appends nothing. */
+START_TEST(test_escape_failed_buffer)
+{
+    static enum pf_err (*const fns[])(buf_t *, sv_t) = { escape_html, escape_attr, escape_url_path,
+                                                          escape_json };
+    static const char *const inputs[] = { "", "plain", "<&>", "\xff", "a b" };
+    for (size_t f = 0; f < NELEM(fns); f++)
+        for (size_t k = 0; k < NELEM(inputs); k++) {
+            buf_t b;
+            buf_init(&b, 100);
+            ck_assert_int_eq(buf_append_str(&b, "kept"), PF_EOK);
+            ck_assert_int_eq(buf_fail(&b, PF_ENOMEM), PF_ENOMEM);
+            ck_assert_int_eq(fns[f](&b, sv_cstr(inputs[k])), PF_ENOMEM);
+            ck_assert_uint_eq(b.len, 4);
+            ck_assert_str_eq(b.p, "kept");
+            /* Once emptied, the buffer takes output again. */
+            buf_reset(&b);
+            ck_assert_int_eq(fns[f](&b, sv_cstr(inputs[k])), PF_EOK);
+            buf_free(&b);
+        }
+}
+END_TEST
+
 /* A long hostile name: every byte accounted for. */
 START_TEST(test_escape_long)
 {
@@ -277,6 +339,8 @@ Suite *suite_escape(void)
     tcase_add_test(tc, test_escape_every_byte);
     tcase_add_test(tc, test_escape_json_view_end);
     tcase_add_test(tc, test_escape_cap);
+    tcase_add_test(tc, test_escape_cap_every_size);
+    tcase_add_test(tc, test_escape_failed_buffer);
     tcase_add_test(tc, test_escape_long);
     suite_add_tcase(s, tc);
     return s;

@@ -294,6 +294,8 @@ START_TEST(test_meta_size_cap)
             check_untouched(&out);
         else
             check_out(&out, e, big, META_MAX_SIZE);
+        /* The member passed META_MAX_SIZE, not out: out takes more. */
+        ck_assert_int_eq(buf_err(&out), PF_EOK);
         buf_free(&out);
     }
     /* The same in an sdist. */
@@ -309,10 +311,61 @@ START_TEST(test_meta_size_cap)
             check_untouched(&out);
         else
             check_out(&out, e, big, META_MAX_SIZE);
+        /* The member passed META_MAX_SIZE, not out: out takes more. */
+        ck_assert_int_eq(buf_err(&out), PF_EOK);
         buf_free(&out);
     }
     free(big);
     free(path);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* The metadata is appended to out whole or not at all: with one byte
+ * less room in out than it needs, out fails with PF_ETOOBIG and holds what
+ * it held before; an out that has already failed gets nothing and its
+ * error is returned. */
+START_TEST(test_meta_out_cap)
+{
+    static const char md[] = "Metadata-Version: 2.1\nName: foo\nVersion: 1.0\n";
+    char *dir = tu_mkdtemp();
+    for (int sdist = 0; sdist <= 1; sdist++) {
+        char *path = path_in(dir, sdist ? "foo-1.0.tar.gz" : "foo-1.0-py3-none-any.whl");
+        const struct ent ents[] = {
+            { sdist ? "foo-1.0/PKG-INFO" : "foo-1.0.dist-info/METADATA", md, sizeof md - 1, NULL },
+        };
+        write_archive(path, sdist ? TAR : ZIP, sdist ? GZIP : NOFILTER, ents, 1);
+        enum distfile_kind kind = sdist ? DISTFILE_SDIST : DISTFILE_WHEEL;
+        for (size_t room = sizeof md - 2; room <= sizeof md - 1; room++) {
+            int fd = open(path, O_RDONLY);
+            ck_assert_int_ge(fd, 0);
+            buf_t out;
+            buf_init(&out, sizeof PREFIX - 1 + room);
+            ck_assert_int_eq(buf_append_str(&out, PREFIX), PF_EOK);
+            enum pf_err e = meta_extract(fd, kind, "foo", &out);
+            close(fd);
+            bool fits = room == sizeof md - 1;
+            ck_assert_int_eq(e, fits ? PF_EOK : PF_ETOOBIG);
+            ck_assert_int_eq(buf_err(&out), e);
+            if (fits)
+                check_out(&out, e, md, sizeof md - 1);
+            else
+                check_untouched(&out);
+            buf_free(&out);
+        }
+        int fd = open(path, O_RDONLY);
+        ck_assert_int_ge(fd, 0);
+        buf_t out;
+        buf_init(&out, 1000);
+        ck_assert_int_eq(buf_append_str(&out, PREFIX), PF_EOK);
+        ck_assert_int_eq(buf_fail(&out, PF_ENOMEM), PF_ENOMEM);
+        ck_assert_int_eq(meta_extract(fd, kind, "foo", &out), PF_ENOMEM);
+        close(fd);
+        check_untouched(&out);
+        buf_free(&out);
+        free(path);
+    }
     tu_rmrf(dir);
     free(dir);
 }
@@ -1443,6 +1496,7 @@ Suite *suite_meta(void)
     tcase_add_loop_test(tc, test_meta_wheel_distinfo_names, 0, (int)NELEM(distinfo_cases));
     tcase_add_loop_test(tc, test_meta_wheel_table, 0, (int)NELEM(wheel_cases));
     tcase_add_test(tc, test_meta_size_cap);
+    tcase_add_test(tc, test_meta_out_cap);
     tcase_add_test(tc, test_meta_bomb);
     tcase_add_test(tc, test_meta_not_archives);
     tcase_add_loop_test(tc, test_meta_sdist_formats, 0, (int)NELEM(sdist_cases));
