@@ -10,7 +10,8 @@
 # Then every libFuzzer harness runs for FUZZ_SECONDS (default 30).
 # SANITIZERS=0 skips the sanitizer passes (they roughly double the time),
 # FUZZ=0 the fuzzers. STATIC=only runs the static checks of the tree (each
-# one result: references, banned calls, the fuzz list) and stops.
+# one result: references, banned calls, the fuzz list, file and function
+# sizes) and stops.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -148,6 +149,7 @@ echo "== static checks"
 check "references resolve inside the repository" "$top/scripts/check-refs.sh" "$top"
 check "no banned calls in src/" no_banned_calls
 check "the fuzz list agrees" fuzz_list_agrees
+check "no file or function in src/ over its size limit" "$top/scripts/check-shape.sh"
 if [ "${STATIC:-}" = only ]; then
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
