@@ -77,6 +77,16 @@ long conf_password_checks(const struct config *cfg)
     return n > 0 ? n : 1;
 }
 
+long conf_env_number(const char *v)
+{
+    if (!v || *v < '0' || *v > '9')
+        return -1; /* strtol would take blanks and a sign */
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    return errno || *end ? -1 : n;
+}
+
 void conf_free(struct config *cfg)
 {
     for (size_t i = 0; i < cfg->nroots; i++)

@@ -85,5 +85,9 @@ void conf_usage(FILE *f);
 long conf_password_checks(const struct config *cfg);
 /* Prints the effective configuration as a config file. */
 void conf_print(const struct config *cfg, FILE *f);
+/* A number the environment passes (systemd's LISTEN_PID, LISTEN_FDS): a
+ * decimal whole number from 0 to LONG_MAX with nothing before or after
+ * it; -1 for NULL or anything else, which a caller takes as "not for us". */
+long conf_env_number(const char *v);
 
 #endif
