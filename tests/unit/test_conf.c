@@ -596,6 +596,9 @@ START_TEST(test_conf_defaults_match_table)
         ck_assert_ptr_nonnull(s->name);
         ck_assert_ptr_nonnull(s->deflt); /* arg is NULL for a yes/no switch */
         ck_assert_ptr_nonnull(s->help);
+        /* A row starts unset exactly when its default is a description. */
+        ck_assert_msg(default_is_prose(s->name) == (s->unset != NULL), "%s: unset is %s", s->name,
+                      s->unset ? s->unset : "NULL");
         if (default_is_prose(s->name))
             continue;
         /* The documented default, set explicitly, changes nothing. */
