@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "acl.h"
-#include "filewatch.h"
+#include "grantfile.h"
 #include "hmap.h"
 #include "log.h"
 #include "name.h"
@@ -259,62 +259,12 @@ bool acl_allows(const struct acl *a, const char *user, const char *project)
     return (u && any_match(&u->pats, norm)) || any_match(&a->any, norm);
 }
 
-struct acl_file {
-    struct filewatch *w;
-};
-
-static enum pf_err parse_cb(const char *text, size_t len, const char *origin, void **out)
-{
-    struct acl *a = NULL;
-    enum pf_err e = acl_parse(text, len, origin, &a);
-    if (!e)
-        *out = a;
-    return e;
-}
-
-static void free_cb(void *p)
-{
-    acl_free(p);
-}
-
-enum pf_err acl_open(const char *path, struct acl_file **out, buf_t *err)
-{
-    struct acl_file *f = calloc(1, sizeof *f);
-    if (!f) {
-        buf_reset(err);
-        (void)buf_printf(err, "%s: %s", path, pf_strerror(PF_ENOMEM));
-        return PF_ENOMEM;
-    }
-    enum pf_err e = filewatch_open(path, parse_cb, free_cb, &f->w, err);
-    if (e) {
-        free(f);
-        return e;
-    }
-    /* A file that vanished or cannot be read grants nothing: deleting it
-     * must revoke what it granted, not leave the last version in force. */
-    if ((e = filewatch_fail_closed(f->w))) {
-        buf_reset(err);
-        (void)buf_printf(err, "%s: %s", path, pf_strerror(e));
-        filewatch_close(f->w);
-        free(f);
-        return e;
-    }
-    *out = f;
-    return PF_EOK;
-}
+GRANTFILE_DEFINE(acl_file, struct acl, acl_parse, acl_free, acl_open, acl_close)
 
 bool acl_file_allows(struct acl_file *f, const char *user, const char *project)
 {
-    struct filewatch_snap *s = filewatch_get(f->w);
+    struct filewatch_snap *s = filewatch_get(watch_of(f));
     bool ok = acl_allows(filewatch_data(s), user, project);
     filewatch_put(s);
     return ok;
-}
-
-void acl_close(struct acl_file *f)
-{
-    if (!f)
-        return;
-    filewatch_close(f->w);
-    free(f);
 }

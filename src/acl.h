@@ -37,10 +37,10 @@ size_t acl_rule_count(const struct acl *a);
  * valid project name (name_is_valid). */
 bool acl_allows(const struct acl *a, const char *user, const char *project);
 
-/* The file, reread when it changes (see filewatch.h). */
+/* The file, reread when it changes and failing closed (see grantfile.h). */
 struct acl_file;
 /* Reads and parses the file at path; on failure writes a message naming
- * the path to err and returns the error (see filewatch_open). The caller
+ * the path to err and returns the error (see grantfile_open). The caller
  * owns *out (acl_close). */
 enum pf_err acl_open(const char *path, struct acl_file **out, buf_t *err) PF_WUR;
 /* acl_allows against the file's current contents; thread-safe. While the

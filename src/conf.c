@@ -11,87 +11,6 @@
 #include <sys/stat.h>
 #include "log.h"
 
-const struct conf_setting conf_settings[] = {
-    { "root", "DIR", "(none)",
-      "a package root; repeat for several (in a config file: one root = line each); the first receives uploads" },
-    { "threads", "N", "4", "worker threads per process (1..1024); use 1 under mod_fcgid" },
-    { "listen", "ADDR", "fd 0",
-      "unix:PATH or tcp:HOST:PORT; default: the listening socket on fd 0 (spawn-fcgi, mod_fcgid, lighttpd)" },
-    { "sendfile", "MODE", "none",
-      "none (stream files ourselves), x-sendfile (lighttpd, Apache mod_xsendfile) or x-accel-redirect:/PREFIX/ (nginx)" },
-    { "url-prefix", "PATH", "(SCRIPT_NAME)", "where the index is mounted, e.g. /pypi; default: the SCRIPT_NAME the web server passes" },
-    { "log-level", "LEVEL", "info", "error, warn, info or debug" },
-    { "rescan-interval", "SECONDS", "5",
-      "how often the whole tree is checked for files added where no project page looks (0: never)" },
-    { "cache-size", "MIB", "24", "rendered pages kept in memory per process, in MiB (1..4096)" },
-    { "max-upload-size", "SIZE", "1G", "largest file an upload may carry, in bytes or with K, M, G or T (1024-based)" },
-    { "upload-timeout", "SECONDS", "60",
-      "a request body must keep arriving: at least --upload-min-rate over each such period (0: no limit)" },
-    { "upload-min-rate", "SIZE", "16K", "bytes per second a request body must bring, judged per --upload-timeout (0: none)" },
-    { "overwrite", NULL, "no", "an upload may replace a file of the same name with different content" },
-    { "htpasswd", "FILE", "(none)",
-      "Apache htpasswd file (bcrypt, SHA-256/512-crypt, apr1, {SHA}); re-read when it changes" },
-    { "authenticate", "LIST", "update",
-      "actions that need a login: update (upload, remove), download, list, comma-separated; update is always "
-      "in a list; . for none, which lets anyone upload" },
-    { "trust-remote-user", NULL, "no",
-      "take the user the web server authenticated (REMOTE_USER with a non-empty AUTH_TYPE); "
-      "=tcp also on a TCP socket" },
-    { "upload-acl", "FILE", "(none)", "which users may upload to which projects; re-read when it changes" },
-    { "state-dir", "DIR", "(none)",
-      "where the records of files in directories pypi-fcgi cannot write are kept (a read-only tree); "
-      "without it they are read again each time a project leaves the cache" },
-    { "password-checks", "N", "(threads/4)",
-      "passwords checked against the htpasswd file at once per process, below threads; more get 503 "
-      "(default: a quarter of threads, at least 1)" },
-    { "login-failures", "N", "20",
-      "failed logins per client address (REMOTE_ADDR) and minute before its logins get 429 (0: no limit)" },
-};
-const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
-
-const char conf_tcp_trust_refusal[] =
-    "trust-remote-user: the FastCGI socket is TCP, and anyone who can connect to it can send REMOTE_USER "
-    "and AUTH_TYPE and so claim to be any user; listen on a unix socket that only the web server may open, "
-    "or say --trust-remote-user=tcp if a firewall lets only the web server reach the port";
-
-void conf_init(struct config *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    cfg->threads = 4;
-    cfg->sendfile = SENDFILE_NONE;
-    cfg->log_level = LOG_INFO;
-    cfg->rescan_interval = 5;
-    cfg->cache_size = 24;
-    cfg->max_upload = (uint64_t)1 << 30;
-    cfg->upload_timeout = 60;
-    cfg->upload_min_rate = 16384;
-    cfg->authenticate = AUTH_UPDATE;
-    cfg->login_failures = 20;
-}
-
-long conf_password_checks(const struct config *cfg)
-{
-    if (cfg->password_checks)
-        return cfg->password_checks;
-    long n = cfg->threads / 4;
-    return n > 0 ? n : 1;
-}
-
-void conf_free(struct config *cfg)
-{
-    for (size_t i = 0; i < cfg->nroots; i++)
-        free(cfg->roots[i]);
-    free(cfg->roots);
-    free(cfg->listen);
-    free(cfg->accel_prefix);
-    free(cfg->url_prefix);
-    free(cfg->conf_file);
-    free(cfg->htpasswd);
-    free(cfg->upload_acl);
-    free(cfg->state_dir);
-    memset(cfg, 0, sizeof *cfg);
-}
-
 __attribute__((format(printf, 2, 3)))
 static enum pf_err fail(buf_t *err, const char *fmt, ...)
 {
@@ -101,78 +20,6 @@ static enum pf_err fail(buf_t *err, const char *fmt, ...)
     (void)buf_vprintf(err, fmt, ap);
     va_end(ap);
     return PF_EINVAL;
-}
-
-static enum pf_err parse_long(const char *name, const char *v, long lo, long hi, long *out, buf_t *err)
-{
-    char *end;
-    errno = 0;
-    long n = strtol(v, &end, 10);
-    if (errno || end == v || *end || n < lo || n > hi) {
-        buf_reset(err);
-        (void)buf_printf(err, "%s: '%s' is not a number from %ld to %ld", name, v, lo, hi);
-        return PF_EINVAL;
-    }
-    *out = n;
-    return PF_EOK;
-}
-
-static enum pf_err parse_bool(const char *name, const char *v, bool *out, buf_t *err)
-{
-    if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
-        *out = true;
-    else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
-        *out = false;
-    else
-        return fail(err, "%s: '%s' is neither yes nor no", name, v);
-    return PF_EOK;
-}
-
-/* A byte count with an optional 1024-based suffix: 500, 64K, 100M, 1G. */
-static enum pf_err parse_size(const char *name, const char *v, uint64_t *out, buf_t *err)
-{
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    unsigned shift = 0;
-    switch (*end) {
-    case 'k': case 'K': shift = 10; end++; break;
-    case 'm': case 'M': shift = 20; end++; break;
-    case 'g': case 'G': shift = 30; end++; break;
-    case 't': case 'T': shift = 40; end++; break;
-    }
-    if (errno || end == v || *end || v[0] == '-' || n == 0 || n > (UINT64_MAX >> 1 >> shift))
-        return fail(err, "%s: '%s' is not a size such as 500M or 2G", name, v);
-    *out = (uint64_t)n << shift;
-    return PF_EOK;
-}
-
-static enum pf_err parse_actions(const char *name, const char *v, unsigned *out, buf_t *err)
-{
-    unsigned a = 0;
-    if (strcmp(v, ".") == 0) {
-        *out = 0;
-        return PF_EOK;
-    }
-    sv_t rest = sv_cstr(v);
-    while (rest.len) {
-        sv_t w = sv_trim(sv_split(&rest, ','));
-        if (sv_eq(w, SV_LIT("update")))
-            a |= AUTH_UPDATE;
-        else if (sv_eq(w, SV_LIT("download")))
-            a |= AUTH_DOWNLOAD;
-        else if (sv_eq(w, SV_LIT("list")))
-            a |= AUTH_LIST;
-        else
-            return fail(err, "%s: '%.*s' is not update, download or list (or . for none)", name, (int)w.len, w.p);
-    }
-    if (!a)
-        return fail(err, "%s: empty list (use . for none)", name);
-    /* Uploads stay behind a login whatever else is listed: a list that
-     * protects downloads while leaving uploads open is a mistake far more
-     * often than a wish. Anonymous uploads take "." (and -t warns). */
-    *out = a | AUTH_UPDATE;
-    return PF_EOK;
 }
 
 static enum pf_err set_str(char **dst, const char *v)
@@ -197,6 +44,325 @@ static enum pf_err add_root(struct config *cfg, const char *v)
     return PF_EOK;
 }
 
+/* ---- the types' parsers ---- */
+
+static enum pf_err parse_long(const struct conf_setting *s, const char *v, long *out, buf_t *err)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < s->lo || n > s->hi)
+        return fail(err, "%s: '%s' is not a number from %ld to %ld", s->name, v, s->lo, s->hi);
+    *out = n;
+    return PF_EOK;
+}
+
+static enum pf_err parse_bool(const char *name, const char *v, bool *out, buf_t *err)
+{
+    if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "on") == 0 || strcmp(v, "1") == 0)
+        *out = true;
+    else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
+        *out = false;
+    else
+        return fail(err, "%s: '%s' is neither yes nor no", name, v);
+    return PF_EOK;
+}
+
+/* A byte count with an optional 1024-based suffix: 500, 64K, 100M, 1G. */
+static enum pf_err parse_size(const struct conf_setting *s, const char *v, uint64_t *out, buf_t *err)
+{
+    if (s->lo == 0 && strcmp(v, "0") == 0) {
+        *out = 0;
+        return PF_EOK;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    }
+    if (errno || end == v || *end || v[0] == '-' || n == 0 || n > (UINT64_MAX >> 1 >> shift))
+        return fail(err, "%s: '%s' is not a size such as 500M or 2G", s->name, v);
+    *out = (uint64_t)n << shift;
+    return PF_EOK;
+}
+
+/* ---- the settings of their own kind: parse and print hooks ---- */
+
+static enum pf_err parse_root(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    return *v ? add_root(cfg, v) : fail(err, "%s: empty path", s->name);
+}
+
+static void print_roots(const struct config *cfg, const struct conf_setting *s, FILE *f)
+{
+    for (size_t i = 0; i < cfg->nroots; i++)
+        fprintf(f, "%s = %s\n", s->name, cfg->roots[i]);
+}
+
+static enum pf_err parse_listen(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    if (strncmp(v, "unix:/", 6) != 0 && strncmp(v, "tcp:", 4) != 0)
+        return fail(err, "%s: '%s' is neither unix:/ABSOLUTE/PATH nor tcp:HOST:PORT", s->name, v);
+    if (strncmp(v, "tcp:", 4) == 0) {
+        const char *colon = strrchr(v + 4, ':');
+        char *end;
+        long port = colon ? strtol(colon + 1, &end, 10) : 0;
+        if (!colon || colon == v + 4 || *end || port < 1 || port > 65535)
+            return fail(err, "%s: '%s' needs tcp:HOST:PORT with a host and a port", s->name, v);
+    }
+    return set_str(&cfg->listen, v);
+}
+
+static enum pf_err parse_sendfile(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    /* A later line replaces an earlier one whole, prefix included. */
+    if (strcmp(v, "none") == 0 || strcmp(v, "x-sendfile") == 0) {
+        free(cfg->accel_prefix);
+        cfg->accel_prefix = NULL;
+    }
+    if (strcmp(v, "none") == 0)
+        cfg->sendfile = SENDFILE_NONE;
+    else if (strcmp(v, "x-sendfile") == 0)
+        cfg->sendfile = SENDFILE_X_SENDFILE;
+    else if (strncmp(v, "x-accel-redirect:", 17) == 0) {
+        const char *p = v + 17;
+        size_t n = strlen(p);
+        if (n < 2 || p[0] != '/' || p[n - 1] != '/' || strstr(p, "..") || strpbrk(p, "?#% \t"))
+            return fail(err, "%s: the x-accel-redirect prefix '%s' must look like /INTERNAL/PREFIX/", s->name, p);
+        cfg->sendfile = SENDFILE_X_ACCEL;
+        return set_str(&cfg->accel_prefix, p);
+    } else
+        return fail(err, "%s: '%s' is not none, x-sendfile or x-accel-redirect:/PREFIX/", s->name, v);
+    return PF_EOK;
+}
+
+static void print_sendfile(const struct config *cfg, const struct conf_setting *s, FILE *f)
+{
+    static const char *const modes[] = { "none", "x-sendfile", "x-accel-redirect:" };
+    fprintf(f, "%s = %s%s\n", s->name, modes[cfg->sendfile], cfg->accel_prefix ? cfg->accel_prefix : "");
+}
+
+static enum pf_err parse_url_prefix(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    size_t n = strlen(v);
+    if (n && (v[0] != '/' || v[n - 1] == '/'))
+        return fail(err, "%s: '%s' must start with '/' and not end with one (or be empty for /)", s->name, v);
+    return set_str(&cfg->url_prefix, v);
+}
+
+static enum pf_err parse_log_level(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    int l = log_level_parse(v);
+    if (l < 0)
+        return fail(err, "%s: '%s' is not error, warn, info or debug", s->name, v);
+    cfg->log_level = l;
+    return PF_EOK;
+}
+
+static void print_log_level(const struct config *cfg, const struct conf_setting *s, FILE *f)
+{
+    fprintf(f, "%s = %s\n", s->name, log_level_name((enum log_level)cfg->log_level));
+}
+
+static enum pf_err parse_actions(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    unsigned a = 0;
+    if (strcmp(v, ".") == 0) {
+        cfg->authenticate = 0;
+        return PF_EOK;
+    }
+    sv_t rest = sv_cstr(v);
+    while (rest.len) {
+        sv_t w = sv_trim(sv_split(&rest, ','));
+        if (sv_eq(w, SV_LIT("update")))
+            a |= AUTH_UPDATE;
+        else if (sv_eq(w, SV_LIT("download")))
+            a |= AUTH_DOWNLOAD;
+        else if (sv_eq(w, SV_LIT("list")))
+            a |= AUTH_LIST;
+        else
+            return fail(err, "%s: '%.*s' is not update, download or list (or . for none)", s->name, (int)w.len,
+                        w.p);
+    }
+    if (!a)
+        return fail(err, "%s: empty list (use . for none)", s->name);
+    /* Uploads stay behind a login whatever else is listed: a list that
+     * protects downloads while leaving uploads open is a mistake far more
+     * often than a wish. Anonymous uploads take "." (and -t warns). */
+    cfg->authenticate = a | AUTH_UPDATE;
+    return PF_EOK;
+}
+
+static void print_actions(const struct config *cfg, const struct conf_setting *s, FILE *f)
+{
+    unsigned a = cfg->authenticate;
+    if (!a)
+        fprintf(f, "%s = .\n", s->name);
+    else
+        fprintf(f, "%s = %s%s%s%s%s\n", s->name, a & AUTH_UPDATE ? "update" : "",
+                (a & AUTH_UPDATE) && (a & (AUTH_DOWNLOAD | AUTH_LIST)) ? "," : "", a & AUTH_DOWNLOAD ? "download" : "",
+                (a & AUTH_DOWNLOAD) && (a & AUTH_LIST) ? "," : "", a & AUTH_LIST ? "list" : "");
+    if (!(a & AUTH_UPDATE))
+        fprintf(f, "# WARNING: anyone may upload and remove files (authenticate = . asks no login for them)\n");
+}
+
+static enum pf_err parse_trust(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    if (strcmp(v, "tcp") == 0) {
+        cfg->trust_remote_user = TRUST_TCP;
+        return PF_EOK;
+    }
+    bool on;
+    if (parse_bool(s->name, v, &on, err))
+        return fail(err, "%s: '%s' is not yes, no or tcp", s->name, v);
+    cfg->trust_remote_user = on ? TRUST_YES : TRUST_NO;
+    return PF_EOK;
+}
+
+static void print_trust(const struct config *cfg, const struct conf_setting *s, FILE *f)
+{
+    static const char *const trust[] = { "no", "yes", "tcp" };
+    fprintf(f, "%s = %s\n", s->name, trust[cfg->trust_remote_user]);
+    if (cfg->trust_remote_user == TRUST_TCP)
+        fprintf(f, "# WARNING: REMOTE_USER is believed from anyone who can connect to a TCP socket\n");
+}
+
+static void print_password_checks(const struct config *cfg, const struct conf_setting *s, FILE *f)
+{
+    if (cfg->password_checks)
+        fprintf(f, "%s = %ld\n", s->name, cfg->password_checks);
+    else
+        fprintf(f, "# %s: %ld (%s)\n", s->name, conf_password_checks(cfg), s->unset);
+}
+
+#define FIELD(name) offsetof(struct config, name)
+
+/* In the order of --help and of the printed configuration. */
+const struct conf_setting conf_settings[] = {
+    { .name = "root", .arg = "DIR", .deflt = "(none)", .type = CONF_OWN, .unset = "none",
+      .parse = parse_root, .print = print_roots,
+      .help = "a package root; repeat for several (in a config file: one root = line each); the first receives "
+              "uploads" },
+    { .name = "threads", .arg = "N", .deflt = "4", .type = CONF_LONG, .field = FIELD(threads), .lo = 1, .hi = 1024,
+      .help = "worker threads per process (1..1024); use 1 under mod_fcgid" },
+    { .name = "listen", .arg = "ADDR", .deflt = "fd 0", .type = CONF_PATH, .field = FIELD(listen),
+      .unset = "the socket on fd 0", .parse = parse_listen,
+      .help = "unix:PATH or tcp:HOST:PORT; default: the listening socket on fd 0 (spawn-fcgi, mod_fcgid, "
+              "lighttpd)" },
+    { .name = "sendfile", .arg = "MODE", .deflt = "none", .type = CONF_OWN, .parse = parse_sendfile,
+      .print = print_sendfile,
+      .help = "none (stream files ourselves), x-sendfile (lighttpd, Apache mod_xsendfile) or "
+              "x-accel-redirect:/PREFIX/ (nginx)" },
+    { .name = "url-prefix", .arg = "PATH", .deflt = "(SCRIPT_NAME)", .type = CONF_PATH, .field = FIELD(url_prefix),
+      .unset = "SCRIPT_NAME", .parse = parse_url_prefix,
+      .help = "where the index is mounted, e.g. /pypi; default: the SCRIPT_NAME the web server passes" },
+    { .name = "log-level", .arg = "LEVEL", .deflt = "info", .type = CONF_OWN, .parse = parse_log_level,
+      .print = print_log_level, .help = "error, warn, info or debug" },
+    { .name = "rescan-interval", .arg = "SECONDS", .deflt = "5", .type = CONF_LONG, .field = FIELD(rescan_interval),
+      .lo = 0, .hi = 86400,
+      .help = "how often the whole tree is checked for files added where no project page looks (0: never)" },
+    { .name = "cache-size", .arg = "MIB", .deflt = "24", .type = CONF_LONG, .field = FIELD(cache_size), .lo = 1,
+      .hi = 4096, .help = "rendered pages kept in memory per process, in MiB (1..4096)" },
+    { .name = "max-upload-size", .arg = "SIZE", .deflt = "1G", .type = CONF_SIZE, .field = FIELD(max_upload),
+      .lo = 1, .help = "largest file an upload may carry, in bytes or with K, M, G or T (1024-based)" },
+    { .name = "upload-timeout", .arg = "SECONDS", .deflt = "60", .type = CONF_LONG, .field = FIELD(upload_timeout),
+      .lo = 0, .hi = 86400,
+      .help = "a request body must keep arriving: at least --upload-min-rate over each such period (0: no "
+              "limit)" },
+    { .name = "upload-min-rate", .arg = "SIZE", .deflt = "16K", .type = CONF_SIZE, .field = FIELD(upload_min_rate),
+      .lo = 0, .help = "bytes per second a request body must bring, judged per --upload-timeout (0: none)" },
+    { .name = "overwrite", .deflt = "no", .type = CONF_BOOL, .field = FIELD(overwrite),
+      .help = "an upload may replace a file of the same name with different content" },
+    { .name = "htpasswd", .arg = "FILE", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(htpasswd),
+      .unset = "none",
+      .help = "Apache htpasswd file (bcrypt, SHA-256/512-crypt, apr1, {SHA}); re-read when it changes" },
+    { .name = "authenticate", .arg = "LIST", .deflt = "update", .type = CONF_OWN, .parse = parse_actions,
+      .print = print_actions,
+      .help = "actions that need a login: update (upload, remove), download, list, comma-separated; update is "
+              "always in a list; . for none, which lets anyone upload" },
+    { .name = "trust-remote-user", .deflt = "no", .type = CONF_OWN, .parse = parse_trust, .print = print_trust,
+      .help = "take the user the web server authenticated (REMOTE_USER with a non-empty AUTH_TYPE); =tcp also "
+              "on a TCP socket" },
+    { .name = "upload-acl", .arg = "FILE", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(upload_acl),
+      .unset = "none", .help = "which users may upload to which projects; re-read when it changes" },
+    { .name = "state-dir", .arg = "DIR", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(state_dir),
+      .unset = "none",
+      .help = "where the records of files in directories pypi-fcgi cannot write are kept (a read-only tree); "
+              "without it they are read again each time a project leaves the cache" },
+    { .name = "password-checks", .arg = "N", .deflt = "(threads/4)", .type = CONF_LONG,
+      .field = FIELD(password_checks), .lo = 1, .hi = 1024, .unset = "a quarter of threads, at least 1",
+      .print = print_password_checks,
+      .help = "passwords checked against the htpasswd file at once per process, below threads; more get 503 "
+              "(default: a quarter of threads, at least 1)" },
+    { .name = "login-failures", .arg = "N", .deflt = "20", .type = CONF_LONG, .field = FIELD(login_failures),
+      .lo = 0, .hi = 1000000,
+      .help = "failed logins per client address (REMOTE_ADDR) and minute before its logins get 429 (0: no "
+              "limit)" },
+};
+const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
+
+const char conf_tcp_trust_refusal[] =
+    "trust-remote-user: the FastCGI socket is TCP, and anyone who can connect to it can send REMOTE_USER "
+    "and AUTH_TYPE and so claim to be any user; listen on a unix socket that only the web server may open, "
+    "or say --trust-remote-user=tcp if a firewall lets only the web server reach the port";
+
+static const struct conf_setting *find_setting(const char *name, size_t len)
+{
+    for (size_t i = 0; i < conf_nsettings; i++)
+        if (strlen(conf_settings[i].name) == len && strncmp(conf_settings[i].name, name, len) == 0)
+            return &conf_settings[i];
+    return NULL;
+}
+
+void conf_init(struct config *cfg)
+{
+    buf_t err;
+    memset(cfg, 0, sizeof *cfg);
+    buf_init(&err, 4096);
+    for (size_t i = 0; i < conf_nsettings; i++)
+        /* Cannot fail: test_conf sets every such default the same way. */
+        if (!conf_settings[i].unset && conf_set(cfg, conf_settings[i].name, conf_settings[i].deflt, &err))
+            abort();
+    buf_free(&err);
+}
+
+long conf_password_checks(const struct config *cfg)
+{
+    if (cfg->password_checks)
+        return cfg->password_checks;
+    long n = cfg->threads / 4;
+    return n > 0 ? n : 1;
+}
+
+long conf_env_number(const char *v)
+{
+    if (!v || *v < '0' || *v > '9')
+        return -1; /* strtol would take blanks and a sign */
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    return errno || *end ? -1 : n;
+}
+
+void conf_free(struct config *cfg)
+{
+    for (size_t i = 0; i < conf_nsettings; i++)
+        if (conf_settings[i].type == CONF_PATH)
+            free(*(char **)((char *)cfg + conf_settings[i].field));
+    /* What the rows of their own kind keep, and -c. */
+    for (size_t i = 0; i < cfg->nroots; i++)
+        free(cfg->roots[i]);
+    free(cfg->roots);
+    free(cfg->accel_prefix);
+    free(cfg->conf_file);
+    memset(cfg, 0, sizeof *cfg);
+}
+
 enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t *err)
 {
     /* Values reach paths, log lines and response headers (the
@@ -205,98 +371,25 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
     for (const char *c = v; *c; c++)
         if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
             return fail(err, "%s: a control character in the value", name);
-    if (strcmp(name, "root") == 0)
-        return *v ? add_root(cfg, v) : fail(err, "%s: empty path", name);
-    if (strcmp(name, "threads") == 0)
-        return parse_long(name, v, 1, 1024, &cfg->threads, err);
-    if (strcmp(name, "rescan-interval") == 0)
-        return parse_long(name, v, 0, 86400, &cfg->rescan_interval, err);
-    if (strcmp(name, "cache-size") == 0)
-        return parse_long(name, v, 1, 4096, &cfg->cache_size, err);
-    if (strcmp(name, "max-upload-size") == 0)
-        return parse_size(name, v, &cfg->max_upload, err);
-    if (strcmp(name, "upload-timeout") == 0)
-        return parse_long(name, v, 0, 86400, &cfg->upload_timeout, err);
-    if (strcmp(name, "upload-min-rate") == 0) {
-        if (strcmp(v, "0") == 0) {
-            cfg->upload_min_rate = 0;
-            return PF_EOK;
-        }
-        return parse_size(name, v, &cfg->upload_min_rate, err);
+    const struct conf_setting *s = find_setting(name, strlen(name));
+    if (!s)
+        return fail(err, "unknown setting '%s'", name);
+    void *field = (char *)cfg + s->field;
+    if (s->parse)
+        return s->parse(cfg, s, v, err);
+    switch (s->type) {
+    case CONF_LONG:
+        return parse_long(s, v, field, err);
+    case CONF_SIZE:
+        return parse_size(s, v, field, err);
+    case CONF_BOOL:
+        return parse_bool(s->name, v, field, err);
+    case CONF_PATH:
+        return *v ? set_str(field, v) : fail(err, "%s: empty path", s->name);
+    case CONF_OWN:
+        break;
     }
-    if (strcmp(name, "overwrite") == 0)
-        return parse_bool(name, v, &cfg->overwrite, err);
-    if (strcmp(name, "trust-remote-user") == 0) {
-        if (strcmp(v, "tcp") == 0) {
-            cfg->trust_remote_user = TRUST_TCP;
-            return PF_EOK;
-        }
-        bool on;
-        enum pf_err e = parse_bool(name, v, &on, err);
-        if (e)
-            return fail(err, "%s: '%s' is not yes, no or tcp", name, v);
-        cfg->trust_remote_user = on ? TRUST_YES : TRUST_NO;
-        return PF_EOK;
-    }
-    if (strcmp(name, "password-checks") == 0)
-        return parse_long(name, v, 1, 1024, &cfg->password_checks, err);
-    if (strcmp(name, "login-failures") == 0)
-        return parse_long(name, v, 0, 1000000, &cfg->login_failures, err);
-    if (strcmp(name, "authenticate") == 0)
-        return parse_actions(name, v, &cfg->authenticate, err);
-    if (strcmp(name, "htpasswd") == 0)
-        return *v ? set_str(&cfg->htpasswd, v) : fail(err, "%s: empty path", name);
-    if (strcmp(name, "upload-acl") == 0)
-        return *v ? set_str(&cfg->upload_acl, v) : fail(err, "%s: empty path", name);
-    if (strcmp(name, "state-dir") == 0)
-        return *v ? set_str(&cfg->state_dir, v) : fail(err, "%s: empty path", name);
-    if (strcmp(name, "log-level") == 0) {
-        int l = log_level_parse(v);
-        if (l < 0)
-            return fail(err, "%s: '%s' is not error, warn, info or debug", name, v);
-        cfg->log_level = l;
-        return PF_EOK;
-    }
-    if (strcmp(name, "listen") == 0) {
-        if (strncmp(v, "unix:/", 6) != 0 && strncmp(v, "tcp:", 4) != 0)
-            return fail(err, "%s: '%s' is neither unix:/ABSOLUTE/PATH nor tcp:HOST:PORT", name, v);
-        if (strncmp(v, "tcp:", 4) == 0) {
-            const char *colon = strrchr(v + 4, ':');
-            char *end;
-            long port = colon ? strtol(colon + 1, &end, 10) : 0;
-            if (!colon || colon == v + 4 || *end || port < 1 || port > 65535)
-                return fail(err, "%s: '%s' needs tcp:HOST:PORT with a host and a port", name, v);
-        }
-        return set_str(&cfg->listen, v);
-    }
-    if (strcmp(name, "sendfile") == 0) {
-        /* A later line replaces an earlier one whole, prefix included. */
-        if (strcmp(v, "none") == 0 || strcmp(v, "x-sendfile") == 0) {
-            free(cfg->accel_prefix);
-            cfg->accel_prefix = NULL;
-        }
-        if (strcmp(v, "none") == 0)
-            cfg->sendfile = SENDFILE_NONE;
-        else if (strcmp(v, "x-sendfile") == 0)
-            cfg->sendfile = SENDFILE_X_SENDFILE;
-        else if (strncmp(v, "x-accel-redirect:", 17) == 0) {
-            const char *p = v + 17;
-            size_t n = strlen(p);
-            if (n < 2 || p[0] != '/' || p[n - 1] != '/' || strstr(p, "..") || strpbrk(p, "?#% \t"))
-                return fail(err, "%s: the x-accel-redirect prefix '%s' must look like /INTERNAL/PREFIX/", name, p);
-            cfg->sendfile = SENDFILE_X_ACCEL;
-            return set_str(&cfg->accel_prefix, p);
-        } else
-            return fail(err, "%s: '%s' is not none, x-sendfile or x-accel-redirect:/PREFIX/", name, v);
-        return PF_EOK;
-    }
-    if (strcmp(name, "url-prefix") == 0) {
-        size_t n = strlen(v);
-        if (n && (v[0] != '/' || v[n - 1] == '/'))
-            return fail(err, "%s: '%s' must start with '/' and not end with one (or be empty for /)", name, v);
-        return set_str(&cfg->url_prefix, v);
-    }
-    return fail(err, "unknown setting '%s'", name);
+    return fail(err, "%s: cannot be set", s->name);
 }
 
 enum pf_err conf_parse_text(struct config *cfg, const char *text, const char *origin, buf_t *err)
@@ -368,14 +461,6 @@ static enum pf_err parse_file(struct config *cfg, const char *path, buf_t *err)
     e = conf_parse_text(cfg, text.p ? text.p : "", path, err);
     buf_free(&text);
     return e;
-}
-
-static const struct conf_setting *find_setting(const char *name, size_t len)
-{
-    for (size_t i = 0; i < conf_nsettings; i++)
-        if (strlen(conf_settings[i].name) == len && strncmp(conf_settings[i].name, name, len) == 0)
-            return &conf_settings[i];
-    return NULL;
 }
 
 enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const char **action, int *argi,
@@ -514,55 +599,20 @@ void conf_usage(FILE *f)
 
 void conf_print(const struct config *cfg, FILE *f)
 {
-    static const char *const modes[] = { "none", "x-sendfile", "x-accel-redirect:" };
-    for (size_t i = 0; i < cfg->nroots; i++)
-        fprintf(f, "root = %s\n", cfg->roots[i]);
-    fprintf(f, "threads = %ld\n", cfg->threads);
-    if (cfg->listen)
-        fprintf(f, "listen = %s\n", cfg->listen);
-    else
-        fprintf(f, "# listen: the socket on fd 0\n");
-    fprintf(f, "sendfile = %s%s\n", modes[cfg->sendfile], cfg->accel_prefix ? cfg->accel_prefix : "");
-    if (cfg->url_prefix)
-        fprintf(f, "url-prefix = %s\n", cfg->url_prefix);
-    else
-        fprintf(f, "# url-prefix: SCRIPT_NAME\n");
-    fprintf(f, "log-level = %s\n", log_level_name((enum log_level)cfg->log_level));
-    fprintf(f, "rescan-interval = %ld\n", cfg->rescan_interval);
-    fprintf(f, "cache-size = %ld\n", cfg->cache_size);
-    fprintf(f, "max-upload-size = %" PRIu64 "\n", cfg->max_upload);
-    fprintf(f, "upload-timeout = %ld\n", cfg->upload_timeout);
-    fprintf(f, "upload-min-rate = %" PRIu64 "\n", cfg->upload_min_rate);
-    fprintf(f, "overwrite = %s\n", cfg->overwrite ? "yes" : "no");
-    if (cfg->htpasswd)
-        fprintf(f, "htpasswd = %s\n", cfg->htpasswd);
-    else
-        fprintf(f, "# htpasswd: none\n");
-    if (!cfg->authenticate)
-        fprintf(f, "authenticate = .\n");
-    else
-        fprintf(f, "authenticate = %s%s%s%s%s\n", cfg->authenticate & AUTH_UPDATE ? "update" : "",
-                (cfg->authenticate & AUTH_UPDATE) && (cfg->authenticate & (AUTH_DOWNLOAD | AUTH_LIST)) ? "," : "",
-                cfg->authenticate & AUTH_DOWNLOAD ? "download" : "",
-                (cfg->authenticate & AUTH_DOWNLOAD) && (cfg->authenticate & AUTH_LIST) ? "," : "",
-                cfg->authenticate & AUTH_LIST ? "list" : "");
-    if (!(cfg->authenticate & AUTH_UPDATE))
-        fprintf(f, "# WARNING: anyone may upload and remove files (authenticate = . asks no login for them)\n");
-    static const char *const trust[] = { "no", "yes", "tcp" };
-    fprintf(f, "trust-remote-user = %s\n", trust[cfg->trust_remote_user]);
-    if (cfg->trust_remote_user == TRUST_TCP)
-        fprintf(f, "# WARNING: REMOTE_USER is believed from anyone who can connect to a TCP socket\n");
-    if (cfg->upload_acl)
-        fprintf(f, "upload-acl = %s\n", cfg->upload_acl);
-    else
-        fprintf(f, "# upload-acl: none\n");
-    if (cfg->state_dir)
-        fprintf(f, "state-dir = %s\n", cfg->state_dir);
-    else
-        fprintf(f, "# state-dir: none\n");
-    if (cfg->password_checks)
-        fprintf(f, "password-checks = %ld\n", cfg->password_checks);
-    else
-        fprintf(f, "# password-checks: %ld (a quarter of threads, at least 1)\n", conf_password_checks(cfg));
-    fprintf(f, "login-failures = %ld\n", cfg->login_failures);
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        const struct conf_setting *s = &conf_settings[i];
+        const void *field = (const char *)cfg + s->field;
+        if (s->print)
+            s->print(cfg, s, f);
+        else if (s->type == CONF_LONG)
+            fprintf(f, "%s = %ld\n", s->name, *(const long *)field);
+        else if (s->type == CONF_SIZE)
+            fprintf(f, "%s = %" PRIu64 "\n", s->name, *(const uint64_t *)field);
+        else if (s->type == CONF_BOOL)
+            fprintf(f, "%s = %s\n", s->name, *(const bool *)field ? "yes" : "no");
+        else if (*(char *const *)field)
+            fprintf(f, "%s = %s\n", s->name, *(char *const *)field);
+        else
+            fprintf(f, "# %s: %s\n", s->name, s->unset);
+    }
 }

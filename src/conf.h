@@ -46,13 +46,34 @@ struct config {
     bool check_only;     /* -t */
 };
 
-/* One row per setting; drives parsing, validation, --help, the printed
- * configuration and the man-page test. */
+/* How a setting's value is kept in struct config, parsed and printed. */
+enum conf_type {
+    CONF_LONG, /* long, a decimal number from lo to hi */
+    CONF_SIZE, /* uint64_t bytes, a number with K, M, G or T (1024-based); 0 too when lo is 0 */
+    CONF_BOOL, /* bool: yes, true, on, 1 or no, false, off, 0 */
+    CONF_PATH, /* char *, not empty; NULL while unset */
+    CONF_OWN,  /* the row's parse and print hooks do everything */
+};
+
+/* One row per setting; drives parsing, validation, defaults, --help, the
+ * printed configuration, freeing and the man-page test. Adding a setting
+ * is one row here (and its field, and its line in the man pages). */
 struct conf_setting {
     const char *name;   /* long option and config-file key */
     const char *arg;    /* placeholder in --help, e.g. "N"; NULL: a yes/no switch */
-    const char *deflt;  /* default, as text */
+    const char *deflt;  /* default, as text; a value conf_set takes, unless unset is set */
     const char *help;
+    enum conf_type type;
+    size_t field;       /* offsetof(struct config, the field) */
+    long lo, hi;        /* CONF_LONG: the range; CONF_SIZE: lo 0 accepts 0 */
+    /* Non-NULL: the setting starts unset (its field zero, deflt describes
+     * what that means) and conf_print writes "# NAME: UNSET" while it is. */
+    const char *unset;
+    /* Optional, in place of the type's: sets the field from the value v
+     * or writes a message that starts with s->name to err; and writes
+     * the setting's lines of conf_print. */
+    enum pf_err (*parse)(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err);
+    void (*print)(const struct config *cfg, const struct conf_setting *s, FILE *f);
 };
 
 extern const struct conf_setting conf_settings[];
@@ -85,5 +106,9 @@ void conf_usage(FILE *f);
 long conf_password_checks(const struct config *cfg);
 /* Prints the effective configuration as a config file. */
 void conf_print(const struct config *cfg, FILE *f);
+/* A number the environment passes (systemd's LISTEN_PID, LISTEN_FDS): a
+ * decimal whole number from 0 to LONG_MAX with nothing before or after
+ * it; -1 for NULL or anything else, which a caller takes as "not for us". */
+long conf_env_number(const char *v);
 
 #endif

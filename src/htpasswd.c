@@ -9,7 +9,7 @@
 #include <sys/random.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include "filewatch.h"
+#include "grantfile.h"
 #include "hmap.h"
 #include "htpasswd.h"
 #include "log.h"
@@ -548,53 +548,11 @@ bool htpasswd_check_cached(struct htpasswd *h, const char *user, const char *pas
     return ok;
 }
 
-struct htpasswd_file {
-    struct filewatch *w;
-};
-
-static enum pf_err parse_cb(const char *text, size_t len, const char *origin, void **out)
-{
-    struct htpasswd *h = NULL;
-    enum pf_err e = htpasswd_parse(text, len, origin, &h);
-    if (!e)
-        *out = h;
-    return e;
-}
-
-static void free_cb(void *p)
-{
-    htpasswd_free(p);
-}
-
-enum pf_err htpasswd_open(const char *path, struct htpasswd_file **out, buf_t *err)
-{
-    struct htpasswd_file *f = calloc(1, sizeof *f);
-    if (!f) {
-        buf_reset(err);
-        (void)buf_printf(err, "%s: %s", path, pf_strerror(PF_ENOMEM));
-        return PF_ENOMEM;
-    }
-    enum pf_err e = filewatch_open(path, parse_cb, free_cb, &f->w, err);
-    if (e) {
-        free(f);
-        return e;
-    }
-    /* A file that vanished or cannot be read grants nothing: deleting it
-     * must revoke what it granted, not leave the last version in force. */
-    if ((e = filewatch_fail_closed(f->w))) {
-        buf_reset(err);
-        (void)buf_printf(err, "%s: %s", path, pf_strerror(e));
-        filewatch_close(f->w);
-        free(f);
-        return e;
-    }
-    *out = f;
-    return PF_EOK;
-}
+GRANTFILE_DEFINE(htpasswd_file, struct htpasswd, htpasswd_parse, htpasswd_free, htpasswd_open, htpasswd_close)
 
 bool htpasswd_file_recall(struct htpasswd_file *f, const char *user, const char *password)
 {
-    struct filewatch_snap *s = filewatch_get(f->w);
+    struct filewatch_snap *s = filewatch_get(watch_of(f));
     bool ok = htpasswd_recall((struct htpasswd *)filewatch_data(s), user, password);
     filewatch_put(s);
     return ok;
@@ -602,8 +560,8 @@ bool htpasswd_file_recall(struct htpasswd_file *f, const char *user, const char 
 
 bool htpasswd_file_check(struct htpasswd_file *f, const char *user, const char *password)
 {
-    struct filewatch_snap *s = filewatch_get(f->w);
-    /* The snapshot is ours (parse_cb made it); only its cache changes. */
+    struct filewatch_snap *s = filewatch_get(watch_of(f));
+    /* The snapshot is ours (htpasswd_parse made it); only its cache changes. */
     bool ok = htpasswd_check_cached((struct htpasswd *)filewatch_data(s), user, password);
     filewatch_put(s);
     return ok;
@@ -611,17 +569,9 @@ bool htpasswd_file_check(struct htpasswd_file *f, const char *user, const char *
 
 double htpasswd_file_work(struct htpasswd_file *f)
 {
-    struct filewatch_snap *s = filewatch_get(f->w);
+    struct filewatch_snap *s = filewatch_get(watch_of(f));
     const struct htpasswd *h = filewatch_data(s);
     double w = h && h->standin ? h->standin_work : 0;
     filewatch_put(s);
     return w;
-}
-
-void htpasswd_close(struct htpasswd_file *f)
-{
-    if (!f)
-        return;
-    filewatch_close(f->w);
-    free(f);
 }

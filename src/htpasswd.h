@@ -58,10 +58,10 @@ bool htpasswd_check_cached(struct htpasswd *h, const char *user, const char *pas
  * remembered: one SHA-256, no hash's work. False for a NULL h. */
 bool htpasswd_recall(struct htpasswd *h, const char *user, const char *password);
 
-/* The file, reread when it changes (see filewatch.h). */
+/* The file, reread when it changes and failing closed (see grantfile.h). */
 struct htpasswd_file;
 /* Reads and parses the file at path; on failure writes a message naming
- * the path to err and returns the error (see filewatch_open). The caller
+ * the path to err and returns the error (see grantfile_open). The caller
  * owns *out (htpasswd_close). */
 enum pf_err htpasswd_open(const char *path, struct htpasswd_file **out, buf_t *err) PF_WUR;
 /* htpasswd_check_cached against the file's current contents;

@@ -348,7 +348,7 @@ static int open_unix(struct server *s, const char *path)
         LOG(LOG_ERROR, "listen: socket path %s is too long", path);
         return -1;
     }
-    strcpy(sa.sun_path, path);
+    memcpy(sa.sun_path, path, strlen(path) + 1); /* fits: the length is checked above */
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
@@ -445,7 +445,7 @@ int server_run(const struct app *app)
     } else if (cfg->listen) {
         s.listen_fd = open_tcp(cfg->listen + 4);
         s.owned = true;
-    } else if (lfds && lpid && atol(lpid) == (long)getpid() && atoi(lfds) >= 1 && is_listening_socket(3)) {
+    } else if (conf_env_number(lpid) == (long)getpid() && conf_env_number(lfds) >= 1 && is_listening_socket(3)) {
         /* systemd socket activation: systemd keeps the socket, so it is shared. */
         s.listen_fd = 3;
         s.owned = false;

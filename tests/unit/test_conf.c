@@ -596,6 +596,9 @@ START_TEST(test_conf_defaults_match_table)
         ck_assert_ptr_nonnull(s->name);
         ck_assert_ptr_nonnull(s->deflt); /* arg is NULL for a yes/no switch */
         ck_assert_ptr_nonnull(s->help);
+        /* A row starts unset exactly when its default is a description. */
+        ck_assert_msg(default_is_prose(s->name) == (s->unset != NULL), "%s: unset is %s", s->name,
+                      s->unset ? s->unset : "NULL");
         if (default_is_prose(s->name))
             continue;
         /* The documented default, set explicitly, changes nothing. */
@@ -1059,6 +1062,27 @@ START_TEST(test_conf_trust_over_tcp)
 }
 END_TEST
 
+/* LISTEN_PID and LISTEN_FDS: only a whole number counts. */
+struct env_case {
+    const char *v;
+    long want;
+};
+
+static const struct env_case env_cases[] = {
+    { "0", 0 },       { "1", 1 },   { "4242", 4242 }, { "007", 7 },
+    { NULL, -1 },     { "", -1 },   { " 1", -1 },     { "+1", -1 },
+    { "-1", -1 },     { "1 ", -1 }, { "1x", -1 },     { "x", -1 },
+    { "0x10", -1 },   { "99999999999999999999999", -1 },
+};
+
+START_TEST(test_conf_env_number_table)
+{
+    const struct env_case *c = &env_cases[_i];
+    ck_assert_msg(conf_env_number(c->v) == c->want, "'%s': %ld, not %ld", c->v ? c->v : "(null)",
+                  conf_env_number(c->v), c->want);
+}
+END_TEST
+
 Suite *suite_conf(void)
 {
     Suite *s = suite_create("conf");
@@ -1081,6 +1105,7 @@ Suite *suite_conf(void)
     tcase_add_test(tc, test_conf_man_page_lists_settings);
     tcase_add_test(tc, test_conf_man5_lists_settings);
     tcase_add_test(tc, test_conf_example_file);
+    tcase_add_loop_test(tc, test_conf_env_number_table, 0, (int)NELEM(env_cases));
     suite_add_tcase(s, tc);
     return s;
 }
