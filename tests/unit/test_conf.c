@@ -756,8 +756,8 @@ static char *read_source_file(const char *rel, char *path, size_t pathlen)
     return text;
 }
 
-/* The man page documents every setting (STYLE.md: one table drives the
- * parsing, --help and this test). */
+/* The man page documents every setting (one table drives the parsing,
+ * --help and this test). */
 START_TEST(test_conf_man_page_lists_settings)
 {
     char path[PATH_MAX];
