@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "acl.h"
+#include "ascii.h"
 #include "grantfile.h"
 #include "hmap.h"
 #include "log.h"
@@ -70,8 +71,7 @@ static enum pf_err patterns_add(struct patterns *p, char *pat)
 /* Characters of project names, and those of fnmatch globs. */
 static bool pattern_char(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_' ||
-           c == '.' || c == '*' || c == '?' || c == '[' || c == ']' || c == '!' || c == '^';
+    return ascii_isalnum(c) || c == '-' || c == '_' || c == '.' || c == '*' || c == '?' || c == '[' || c == ']' || c == '!' || c == '^';
 }
 
 static bool pattern_sep(char c)

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "acl.h"
+#include "ascii.h"
 #include "auth.h"
 #include "htpasswd.h"
 #include "log.h"
@@ -245,11 +246,11 @@ static void count_failure(struct auth *a, const char *addr)
 
 static int b64_value(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z')
+    if (ascii_isupper((char)c))
         return c - 'A';
-    if (c >= 'a' && c <= 'z')
+    if (ascii_islower((char)c))
         return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
+    if (ascii_isdigit((char)c))
         return c - '0' + 52;
     if (c == '+')
         return 62;

@@ -2,6 +2,7 @@
 /* escape.c: output escaping by context. */
 #include "config.h"
 #include <stdint.h>
+#include "ascii.h"
 #include "escape.h"
 
 enum pf_err escape_html(buf_t *out, sv_t s)
@@ -31,7 +32,7 @@ enum pf_err escape_attr(buf_t *out, sv_t s)
 
 static int url_safe(unsigned char c)
 {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+    if (ascii_isalnum((char)c))
         return 1;
     switch (c) {
     case '.': case '_': case '~': case '!': case '$': case '\'': case '(': case ')':

@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include "grantfile.h"
 #include "hmap.h"
+#include "ascii.h"
 #include "htpasswd.h"
 #include "log.h"
 #include "sv.h"
@@ -58,17 +59,12 @@ static const char crypt64[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijk
 
 static bool is_crypt64(char c)
 {
-    return (c >= '.' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+    return c == '.' || c == '/' || ascii_isalnum(c);
 }
 
 static bool is_base64(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '+' || c == '/';
-}
-
-static bool is_digit(char c)
-{
-    return c >= '0' && c <= '9';
+    return ascii_isalnum(c) || c == '+' || c == '/';
 }
 
 static bool all_of(sv_t s, bool (*pred)(char))
@@ -108,7 +104,7 @@ static enum scheme classify(sv_t h, const char **why)
     if (sv_starts_with(h, SV_LIT("$2y$")) || sv_starts_with(h, SV_LIT("$2b$")) ||
         sv_starts_with(h, SV_LIT("$2a$"))) {
         /* $2y$NN$ then 22 characters of salt and 31 of hash. */
-        if (h.len == 60 && is_digit(h.p[4]) && is_digit(h.p[5]) && h.p[6] == '$' &&
+        if (h.len == 60 && ascii_isdigit(h.p[4]) && ascii_isdigit(h.p[5]) && h.p[6] == '$' &&
             (h.p[4] - '0') * 10 + (h.p[5] - '0') >= 4 && (h.p[4] - '0') * 10 + (h.p[5] - '0') <= 31 &&
             all_of(sv_make(h.p + 7, 53), is_crypt64))
             return SCHEME_CRYPT;
@@ -122,7 +118,7 @@ static enum scheme classify(sv_t h, const char **why)
         rest = sv_make(h.p + 3, h.len - 3);
         if (sv_starts_with(rest, SV_LIT("rounds="))) {
             size_t i = 7;
-            while (i < rest.len && i < 17 && is_digit(rest.p[i]))
+            while (i < rest.len && i < 17 && ascii_isdigit(rest.p[i]))
                 i++;
             if (i == 7 || i >= rest.len || rest.p[i] != '$') {
                 *why = "malformed SHA-crypt hash";
