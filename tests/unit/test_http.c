@@ -657,6 +657,37 @@ START_TEST(test_http_resp_hold_released)
 }
 END_TEST
 
+/* A header past the head's size limit is not sent cut short, nor are the
+ * headers after it: the response becomes a plain 500. */
+START_TEST(test_http_head_overflow_is_500)
+{
+    struct http_resp resp;
+    http_resp_init(&resp, &scratch);
+    resp.status = 200;
+    size_t big = resp.head.cap;
+    char *v = malloc(big + 1);
+    ck_assert_ptr_nonnull(v);
+    memset(v, 'a', big);
+    v[big] = '\0';
+    http_header(&resp, "X-Fits", "yes");
+    http_header(&resp, "X-Too-Long", "%s", v);
+    http_header(&resp, "X-After", "yes");
+    free(v);
+    buf_t raw;
+    buf_init(&raw, 1 << 20);
+    struct http_out out = { mem_write, &raw };
+    ck_assert_int_eq(http_send(&resp, false, &out), 0);
+    ck_assert_ptr_nonnull(raw.p);
+    ck_assert_msg(strncmp(raw.p, "Status: 500", 11) == 0, "got %.40s", raw.p);
+    ck_assert_ptr_null(strstr(raw.p, "X-Fits"));
+    ck_assert_ptr_null(strstr(raw.p, "X-Too-Long"));
+    ck_assert_ptr_null(strstr(raw.p, "X-After"));
+    ck_assert_ptr_nonnull(strstr(raw.p, "\r\n\r\nThe response's headers exceed their size limit.\n"));
+    buf_free(&raw);
+    http_resp_free(&resp, &scratch);
+}
+END_TEST
+
 Suite *suite_http(void)
 {
     Suite *s = suite_create("http");
@@ -665,6 +696,7 @@ Suite *suite_http(void)
     tcase_add_test(tc, test_http_script_name_whole_path);
     tcase_add_test(tc, test_http_err_status_every_error);
     tcase_add_test(tc, test_http_resp_hold_released);
+    tcase_add_test(tc, test_http_head_overflow_is_500);
     tcase_add_test(tc, simple_root_html_and_json);
     tcase_add_test(tc, project_html);
     tcase_add_test(tc, project_json_for_pip);
