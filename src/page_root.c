@@ -44,34 +44,34 @@ void page_welcome(const struct app *app, struct http_req *req, struct http_resp 
         http_err_page(resp, e, HTTP_BLAME_SERVER, "The project list could not be read");
         return;
     }
+    /* The buffers keep their first failure: one check at the end. */
     buf_t url, b;
     buf_init(&url, 1024);
     base_url(req, &url);
     (void)buf_append_str(&url, "/simple/");
-    buf_t *o = &resp->own;
-    e = buf_append_str(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                          "<title>pypi-fcgi package index</title>\n</head>\n<body>\n<h1>Python package index</h1>\n");
-    if (!e)
-        e = buf_printf(o, "<p>This index holds %zu projects in %" PRIu64 " files.</p>\n", r->nprojects, r->nfiles);
     buf_init(&b, 4096);
-    if (!e)
-        e = escape_html(&b, buf_sv(&url));
+    buf_fail(&b, buf_err(&url));
+    (void)escape_html(&b, buf_sv(&url));
+    buf_fail(&resp->own, buf_err(&b));
     const char *u = b.p ? b.p : "";
-    if (!e)
-        e = buf_printf(o,
-                       "<h2>Installing</h2>\n"
-                       "<p>pip:</p>\n<pre>pip install --index-url %s PROJECT</pre>\n"
-                       "<p>or in <code>pip.conf</code>:</p>\n<pre>[global]\nindex-url = %s</pre>\n"
-                       "<p>uv:</p>\n<pre>uv pip install --index-url %s PROJECT</pre>\n"
-                       "<p>or in <code>pyproject.toml</code>:</p>\n"
-                       "<pre>[[tool.uv.index]]\nname = \"private\"\nurl = \"%s\"</pre>\n"
-                       "<p>For plain http on a host other than localhost, pip also needs "
-                       "<code>--trusted-host</code>.</p>\n"
-                       "<p><a href=\"simple/\">Browse the simple index</a>.</p>\n</body>\n</html>\n",
-                       u, u, u, u);
+    buf_t *o = &resp->own;
+    (void)buf_append_str(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                            "<title>pypi-fcgi package index</title>\n</head>\n<body>\n<h1>Python package index</h1>\n");
+    (void)buf_printf(o, "<p>This index holds %zu projects in %" PRIu64 " files.</p>\n", r->nprojects, r->nfiles);
+    (void)buf_printf(o,
+                     "<h2>Installing</h2>\n"
+                     "<p>pip:</p>\n<pre>pip install --index-url %s PROJECT</pre>\n"
+                     "<p>or in <code>pip.conf</code>:</p>\n<pre>[global]\nindex-url = %s</pre>\n"
+                     "<p>uv:</p>\n<pre>uv pip install --index-url %s PROJECT</pre>\n"
+                     "<p>or in <code>pyproject.toml</code>:</p>\n"
+                     "<pre>[[tool.uv.index]]\nname = \"private\"\nurl = \"%s\"</pre>\n"
+                     "<p>For plain http on a host other than localhost, pip also needs "
+                     "<code>--trusted-host</code>.</p>\n"
+                     "<p><a href=\"simple/\">Browse the simple index</a>.</p>\n</body>\n</html>\n",
+                     u, u, u, u);
     buf_free(&b);
     buf_free(&url);
-    if (e) {
+    if (buf_err(o)) {
         http_error(resp, 500, "The welcome page could not be built.");
         return;
     }

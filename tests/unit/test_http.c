@@ -492,6 +492,17 @@ START_TEST(welcome_and_health)
     r = GET("/", "HTTP_HOST=<script>", "SERVER_NAME=srv");
     ck_assert_ptr_null(strstr(r.body, "<script>"));
     resp_free(&r);
+    /* A mount point too long for the page's URL gives no page with a URL
+     * cut short, but a 500. */
+    char uri[1400], sn[1300];
+    int k = snprintf(sn, sizeof sn, "SCRIPT_NAME=/");
+    memset(sn + k, 'm', 1100);
+    sn[k + 1100] = '\0';
+    snprintf(uri, sizeof uri, "REQUEST_URI=%s/", sn + strlen("SCRIPT_NAME="));
+    r = request("REQUEST_METHOD=GET", uri, sn, "HTTP_HOST=pypi.example.com", NULL);
+    ck_assert_int_eq(r.status, 500);
+    ck_assert_ptr_null(strstr(r.body, "pypi.example.com"));
+    resp_free(&r);
     r = GET("/health");
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "ok\n");
