@@ -69,18 +69,15 @@ static void offload(const struct app *app, struct http_req *req, struct http_res
         /* Real paths pass urlpath_relpath_ok: [A-Za-z0-9._+!@=,~-] only,
          * which lighttpd's URL-decoding and Apache's literal reading agree
          * on. */
-        e = buf_printf(&target, "%s/%s", app->cfg->roots[f->root], rel.p);
-        if (!e)
+        if (!(e = buf_printf(&target, "%s/%s", app->cfg->roots[f->root], rel.p)))
             http_header(resp, "X-Sendfile", "%s", target.p);
     } else {
         /* nginx takes a URI of an internal location; with several roots
          * each has its own location under the prefix. */
-        e = buf_append_str(&target, app->cfg->accel_prefix);
-        if (!e && app->cfg->nroots > 1)
-            e = buf_printf(&target, "%u/", f->root);
-        if (!e)
-            e = escape_url_path(&target, buf_sv(&rel));
-        if (!e)
+        (void)buf_append_str(&target, app->cfg->accel_prefix);
+        if (app->cfg->nroots > 1)
+            (void)buf_printf(&target, "%u/", f->root);
+        if (!(e = escape_url_path(&target, buf_sv(&rel))))
             http_header(resp, "X-Accel-Redirect", "%s", target.p);
     }
     buf_free(&rel);

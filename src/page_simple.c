@@ -23,9 +23,11 @@ static void send_page(struct http_req *req, struct http_resp *resp, const struct
     buf_t *h = &resp->head;
     /* Every client revalidates, so a new upload shows up at once (pip >= 26.2
      * honours Cache-Control on simple pages). */
-    if (buf_append_str(h, "Content-Type: ") || buf_append_str(h, accept_content_type(t)) ||
-        buf_append_str(h, "\r\nVary: Accept\r\nETag: ") || buf_append(h, etag, 36) ||
-        buf_append_str(h, "\r\nCache-Control: max-age=0, must-revalidate\r\n")) {
+    (void)buf_append_str(h, "Content-Type: ");
+    (void)buf_append_str(h, accept_content_type(t));
+    (void)buf_append_str(h, "\r\nVary: Accept\r\nETag: ");
+    (void)buf_append(h, etag, 36);
+    if (buf_append_str(h, "\r\nCache-Control: max-age=0, must-revalidate\r\n")) {
         http_error(resp, 500, "The response head is too large.");
         return;
     }
