@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+/* fs.h: small filesystem helpers shared by the index, the records and the store: paths, opening beneath a directory, clocks. */
+#ifndef PF_FS_H
+#define PF_FS_H
+
+#include <stdint.h>
+#include <time.h>
+
+/* Nanoseconds of a timespec; of CLOCK_REALTIME now. */
+static inline int64_t fs_ts_ns(struct timespec t) { return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec; }
+int64_t fs_now_ns(void);
+
+/* "a/b" in a new malloc'd string (just b when a is empty, just a when b
+ * is); NULL when out of memory. The caller frees it. */
+char *fs_join(const char *a, const char *b);
+
+/* Opens path below dirfd without leaving it (symlinks included): openat2
+ * with RESOLVE_BENEATH where the kernel has it, else openat refusing any
+ * symlink and any "..". O_CLOEXEC is added to flags. Returns the fd, or
+ * -1 with errno set (EXDEV or ELOOP: the path leads outside). */
+int fs_open_beneath(int dirfd, const char *path, int flags);
+
+#endif
