@@ -163,7 +163,6 @@ enum pf_err tree_refresh(struct index *idx, unsigned root, const char *rel) PF_W
 enum pf_err refresh_roots(struct index *idx) PF_WUR;
 
 /* index_record.c */
-int lock_records(int dirfd);
 int state_open(struct state *sc, int dirfd, bool create, char key[DIGEST_HEX_LEN + 1]);
 int state_dir_open(const char *dir);
 enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, const distfile_t *df,

@@ -6,25 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "index_int.h"
 #include "log.h"
 #include "meta.h"
-
-/* Takes the sidecar lock of the directory dirfd (creating its sidecar
- * directory). -1 when that directory cannot be written. */
-int lock_records(int dirfd)
-{
-    int lockfd = -1;
-    if (mkdirat(dirfd, SIDECAR_DIR, 0755) == 0 || errno == EEXIST)
-        lockfd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (lockfd >= 0)
-        while (flock(lockfd, LOCK_EX) != 0 && errno == EINTR)
-            ;
-    return lockfd;
-}
 
 /* The key of the directory dirfd in the state directory: the SHA-256 of
  * its real path. False when /proc cannot tell the path. */
@@ -112,7 +98,7 @@ enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, cons
         LOG(LOG_WARN, "%s/%s%s%s: sidecar record is corrupt; rebuilding it", rootpath, dirrel, *dirrel ? "/" : "",
             name);
 
-    int lockfd = lock_records(dirfd);
+    int lockfd = sidecar_lock(dirfd, true);
     char key[DIGEST_HEX_LEN + 1];
     if (lockfd < 0 && (statefd = state_open(sc, dirfd, true, key)) >= 0) {
         /* The directory cannot be written: its records live in the state
@@ -128,7 +114,7 @@ enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, cons
         }
         if (e == PF_EOK)
             sidecar_clear(rec);
-        lockfd = lock_records(statefd);
+        lockfd = sidecar_lock(statefd, true);
         if (lockfd >= 0) {
             recfd = statefd;
             memcpy(statewatch, watch, sizeof watch);
@@ -189,16 +175,9 @@ enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, cons
     buf_init(&md, META_MAX_SIZE);
     if (lseek(fd, 0, SEEK_SET) == 0) {
         enum pf_err me = meta_extract(fd, df->kind, df->project, &md);
-        if (me == PF_EOK) {
-            sv_t rp;
-            if (meta_field(buf_sv(&md), "Requires-Python", &rp) && rp.len <= SIDECAR_MAX_FIELD)
-                rec->requires_python = strndup(rp.p, rp.len);
-            if (df->kind == DISTFILE_WHEEL) {
-                rec->has_metadata = true;
-                rec->metadata_len = md.len;
-                digest_sha256_hex(md.p ? md.p : "", md.len, rec->metadata_sha256);
-            }
-        } else
+        if (me == PF_EOK)
+            sidecar_set_metadata(rec, df->kind, md.p, md.len);
+        else
             LOG(LOG_WARN, "%s/%s%s%s: no usable %s (%s); indexed without it", rootpath, dirrel, *dirrel ? "/" : "",
                 name, df->kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO", pf_strerror(me));
     }
@@ -211,7 +190,7 @@ enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, cons
         /* Still being written: use what we have now, store nothing. */
         *racy = true;
     } else if (lockfd >= 0) {
-        se = sidecar_store(recfd, name, rec, rec->has_metadata ? (md.p ? md.p : "") : NULL, md.len);
+        se = sidecar_store(recfd, name, rec, sidecar_metadata_of(rec, md.p), md.len);
         if (se)
             LOG(LOG_WARN, "%s/%s%s%s: cannot write its sidecar record (%s)", rootpath, dirrel, *dirrel ? "/" : "",
                 name, pf_strerror(se));

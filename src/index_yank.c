@@ -67,7 +67,7 @@ enum pf_err index_yank(const char *path, bool yank, const char *reason, const ch
             (void)buf_printf(err, "%s: cannot read the file (%s)", path, pf_strerror(e));
             goto out;
         }
-        lockfd = lock_records(dirfd);
+        lockfd = sidecar_lock(dirfd, true);
         if (lockfd < 0) {
             /* The directory cannot be written: the record lives in the
              * state directory, unless one beside the file still holds. */
@@ -92,7 +92,7 @@ enum pf_err index_yank(const char *path, bool yank, const char *reason, const ch
                     goto out;
                 }
             }
-            if ((statefd = state_open(&sc, dirfd, true, key)) < 0 || (lockfd = lock_records(statefd)) < 0) {
+            if ((statefd = state_open(&sc, dirfd, true, key)) < 0 || (lockfd = sidecar_lock(statefd, true)) < 0) {
                 (void)buf_printf(err, "state directory %s: %s", state_dir, strerror(errno));
                 e = PF_EIO;
                 goto out;

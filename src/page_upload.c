@@ -507,19 +507,12 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     struct timeval now;
     gettimeofday(&now, NULL);
     rec.first_seen_usec = (int64_t)now.tv_sec * 1000000 + now.tv_usec;
-    sv_t rp;
-    if (meta_field(buf_sv(&md), "Requires-Python", &rp) && rp.len <= SIDECAR_MAX_FIELD)
-        rec.requires_python = strndup(rp.p, rp.len);
+    sidecar_set_metadata(&rec, u->df.kind, md.p, md.len);
     rec.uploader = u->user[0] ? strdup(u->user) : NULL;
-    if (u->df.kind == DISTFILE_WHEEL) {
-        rec.has_metadata = true;
-        rec.metadata_len = md.len;
-        digest_sha256_hex(md.p ? md.p : "", md.len, rec.metadata_sha256);
-    }
     enum store_result res;
     buf_t err;
     buf_init(&err, 1024);
-    e = store_publish(&u->tmp, dir, u->filename, &rec, rec.has_metadata ? (md.p ? md.p : "") : NULL, md.len,
+    e = store_publish(&u->tmp, dir, u->filename, &rec, sidecar_metadata_of(&rec, md.p), md.len,
                       u->app->cfg->overwrite, &res, old, &err);
     buf_free(&md);
     sidecar_clear(&rec);

@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "buf.h"
+#include "meta.h"
 #include "sidecar.h"
 
 #define MAGIC "pypi-fcgi-sidecar 1\n"
@@ -412,4 +414,49 @@ out:
     free(enc);
     close(sdirfd);
     return e;
+}
+
+void sidecar_set_metadata(sidecar_t *rec, enum distfile_kind kind, const char *md, size_t len)
+{
+    sv_t rp;
+    if (meta_field(sv_make(md ? md : "", len), "Requires-Python", &rp) && rp.len <= SIDECAR_MAX_FIELD)
+        rec->requires_python = strndup(rp.p, rp.len);
+    if (kind == DISTFILE_WHEEL) {
+        rec->has_metadata = true;
+        rec->metadata_len = len;
+        digest_sha256_hex(md ? md : "", len, rec->metadata_sha256);
+    }
+}
+
+const void *sidecar_metadata_of(const sidecar_t *rec, const char *md)
+{
+    return rec->has_metadata ? (md ? md : "") : NULL;
+}
+
+int sidecar_lock(int dirfd, bool best_effort)
+{
+    if (mkdirat(dirfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST)
+        return -1;
+    int fd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR)
+            continue;
+        if (!best_effort) {
+            close(fd);
+            return -1;
+        }
+        break;
+    }
+    return fd;
+}
+
+void sidecar_remove(int dirfd, const char *filename)
+{
+    char path[512];
+    if (path_of(path, sizeof path, filename, SIDECAR_REC_SUFFIX) == 0)
+        (void)unlinkat(dirfd, path, 0);
+    if (path_of(path, sizeof path, filename, SIDECAR_META_SUFFIX) == 0)
+        (void)unlinkat(dirfd, path, 0);
 }

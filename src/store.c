@@ -39,22 +39,6 @@ static void unique_name(char *out, size_t n, const char *prefix)
     snprintf(out, n, "%s%ld-%u-%016" PRIx64, prefix, (long)getpid(), atomic_fetch_add(&counter, 1), r);
 }
 
-static int lock_dir(int dirfd)
-{
-    if (mkdirat(dirfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST)
-        return -1;
-    int fd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return -1;
-    while (flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            close(fd);
-            return -1;
-        }
-    }
-    return fd;
-}
-
 enum pf_err store_tmp_open(const char *root, struct store_tmp *t, buf_t *err)
 {
     t->fd = -1;
@@ -182,7 +166,7 @@ enum pf_err store_publish(struct store_tmp *t, const char *dir, const char *file
             errno == ELOOP ? "it is a symbolic link, which uploads do not follow" : strerror(errno));
         goto out;
     }
-    if ((lockfd = lock_dir(dirfd)) < 0) {
+    if ((lockfd = sidecar_lock(dirfd, false)) < 0) {
         say(err, "cannot lock %s/" SIDECAR_DIR ": %s", dir, strerror(errno));
         goto out;
     }
@@ -278,7 +262,7 @@ enum pf_err store_remove(const char *root, const char *dirrel, const char *filen
         e = errno == ENOENT ? PF_ENOTFOUND : PF_EIO;
         goto out;
     }
-    if ((lockfd = lock_dir(dirfd)) < 0) {
+    if ((lockfd = sidecar_lock(dirfd, false)) < 0) {
         say(err, "cannot lock %s/%s/" SIDECAR_DIR ": %s", root, dirrel, strerror(errno));
         goto out;
     }
@@ -287,11 +271,7 @@ enum pf_err store_remove(const char *root, const char *dirrel, const char *filen
         say(err, "cannot remove %s/%s%s%s: %s", root, dirrel, *dirrel ? "/" : "", filename, strerror(errno));
         goto out;
     }
-    char side[NAME_MAX + 64];
-    snprintf(side, sizeof side, SIDECAR_DIR "/%s" SIDECAR_REC_SUFFIX, filename);
-    (void)unlinkat(dirfd, side, 0);
-    snprintf(side, sizeof side, SIDECAR_DIR "/%s" SIDECAR_META_SUFFIX, filename);
-    (void)unlinkat(dirfd, side, 0);
+    sidecar_remove(dirfd, filename);
     if (fsync(dirfd) != 0)
         LOG(LOG_WARN, "%s/%s: cannot flush the directory to disk: %s", root, dirrel, strerror(errno));
     e = PF_EOK;
