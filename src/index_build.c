@@ -75,7 +75,7 @@ static enum pf_err add_watch(struct index_project *p, size_t *cap, unsigned root
 
 /* A watch on a directory of the state directory that holds records of
  * this snapshot, with its signature from before they were read. */
-static enum pf_err add_state_watch(struct index_project *p, size_t *cap, const char *rel, const struct sig *sig)
+static enum pf_err add_state_watch(struct index_project *p, size_t *cap, const char *rel, const struct fs_stamp *sig)
 {
     for (size_t i = 0; i < p->nwatches; i++)
         if (p->watches[i].root == STATE_ROOT && strcmp(p->watches[i].rel, rel) == 0)
@@ -220,7 +220,7 @@ static enum pf_err add_file(struct index *idx, struct index_project *p, const st
     struct index_file *f = &p->files[p->nfiles];
     const struct index_file *prev = reusable(old, q->root, relpath, &st);
     char statewatch[STATE_KEY_LEN];
-    struct sig statesig;
+    struct fs_stamp statesig;
     enum pf_err re;
     if (prev)
         re = sidecar_copy(&f->rec, &prev->rec);

@@ -52,18 +52,10 @@
 /* Most unparsable names remembered so that each is logged once. */
 #define MAX_LOGGED 10000
 
-struct sig {
-    bool exists;
-    ino_t ino;
-    nlink_t nlink;
-    off_t size;
-    struct timespec mtime, ctime;
-};
-
 struct watch {
     unsigned root;
     char *rel;
-    struct sig sig;
+    struct fs_stamp sig;
 };
 
 struct tfile {
@@ -76,7 +68,7 @@ struct tdir {
     unsigned root;
     char *rel; /* "" for the root itself */
     unsigned depth;
-    struct sig sig;
+    struct fs_stamp sig;
     bool racy;
     size_t nfiles;
     struct tfile *files;
@@ -147,10 +139,11 @@ struct index {
 /* ---- shared among the index files ---- */
 
 /* index_tree.c */
-void sig_from_stat(struct sig *s, const struct stat *st);
-bool sig_eq(const struct sig *a, const struct sig *b);
-bool sig_racy(const struct sig *s, int64_t read_ns);
-void sig_take(int rootfd, const char *rel, struct sig *s);
+/* True when s shows a change less than RACY_NSEC before read_ns. */
+bool sig_racy(const struct fs_stamp *s, int64_t read_ns);
+/* The stamp of the directory rel below rootfd (rootfd itself for ""); a
+ * stamp of nothing when it is missing or not a directory. */
+void sig_take(int rootfd, const char *rel, struct fs_stamp *s);
 char *dir_key(unsigned root, const char *rel);
 int cmp_str(const void *a, const void *b);
 void tdir_free(struct tdir *d);
@@ -167,7 +160,7 @@ int state_open(struct state *sc, int dirfd, bool create, char key[DIGEST_HEX_LEN
 int state_dir_open(const char *dir);
 enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, const distfile_t *df,
                           sidecar_t *rec, bool *racy, bool *stored, const char *rootpath,
-                          struct state *sc, char statewatch[STATE_KEY_LEN], struct sig *statesig) PF_WUR;
+                          struct state *sc, char statewatch[STATE_KEY_LEN], struct fs_stamp *statesig) PF_WUR;
 
 /* index_build.c */
 enum pf_err project_build(struct index *idx, const char *name, struct index_project *old,
@@ -177,7 +170,12 @@ enum pf_err project_build(struct index *idx, const char *name, struct index_proj
 void project_free(struct index_project *p);
 size_t project_cost(const struct index_project *p);
 void page_free(struct page *pg);
-/* Turns the rendered body in b (emptied) into a new page. */
-enum pf_err make_page(buf_t *b, struct page **out) PF_WUR;
+/* Renders the page in format fmt of the project p or, when p is NULL, of
+ * the project list r, and installs it in *slot unless another thread
+ * installed one first (then the one rendered here is freed). *out is the
+ * page in place, owned by the snapshot; *fresh tells whether this call
+ * installed it. Callers look at *slot first: this is the miss path. */
+enum pf_err page_render(struct page *_Atomic *slot, enum page_format fmt, const struct index_project *p,
+                        const struct index_root *r, struct page **out, bool *fresh) PF_WUR;
 
 #endif

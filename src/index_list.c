@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include "index_int.h"
-#include "render.h"
 
 static void root_free(struct index_root *r)
 {
@@ -100,19 +99,10 @@ enum pf_err index_root_page(struct index_root *r, enum page_format fmt, const st
         *out = pg;
         return PF_EOK;
     }
-    buf_t b;
-    buf_init(&b, RENDER_MAX_PAGE);
-    enum pf_err e = fmt == PAGE_JSON ? render_root_json(r, &b) : render_root_html(r, &b);
-    if (!e)
-        e = make_page(&b, &pg);
-    buf_free(&b);
+    bool fresh;
+    enum pf_err e = page_render(&r->pages[fmt], fmt, NULL, r, &pg, &fresh);
     if (e)
         return e;
-    struct page *expected = NULL;
-    if (!atomic_compare_exchange_strong(&r->pages[fmt], &expected, pg)) {
-        page_free(pg);
-        pg = expected;
-    }
     *out = pg;
     return PF_EOK;
 }

@@ -71,7 +71,7 @@ uint64_t index_files_hashed(index_t *idx)
  * made there (a yank) is seen. */
 enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, const distfile_t *df,
                                  sidecar_t *rec, bool *racy, bool *stored, const char *rootpath,
-                                 struct state *sc, char statewatch[STATE_KEY_LEN], struct sig *statesig)
+                                 struct state *sc, char statewatch[STATE_KEY_LEN], struct fs_stamp *statesig)
 {
     enum pf_err e;
     *stored = true;

@@ -109,10 +109,10 @@ static bool project_current(struct index *idx, struct index_project *p)
     if (p->racy || atomic_load(&p->pe->pgen) != p->pgen)
         return false;
     for (size_t i = 0; i < p->nwatches; i++) {
-        struct sig now;
+        struct fs_stamp now;
         const struct watch *w = &p->watches[i];
         sig_take(w->root == STATE_ROOT ? idx->state.fd : idx->rootfds[w->root], w->rel, &now);
-        if (!sig_eq(&now, &w->sig))
+        if (!fs_stamp_eq(&now, &w->sig))
             return false;
     }
     return true;
@@ -184,7 +184,7 @@ enum pf_err index_project(index_t *idx, const char *name, struct index_project *
     }
 }
 
-enum pf_err make_page(buf_t *b, struct page **out)
+static enum pf_err make_page(buf_t *b, struct page **out)
 {
     struct page *pg = calloc(1, sizeof *pg);
     if (!pg)
@@ -203,6 +203,30 @@ enum pf_err make_page(buf_t *b, struct page **out)
     return PF_EOK;
 }
 
+enum pf_err page_render(struct page *_Atomic *slot, enum page_format fmt, const struct index_project *p,
+                        const struct index_root *r, struct page **out, bool *fresh)
+{
+    *fresh = false;
+    buf_t b;
+    buf_init(&b, RENDER_MAX_PAGE);
+    enum pf_err e = p ? (fmt == PAGE_JSON ? render_project_json(p, &b) : render_project_html(p, &b))
+                      : (fmt == PAGE_JSON ? render_root_json(r, &b) : render_root_html(r, &b));
+    struct page *pg = NULL;
+    if (!e)
+        e = make_page(&b, &pg);
+    buf_free(&b);
+    if (e)
+        return e;
+    struct page *expected = NULL;
+    if (!atomic_compare_exchange_strong(slot, &expected, pg)) {
+        page_free(pg);
+        pg = expected;
+    } else
+        *fresh = true;
+    *out = pg;
+    return PF_EOK;
+}
+
 enum pf_err index_project_page(index_t *idx, struct index_project *p, enum page_format fmt, const struct page **out)
 {
     struct page *pg = atomic_load(&p->pages[fmt]);
@@ -210,19 +234,11 @@ enum pf_err index_project_page(index_t *idx, struct index_project *p, enum page_
         *out = pg;
         return PF_EOK;
     }
-    buf_t b;
-    buf_init(&b, RENDER_MAX_PAGE);
-    enum pf_err e = fmt == PAGE_JSON ? render_project_json(p, &b) : render_project_html(p, &b);
-    if (!e)
-        e = make_page(&b, &pg);
-    buf_free(&b);
+    bool fresh;
+    enum pf_err e = page_render(&p->pages[fmt], fmt, p, NULL, &pg, &fresh);
     if (e)
         return e;
-    struct page *expected = NULL;
-    if (!atomic_compare_exchange_strong(&p->pages[fmt], &expected, pg)) {
-        page_free(pg);
-        pg = expected;
-    } else {
+    if (fresh) {
         pthread_rwlock_wrlock(&idx->map_lock);
         if (p->lru_next) { /* still in the cache: account for it */
             size_t c = mem(pg) + mem(pg->body);

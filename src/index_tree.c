@@ -13,38 +13,20 @@
 #include "log.h"
 #include "urlpath.h"
 
-void sig_from_stat(struct sig *s, const struct stat *st)
+bool sig_racy(const struct fs_stamp *s, int64_t read_ns)
 {
-    s->exists = true;
-    s->ino = st->st_ino;
-    s->nlink = st->st_nlink;
-    s->size = st->st_size;
-    s->mtime = st->st_mtim;
-    s->ctime = st->st_ctim;
+    return !s->err && (fs_ts_ns(s->mtim) >= read_ns - RACY_NSEC || fs_ts_ns(s->ctim) >= read_ns - RACY_NSEC);
 }
 
-bool sig_eq(const struct sig *a, const struct sig *b)
-{
-    if (a->exists != b->exists)
-        return false;
-    if (!a->exists)
-        return true;
-    return a->ino == b->ino && a->nlink == b->nlink && a->size == b->size &&
-           fs_ts_ns(a->mtime) == fs_ts_ns(b->mtime) && fs_ts_ns(a->ctime) == fs_ts_ns(b->ctime);
-}
-
-bool sig_racy(const struct sig *s, int64_t read_ns)
-{
-    return s->exists && (fs_ts_ns(s->mtime) >= read_ns - RACY_NSEC || fs_ts_ns(s->ctime) >= read_ns - RACY_NSEC);
-}
-
-void sig_take(int rootfd, const char *rel, struct sig *s)
+void sig_take(int rootfd, const char *rel, struct fs_stamp *s)
 {
     struct stat st;
     memset(s, 0, sizeof *s);
     int r = *rel ? fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) : fstatat(rootfd, "", &st, AT_EMPTY_PATH);
     if (r == 0 && S_ISDIR(st.st_mode))
-        sig_from_stat(s, &st);
+        fs_stamp_of(s, &st);
+    else
+        s->err = ENOENT; /* missing and not a directory alike: no directory here */
 }
 
 char *dir_key(unsigned root, const char *rel)
@@ -205,7 +187,7 @@ static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, 
         e = PF_EIO;
         goto out;
     }
-    sig_from_stat(&d->sig, &st);
+    fs_stamp_of(&d->sig, &st);
     d->racy = sig_racy(&d->sig, read_ns);
     if (!(dir = fdopendir(fd))) {
         e = PF_EIO;
@@ -253,8 +235,9 @@ static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, 
             why = 'L';
         if (why) {
             if (d->nbad < 64) {
+                size_t nl = strlen(n);
                 char **nb = realloc(d->bad, (d->nbad + 1) * sizeof *nb);
-                char *entry = nb ? malloc(strlen(n) + 2) : NULL;
+                char *entry = nb ? malloc(nl + 2) : NULL;
                 if (nb)
                     d->bad = nb;
                 if (!entry) {
@@ -262,7 +245,7 @@ static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, 
                     goto out;
                 }
                 entry[0] = why;
-                strcpy(entry + 1, n);
+                memcpy(entry + 1, n, nl + 1);
                 d->bad[d->nbad++] = entry;
             }
             continue;
@@ -558,11 +541,11 @@ enum pf_err tree_refresh(struct index *idx, unsigned root, const char *rel)
         return PF_ENOMEM;
     struct tdir *d = hmap_get(&idx->dirs, sv_cstr(k));
     free(k);
-    struct sig now;
+    struct fs_stamp now;
     sig_take(idx->rootfds[root], rel, &now);
-    if (d && !d->racy && sig_eq(&d->sig, &now))
+    if (d && !d->racy && fs_stamp_eq(&d->sig, &now))
         return PF_EOK;
-    if (!now.exists) {
+    if (now.err) {
         if (d)
             tree_remove(idx, d);
         return PF_EOK;

@@ -61,7 +61,7 @@ enum pf_err index_yank(const char *path, bool yank, const char *reason, const ch
      * then land on the old file's record and be lost. */
     for (int tries = 0;; tries++) {
         char statewatch[STATE_KEY_LEN];
-        struct sig statesig;
+        struct fs_stamp statesig;
         e = record_ensure(dirfd, "", name, &df, &rec, &racy, &stored, dir, &sc, statewatch, &statesig);
         if (e) {
             (void)buf_printf(err, "%s: cannot read the file (%s)", path, pf_strerror(e));

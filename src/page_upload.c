@@ -206,9 +206,10 @@ static enum pf_err on_begin(void *ctx, const struct mp_part *part)
         u->have_content = true;
         if (!part->filename || !*part->filename)
             return reject(u, 400, "The 'content' part has no filename.");
-        if (strlen(part->filename) > UPLOAD_MAX_FILENAME)
+        size_t fl = strlen(part->filename);
+        if (fl > UPLOAD_MAX_FILENAME)
             return reject(u, 400, "The filename is longer than %d bytes.", UPLOAD_MAX_FILENAME);
-        strcpy(u->filename, part->filename);
+        memcpy(u->filename, part->filename, fl + 1);
         if (part->content_type && strncasecmp(part->content_type, "image/", 6) == 0)
             return reject(u, 400, "Invalid distribution file.");
         if (form_complete(u)) {
