@@ -17,6 +17,7 @@
     X(escape)        \
     X(filewatch)     \
     X(follow)        \
+    X(fs)            \
     X(hmap)          \
     X(htpasswd)      \
     X(http)          \
