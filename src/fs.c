@@ -36,6 +36,11 @@ bool fs_stamp_eq(const struct fs_stamp *a, const struct fs_stamp *b)
            fs_ts_ns(a->mtim) == fs_ts_ns(b->mtim) && fs_ts_ns(a->ctim) == fs_ts_ns(b->ctim);
 }
 
+enum pf_err fs_write_err(int err)
+{
+    return err == ENOSPC || err == EDQUOT || err == EFBIG ? PF_ENOSPACE : PF_EIO;
+}
+
 char *fs_join(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);

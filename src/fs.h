@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <time.h>
+#include "error.h"
 
 /* Nanoseconds of a timespec; of CLOCK_REALTIME now. */
 static inline int64_t fs_ts_ns(struct timespec t) { return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec; }
@@ -29,6 +30,11 @@ void fs_stamp_of(struct fs_stamp *s, const struct stat *st);
  * A rewrite in place that keeps the size and lands within the file
  * system's timestamp granularity does not show. */
 bool fs_stamp_eq(const struct fs_stamp *a, const struct fs_stamp *b);
+
+/* The error of a write that failed with errno err: PF_ENOSPACE when the
+ * file system has no room (ENOSPC, EDQUOT, or EFBIG: a file size limit),
+ * PF_EIO otherwise. */
+enum pf_err fs_write_err(int err);
 
 /* "a/b" in a new malloc'd string (just b when a is empty, just a when b
  * is); NULL when out of memory. The caller frees it. */

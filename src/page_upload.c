@@ -27,6 +27,9 @@
 #define UPLOAD_MAX_FILENAME SIDECAR_MAX_FILENAME
 #define UPLOAD_CHUNK (64 * 1024)
 
+/* The answer when the file system is full (ENOSPC, EDQUOT, EFBIG). */
+#define NOSPACE_MSG "Insufficient storage: the server has no room for this file."
+
 #define META_HELP "See https://packaging.python.org/specifications/core-metadata for more information."
 
 /* The form fields pypi-fcgi reads; every other field is skipped unread. */
@@ -226,6 +229,8 @@ static enum pf_err on_begin(void *ctx, const struct mp_part *part)
         if (e) {
             http_log(u->req, LOG_ERROR, "cannot stage an upload: %s", err.p ? err.p : "");
             buf_free(&err);
+            if (e == PF_ENOSPACE)
+                return reject(u, 507, NOSPACE_MSG);
             return reject(u, 500, "The server cannot store uploads right now (see its log).");
         }
         buf_free(&err);
@@ -263,21 +268,14 @@ static enum pf_err on_data(void *ctx, const char *p, size_t n)
         if (u->size + n > u->app->cfg->max_upload)
             return reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).",
                           u->app->cfg->max_upload);
-        while (n) {
-            ssize_t w = write(u->tmp.fd, p, n);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                int err = w < 0 ? errno : ENOSPC;
-                http_log(u->req, LOG_ERROR, "cannot write the upload %s: %s", u->filename, strerror(err));
-                if (err == ENOSPC || err == EDQUOT || err == EFBIG)
-                    return reject(u, 507, "Insufficient storage: the server has no room for this file.");
-                return reject(u, 500, "The server could not write the file (see its log).");
-            }
-            p += w;
-            n -= (size_t)w;
-            u->size += (uint64_t)w;
+        enum pf_err e = store_tmp_write(&u->tmp, p, n);
+        if (e) {
+            http_log(u->req, LOG_ERROR, "cannot write the upload %s: %s", u->filename, strerror(errno));
+            if (e == PF_ENOSPACE)
+                return reject(u, 507, NOSPACE_MSG);
+            return reject(u, 500, "The server could not write the file (see its log).");
         }
+        u->size += n;
         follow_advance(u->follow, u->size);
         return PF_EOK;
     }
@@ -429,7 +427,7 @@ static void file_upload(struct upload *u, struct http_resp *resp)
         http_log(u->req, LOG_ERROR, "cannot read back or flush the upload %s: %s", u->filename,
                  fe == PF_ENOMEM ? "out of memory" : strerror(err));
         if (fe == PF_EIO && (err == ENOSPC || err == EDQUOT || err == EFBIG))
-            reject(u, 507, "Insufficient storage: the server has no room for this file.");
+            reject(u, 507, NOSPACE_MSG);
         else
             reject(u, 500, "The server could not read back the file (see its log).");
         return respond(u, resp);
@@ -513,14 +511,19 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     enum store_result res;
     buf_t err;
     buf_init(&err, 1024);
-    e = store_publish(&u->tmp, dir, u->filename, &rec, sidecar_metadata_of(&rec, md.p), md.len,
-                      u->app->cfg->overwrite, &res, old, &err);
+    const struct store_file sf = { .dir = dir, .filename = u->filename, .rec = &rec,
+                                   .metadata = sidecar_metadata_of(&rec, md.p), .metadata_len = md.len,
+                                   .overwrite = u->app->cfg->overwrite };
+    e = store_publish(&u->tmp, &sf, &res, old, &err);
     buf_free(&md);
     sidecar_clear(&rec);
     if (e) {
         http_log(u->req, LOG_ERROR, "cannot publish %s: %s", u->filename, err.p ? err.p : "");
         buf_free(&err);
-        reject(u, 500, "The server could not store the file (see its log).");
+        if (e == PF_ENOSPACE)
+            reject(u, 507, NOSPACE_MSG);
+        else
+            reject(u, 500, "The server could not store the file (see its log).");
         return respond(u, resp);
     }
     buf_free(&err);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "buf.h"
+#include "fs.h"
 #include "meta.h"
 #include "sidecar.h"
 
@@ -344,7 +345,8 @@ enum pf_err sidecar_load_metadata(int dirfd, const char *filename, const sidecar
     return PF_EOK;
 }
 
-/* Writes data to DIR/.pypi-fcgi/<name> through a temporary file and rename. */
+/* Writes data to DIR/.pypi-fcgi/<name> through a temporary file and rename.
+ * PF_ENOSPACE when the file system has no room, PF_EIO for other failures. */
 static enum pf_err write_atomic(int sdirfd, const char *name, const void *data, size_t len)
 {
     /* Unique by process, thread and time, and short whatever the name:
@@ -358,7 +360,7 @@ static enum pf_err write_atomic(int sdirfd, const char *name, const void *data, 
         return PF_EINVAL;
     int fd = openat(sdirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        return PF_EIO;
+        return fs_write_err(errno);
     const char *p = data;
     size_t done = 0;
     enum pf_err e = PF_EOK;
@@ -367,17 +369,17 @@ static enum pf_err write_atomic(int sdirfd, const char *name, const void *data, 
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            e = PF_EIO;
+            e = w < 0 ? fs_write_err(errno) : PF_EIO;
             break;
         }
         done += (size_t)w;
     }
     if (!e && fsync(fd) != 0)
-        e = PF_EIO;
+        e = fs_write_err(errno);
     if (close(fd) != 0 && !e)
-        e = PF_EIO;
+        e = fs_write_err(errno);
     if (!e && renameat(sdirfd, tmp, sdirfd, name) != 0)
-        e = PF_EIO;
+        e = fs_write_err(errno);
     if (e)
         unlinkat(sdirfd, tmp, 0);
     return e;
@@ -388,7 +390,7 @@ enum pf_err sidecar_store(int dirfd, const char *filename, const sidecar_t *rec,
 {
     char name[512];
     if (mkdirat(dirfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST)
-        return PF_EIO;
+        return fs_write_err(errno);
     int sdirfd = openat(dirfd, SIDECAR_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (sdirfd < 0)
         return PF_EIO;

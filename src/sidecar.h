@@ -54,7 +54,8 @@ enum pf_err sidecar_copy(sidecar_t *dst, const sidecar_t *src) PF_WUR;
 enum pf_err sidecar_load(int dirfd, const char *filename, sidecar_t *rec) PF_WUR;
 
 /* Writes the record (and, when metadata is not NULL, the METADATA bytes
- * first) atomically. Creates the sidecar directory if needed. */
+ * first) atomically. Creates the sidecar directory if needed. PF_ENOSPACE
+ * when the file system has no room, PF_EIO when it fails otherwise. */
 enum pf_err sidecar_store(int dirfd, const char *filename, const sidecar_t *rec,
                           const void *metadata, size_t metadata_len) PF_WUR;
 
