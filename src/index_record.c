@@ -60,6 +60,46 @@ uint64_t index_files_hashed(index_t *idx)
     return atomic_load(&idx->state.hashed);
 }
 
+/* Reads the open file fd (dirrel/name below rootpath, for the log) whole
+ * into the new record rec: its hash, size and mtime, when it was first
+ * seen, and what its metadata (read into md) gives. *stable is false when
+ * the file changed while it was read. PF_ENOTFOUND when it is not a
+ * regular file; the read error, logged, when it cannot be read. */
+static enum pf_err record_read(int fd, const distfile_t *df, struct state *sc, const char *rootpath,
+                               const char *dirrel, const char *name, sidecar_t *rec, buf_t *md, bool *stable)
+{
+    struct stat fst;
+    if (fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode))
+        return PF_ENOTFOUND;
+    memset(rec, 0, sizeof *rec);
+    uint64_t size;
+    if (sc)
+        atomic_fetch_add(&sc->hashed, 1);
+    LOG(LOG_DEBUG, "%s/%s%s%s: reading it whole for its record", rootpath, dirrel, *dirrel ? "/" : "", name);
+    enum pf_err e = digest_sha256_fd(fd, rec->sha256, &size);
+    if (e) {
+        LOG(LOG_ERROR, "%s/%s%s%s: read error while hashing", rootpath, dirrel, *dirrel ? "/" : "", name);
+        return e;
+    }
+    rec->size = size;
+    rec->mtime_sec = fst.st_mtim.tv_sec;
+    rec->mtime_nsec = fst.st_mtim.tv_nsec;
+    int64_t now_us = fs_now_ns() / 1000, m_us = fs_ts_ns(fst.st_mtim) / 1000;
+    rec->first_seen_usec = m_us < now_us ? m_us : now_us;
+    if (lseek(fd, 0, SEEK_SET) == 0) {
+        enum pf_err me = meta_extract(fd, df->kind, df->project, md);
+        if (me == PF_EOK)
+            sidecar_set_metadata(rec, df->kind, md->p, md->len);
+        else
+            LOG(LOG_WARN, "%s/%s%s%s: no usable %s (%s); indexed without it", rootpath, dirrel, *dirrel ? "/" : "",
+                name, df->kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO", pf_strerror(me));
+    }
+    struct stat after;
+    *stable = fstat(fd, &after) == 0 && after.st_size == fst.st_size &&
+              fs_ts_ns(after.st_mtim) == fs_ts_ns(fst.st_mtim) && (uint64_t)fst.st_size == size;
+    return PF_EOK;
+}
+
 /* Builds (or loads) the record of one file. Hashing and metadata
  * extraction happen at most once per content across processes: the
  * directory's sidecar lock is held while computing, and the record is
@@ -70,9 +110,12 @@ uint64_t index_files_hashed(index_t *idx)
  * and *statesig to its signature before it was read, so that a change
  * made there (a yank) is seen. */
 enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, const distfile_t *df,
-                                 sidecar_t *rec, bool *racy, bool *stored, const char *rootpath,
-                                 struct state *sc, char statewatch[STATE_KEY_LEN], struct fs_stamp *statesig)
+                          sidecar_t *rec, bool *racy, bool *stored, const char *rootpath,
+                          struct state *sc, char statewatch[STATE_KEY_LEN], struct fs_stamp *statesig)
 {
+    /* Long: one sequence of look, lock, look again, build, whose steps
+     * share the directory, lock and state-directory descriptors that the
+     * one exit below closes. */
     enum pf_err e;
     *stored = true;
     statewatch[0] = '\0';
@@ -149,42 +192,15 @@ enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, cons
         e = PF_ENOTFOUND;
         goto out;
     }
-    struct stat fst;
-    if (fstat(fd, &fst) != 0 || !S_ISREG(fst.st_mode)) {
-        close(fd);
-        e = PF_ENOTFOUND;
-        goto out;
-    }
-    memset(rec, 0, sizeof *rec);
-    uint64_t size;
-    if (sc)
-        atomic_fetch_add(&sc->hashed, 1);
-    LOG(LOG_DEBUG, "%s/%s%s%s: reading it whole for its record", rootpath, dirrel, *dirrel ? "/" : "", name);
-    e = digest_sha256_fd(fd, rec->sha256, &size);
-    if (e) {
-        close(fd);
-        LOG(LOG_ERROR, "%s/%s%s%s: read error while hashing", rootpath, dirrel, *dirrel ? "/" : "", name);
-        goto out;
-    }
-    rec->size = size;
-    rec->mtime_sec = fst.st_mtim.tv_sec;
-    rec->mtime_nsec = fst.st_mtim.tv_nsec;
-    int64_t now_us = fs_now_ns() / 1000, m_us = fs_ts_ns(fst.st_mtim) / 1000;
-    rec->first_seen_usec = m_us < now_us ? m_us : now_us;
     buf_t md;
     buf_init(&md, META_MAX_SIZE);
-    if (lseek(fd, 0, SEEK_SET) == 0) {
-        enum pf_err me = meta_extract(fd, df->kind, df->project, &md);
-        if (me == PF_EOK)
-            sidecar_set_metadata(rec, df->kind, md.p, md.len);
-        else
-            LOG(LOG_WARN, "%s/%s%s%s: no usable %s (%s); indexed without it", rootpath, dirrel, *dirrel ? "/" : "",
-                name, df->kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO", pf_strerror(me));
-    }
-    struct stat after;
-    bool stable = fstat(fd, &after) == 0 && after.st_size == fst.st_size &&
-                  fs_ts_ns(after.st_mtim) == fs_ts_ns(fst.st_mtim) && (uint64_t)fst.st_size == size;
+    bool stable;
+    e = record_read(fd, df, sc, rootpath, dirrel, name, rec, &md, &stable);
     close(fd);
+    if (e) {
+        buf_free(&md);
+        goto out;
+    }
     enum pf_err se = PF_EIO;
     if (!stable) {
         /* Still being written: use what we have now, store nothing. */

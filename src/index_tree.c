@@ -165,6 +165,8 @@ static bool link_stays_inside(int rootfd, const char *rel, const char *name)
  * is taken before reading, so a change during the read shows next time. */
 static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, unsigned depth, struct tdir **out)
 {
+    /* Long: one readdir loop that sorts each entry into subdirectories,
+     * distribution files and left-out names, with one cleanup. */
     *out = NULL;
     int rootfd = idx->rootfds[root];
     int fd = *rel ? openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)

@@ -12,6 +12,8 @@
 
 enum pf_err index_yank(const char *path, bool yank, const char *reason, const char *state_dir, buf_t *err)
 {
+    /* Long: each refusal has its own message for the command line, and
+     * the record is changed only under the lock it was re-read under. */
     /* The record belongs to the name the index lists: a symbolic link has
      * its own, beside it, so only the directory is resolved. */
     const char *base = strrchr(path, '/');

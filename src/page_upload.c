@@ -407,6 +407,8 @@ static bool shadows_wheel(struct upload *u, char other[UPLOAD_MAX_FILENAME + 1])
 
 static void file_upload(struct upload *u, struct http_resp *resp)
 {
+    /* Long: Warehouse's checks in Warehouse's order, each with its own
+     * answer (docs/protocols.md 3), then the publish. */
     if (!u->checked_early && (check_form(u) || (u->have_content && check_filename(u))))
         return respond(u, resp);
     if (!u->have_content) {
@@ -630,6 +632,8 @@ static const struct mp_callbacks callbacks = { on_begin, on_data, on_end };
 
 void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
+    /* Long: the body loop with each way a body can fail (slow, cut off,
+     * too large, malformed) answered where it is found. */
     struct upload *u = calloc(1, sizeof *u);
     char *chunk = malloc(UPLOAD_CHUNK);
     if (!u || !chunk) {

@@ -162,6 +162,7 @@ static bool parse_u64(sv_t v, uint64_t *out)
 
 enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec)
 {
+    /* Long: one strict pass over the lines, each key checked in place. */
     memset(rec, 0, sizeof *rec);
     sv_t all = sv_make(p, len);
     /* The last line is "end <sha256 of everything before it>\n". */

@@ -211,6 +211,8 @@ static enum pf_err put_in_place(struct store_tmp *t, int dirfd, const struct sto
 enum pf_err store_publish(struct store_tmp *t, const struct store_file *f, enum store_result *res,
                           char existing_sha256[DIGEST_HEX_LEN + 1], buf_t *err)
 {
+    /* Long: every step holds the directory's lock, released at the one
+     * exit, and each failure says which step it was. */
     enum pf_err e = PF_EIO;
     int dirfd = -1, lockfd = -1;
     bool created = false;
