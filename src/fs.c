@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fs.c: small filesystem helpers shared by the index, the records and the store. */
+/* fs.c: filesystem helpers for the index, the records and the store: paths, stamps, write errors. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>

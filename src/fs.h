@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* fs.h: small filesystem helpers shared by the index, the records and the store: paths, opening beneath a directory, clocks. */
+/* fs.h: filesystem helpers for the index, the records and the store: paths, stamps, write errors. */
 #ifndef PF_FS_H
 #define PF_FS_H
 

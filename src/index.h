@@ -19,7 +19,8 @@
  * - per project, an immutable snapshot (files with their sidecar records,
  *   and the rendered pages) behind a reference count. A request stats the
  *   directories the snapshot depends on; when one changed, the snapshot is
- *   rebuilt and replaced whole. */
+ *   rebuilt and replaced whole.
+ * index_int.h says which file holds which part, and which lock guards what. */
 
 typedef struct index index_t;
 

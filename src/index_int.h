@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* index_int.h: what the files of the index engine (index*.c) share among themselves; nothing outside them includes it. */
+/* index_int.h: what the index engine's files (index*.c) share; nothing outside them includes it. */
 #ifndef PF_INDEX_INT_H
 #define PF_INDEX_INT_H
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* index_record.c: the record of each file of the tree, built once and kept beside it or in the state directory. */
+/* index_record.c: each file's record, built once, kept beside it or in the state directory. */
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* index_tree.c: the tree of directories under the roots: the first walk, and bringing one directory up to date. */
+/* index_tree.c: the tree of directories under the roots: the first walk, keeping each directory current. */
 #include "config.h"
 #include <dirent.h>
 #include <errno.h>
