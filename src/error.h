@@ -17,6 +17,7 @@
     X(NOTACCEPT,   406, "not acceptable")                                      \
     X(METHOD,      405, "method not allowed")                                  \
     X(UNAVAIL,     503, "service unavailable")                                 \
+    X(NOSPACE,     507, "insufficient storage")                                \
     X(FORMAT,      422, "malformed file")                                      \
     X(CORRUPT,     500, "corrupt record")
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "filewatch.h"
+#include "fs.h"
 #include "log.h"
 
 struct filewatch_snap {
@@ -19,24 +20,14 @@ struct filewatch_snap {
     filewatch_free_fn free_fn;
 };
 
-/* What stat says about the path: the identity and version of the file, or
- * the errno that stat failed with. */
-struct stamp {
-    int err; /* 0: the fields below are set */
-    dev_t dev;
-    ino_t ino;
-    off_t size;
-    struct timespec mtim, ctim;
-};
-
 struct filewatch {
     char *path;
     filewatch_parse_fn parse;
     filewatch_free_fn free_fn;
     pthread_mutex_t lock; /* guards the fields below */
     struct filewatch_snap *cur;
-    struct stamp loaded; /* the file cur was read from */
-    struct stamp failed; /* the last state that could not be loaded */
+    struct fs_stamp loaded; /* the file cur was read from */
+    struct fs_stamp failed; /* the last state that could not be loaded */
     bool have_failed;    /* failed is set (and was warned about) */
     bool reloading;      /* a thread is reading the file outside the lock */
     /* Set by filewatch_fail_closed: the snapshot with no data that takes
@@ -44,30 +35,11 @@ struct filewatch {
     struct filewatch_snap *empty;
 };
 
-static void stamp_of(struct stamp *s, const struct stat *st)
-{
-    memset(s, 0, sizeof *s);
-    s->dev = st->st_dev;
-    s->ino = st->st_ino;
-    s->size = st->st_size;
-    s->mtim = st->st_mtim;
-    s->ctim = st->st_ctim;
-}
-
-static bool stamp_eq(const struct stamp *a, const struct stamp *b)
-{
-    if (a->err || b->err)
-        return a->err == b->err;
-    return a->dev == b->dev && a->ino == b->ino && a->size == b->size && a->mtim.tv_sec == b->mtim.tv_sec &&
-           a->mtim.tv_nsec == b->mtim.tv_nsec && a->ctim.tv_sec == b->ctim.tv_sec &&
-           a->ctim.tv_nsec == b->ctim.tv_nsec;
-}
-
 /* Reads the whole file at path with one open, so that a file renamed over
  * it meanwhile gives either the old or the new text, never a mix. On
  * success *text (malloc'd, NUL-terminated) holds *len bytes and *st
  * describes the file read. On failure writes the reason to msg. */
-static enum pf_err read_file(const char *path, char **text, size_t *len, struct stamp *st, buf_t *msg)
+static enum pf_err read_file(const char *path, char **text, size_t *len, struct fs_stamp *st, buf_t *msg)
 {
     enum pf_err e = PF_EOK;
     char *p = NULL;
@@ -128,7 +100,7 @@ static enum pf_err read_file(const char *path, char **text, size_t *len, struct 
         n += (size_t)r;
     }
     p[n] = '\0';
-    stamp_of(st, &sb);
+    fs_stamp_of(st, &sb);
     *text = p;
     *len = n;
     p = NULL;
@@ -140,7 +112,7 @@ out:
 }
 
 /* Reads and parses the file into a new snapshot with one reference. */
-static enum pf_err load(const struct filewatch *w, struct filewatch_snap **out, struct stamp *st, buf_t *msg)
+static enum pf_err load(const struct filewatch *w, struct filewatch_snap **out, struct fs_stamp *st, buf_t *msg)
 {
     char *text = NULL;
     size_t len = 0;
@@ -210,7 +182,7 @@ static struct filewatch_snap *drop(struct filewatch *w)
     struct filewatch_snap *old = w->cur;
     atomic_fetch_add(&w->empty->refs, 1);
     w->cur = w->empty;
-    w->loaded = (struct stamp){ .err = -1 }; /* no errno is negative */
+    w->loaded = (struct fs_stamp){ .err = -1 }; /* no errno is negative */
     return old;
 }
 
@@ -230,24 +202,24 @@ enum pf_err filewatch_fail_closed(struct filewatch *w)
 
 struct filewatch_snap *filewatch_get(struct filewatch *w)
 {
-    struct stamp now;
+    struct fs_stamp now;
     struct stat sb;
     struct filewatch_snap *s, *old = NULL, *fresh = NULL;
     buf_t msg;
 
     if (stat(w->path, &sb) == 0)
-        stamp_of(&now, &sb);
+        fs_stamp_of(&now, &sb);
     else
-        now = (struct stamp){ .err = errno ? errno : EIO };
+        now = (struct fs_stamp){ .err = errno ? errno : EIO };
 
     pthread_mutex_lock(&w->lock);
-    if (stamp_eq(&now, &w->loaded)) {
+    if (fs_stamp_eq(&now, &w->loaded)) {
         /* Back to the version in use (or never left it): a later failure
          * is a new state, worth a new warning. */
         w->have_failed = false;
         goto take;
     }
-    if (w->reloading || (w->have_failed && stamp_eq(&now, &w->failed)))
+    if (w->reloading || (w->have_failed && fs_stamp_eq(&now, &w->failed)))
         goto take;
     if (now.err) {
         if (w->empty)
@@ -264,7 +236,7 @@ struct filewatch_snap *filewatch_get(struct filewatch *w)
     w->reloading = true;
     pthread_mutex_unlock(&w->lock);
 
-    struct stamp got;
+    struct fs_stamp got;
     buf_init(&msg, 512);
     enum pf_err e = load(w, &fresh, &got, &msg);
 

@@ -31,8 +31,8 @@ enum pf_err filewatch_open(const char *path, filewatch_parse_fn parse, filewatch
 
 /* The current snapshot, with a reference the caller gives back with
  * filewatch_put; never NULL. Stats the path on each call and, when the
- * file's device, inode, size, mtime or ctime differ from the version in
- * use, reads and parses it again (one thread does, while the others go on
+ * file's device, inode, link count, size, mtime or ctime differ from the
+ * version in use, reads and parses it again (one thread does, while the others go on
  * with the version in use). When that fails (missing, unreadable, too big,
  * parse error), the previous snapshot stays in use (an empty one, for a
  * watch that fails closed) and one warning is logged per state of the

@@ -3,13 +3,13 @@
 #ifndef PF_INDEX_H
 #define PF_INDEX_H
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "buf.h"
 #include "conf.h"
 #include "distfile.h"
 #include "error.h"
+#include "index_types.h"
 #include "sidecar.h"
 #include "version.h"
 
@@ -19,63 +19,10 @@
  * - per project, an immutable snapshot (files with their sidecar records,
  *   and the rendered pages) behind a reference count. A request stats the
  *   directories the snapshot depends on; when one changed, the snapshot is
- *   rebuilt and replaced whole. */
+ *   rebuilt and replaced whole.
+ * index_int.h says which file holds which part, and which lock guards what. */
 
 typedef struct index index_t;
-
-enum page_format { PAGE_HTML = 0, PAGE_JSON = 1 };
-
-/* A rendered page. Owned by the snapshot it belongs to. */
-struct page {
-    char *body;
-    size_t len;
-    char hash[33]; /* first 128 bits of the body's SHA-256, hex: the ETag core */
-};
-
-/* One distribution file in a project snapshot. */
-struct index_file {
-    char *filename;
-    char *relpath;      /* below its root, '/'-separated */
-    unsigned root;
-    char *version;      /* normalized version string */
-    enum distfile_kind kind;
-    bool stored;        /* rec is on disk (not only in this process) */
-    sidecar_t rec;      /* sha256, size, Requires-Python, yank, metadata */
-};
-
-struct watch;  /* a directory whose state a snapshot depends on */
-struct pentry; /* the project in the index's tree */
-
-/* An immutable project snapshot. Hold a reference while using it. */
-struct index_project {
-    atomic_int refs;
-    char *name;              /* PEP 503 normalized */
-    size_t nfiles;
-    struct index_file *files; /* sorted by version, then filename */
-    size_t nversions;
-    char **versions;         /* distinct normalized versions, ascending */
-    struct watch *watches;
-    size_t nwatches;
-    struct pentry *pe;       /* lives as long as the index */
-    uint64_t pgen;           /* the tree's generation for this project at build time */
-    bool racy;               /* built from a directory changed too recently to trust */
-    struct page *_Atomic pages[2]; /* rendered on first use */
-    /* Cache bookkeeping, guarded by the index's map lock; hot is set by
-     * every hit (second-chance eviction), without the write lock */
-    struct index_project *lru_prev, *lru_next;
-    size_t cost;
-    atomic_bool hot;
-};
-
-/* The project list (for /simple/ and the welcome page). Immutable. */
-struct index_root {
-    atomic_int refs;
-    size_t nprojects;
-    char **projects;     /* sorted normalized names */
-    uint64_t nfiles;
-    uint64_t gen;        /* tree generation it reflects */
-    struct page *_Atomic pages[2];
-};
 
 /* Opens the index over cfg's roots (which must outlive it) and reads the
  * whole tree once (readdir only: no file is opened). */

@@ -27,6 +27,9 @@
 #define UPLOAD_MAX_FILENAME SIDECAR_MAX_FILENAME
 #define UPLOAD_CHUNK (64 * 1024)
 
+/* The answer when the file system is full (ENOSPC, EDQUOT, EFBIG). */
+#define NOSPACE_MSG "Insufficient storage: the server has no room for this file."
+
 #define META_HELP "See https://packaging.python.org/specifications/core-metadata for more information."
 
 /* The form fields pypi-fcgi reads; every other field is skipped unread. */
@@ -206,9 +209,10 @@ static enum pf_err on_begin(void *ctx, const struct mp_part *part)
         u->have_content = true;
         if (!part->filename || !*part->filename)
             return reject(u, 400, "The 'content' part has no filename.");
-        if (strlen(part->filename) > UPLOAD_MAX_FILENAME)
+        size_t fl = strlen(part->filename);
+        if (fl > UPLOAD_MAX_FILENAME)
             return reject(u, 400, "The filename is longer than %d bytes.", UPLOAD_MAX_FILENAME);
-        strcpy(u->filename, part->filename);
+        memcpy(u->filename, part->filename, fl + 1);
         if (part->content_type && strncasecmp(part->content_type, "image/", 6) == 0)
             return reject(u, 400, "Invalid distribution file.");
         if (form_complete(u)) {
@@ -225,6 +229,8 @@ static enum pf_err on_begin(void *ctx, const struct mp_part *part)
         if (e) {
             http_log(u->req, LOG_ERROR, "cannot stage an upload: %s", err.p ? err.p : "");
             buf_free(&err);
+            if (e == PF_ENOSPACE)
+                return reject(u, 507, NOSPACE_MSG);
             return reject(u, 500, "The server cannot store uploads right now (see its log).");
         }
         buf_free(&err);
@@ -262,21 +268,14 @@ static enum pf_err on_data(void *ctx, const char *p, size_t n)
         if (u->size + n > u->app->cfg->max_upload)
             return reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).",
                           u->app->cfg->max_upload);
-        while (n) {
-            ssize_t w = write(u->tmp.fd, p, n);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0) {
-                int err = w < 0 ? errno : ENOSPC;
-                http_log(u->req, LOG_ERROR, "cannot write the upload %s: %s", u->filename, strerror(err));
-                if (err == ENOSPC || err == EDQUOT || err == EFBIG)
-                    return reject(u, 507, "Insufficient storage: the server has no room for this file.");
-                return reject(u, 500, "The server could not write the file (see its log).");
-            }
-            p += w;
-            n -= (size_t)w;
-            u->size += (uint64_t)w;
+        enum pf_err e = store_tmp_write(&u->tmp, p, n);
+        if (e) {
+            http_log(u->req, LOG_ERROR, "cannot write the upload %s: %s", u->filename, strerror(errno));
+            if (e == PF_ENOSPACE)
+                return reject(u, 507, NOSPACE_MSG);
+            return reject(u, 500, "The server could not write the file (see its log).");
         }
+        u->size += n;
         follow_advance(u->follow, u->size);
         return PF_EOK;
     }
@@ -408,6 +407,8 @@ static bool shadows_wheel(struct upload *u, char other[UPLOAD_MAX_FILENAME + 1])
 
 static void file_upload(struct upload *u, struct http_resp *resp)
 {
+    /* Long: Warehouse's checks in Warehouse's order, each with its own
+     * answer (docs/protocols.md 3), then the publish. */
     if (!u->checked_early && (check_form(u) || (u->have_content && check_filename(u))))
         return respond(u, resp);
     if (!u->have_content) {
@@ -428,7 +429,7 @@ static void file_upload(struct upload *u, struct http_resp *resp)
         http_log(u->req, LOG_ERROR, "cannot read back or flush the upload %s: %s", u->filename,
                  fe == PF_ENOMEM ? "out of memory" : strerror(err));
         if (fe == PF_EIO && (err == ENOSPC || err == EDQUOT || err == EFBIG))
-            reject(u, 507, "Insufficient storage: the server has no room for this file.");
+            reject(u, 507, NOSPACE_MSG);
         else
             reject(u, 500, "The server could not read back the file (see its log).");
         return respond(u, resp);
@@ -507,26 +508,24 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     struct timeval now;
     gettimeofday(&now, NULL);
     rec.first_seen_usec = (int64_t)now.tv_sec * 1000000 + now.tv_usec;
-    sv_t rp;
-    if (meta_field(buf_sv(&md), "Requires-Python", &rp) && rp.len <= SIDECAR_MAX_FIELD)
-        rec.requires_python = strndup(rp.p, rp.len);
+    sidecar_set_metadata(&rec, u->df.kind, md.p, md.len);
     rec.uploader = u->user[0] ? strdup(u->user) : NULL;
-    if (u->df.kind == DISTFILE_WHEEL) {
-        rec.has_metadata = true;
-        rec.metadata_len = md.len;
-        digest_sha256_hex(md.p ? md.p : "", md.len, rec.metadata_sha256);
-    }
     enum store_result res;
     buf_t err;
     buf_init(&err, 1024);
-    e = store_publish(&u->tmp, dir, u->filename, &rec, rec.has_metadata ? (md.p ? md.p : "") : NULL, md.len,
-                      u->app->cfg->overwrite, &res, old, &err);
+    const struct store_file sf = { .dir = dir, .filename = u->filename, .rec = &rec,
+                                   .metadata = sidecar_metadata_of(&rec, md.p), .metadata_len = md.len,
+                                   .overwrite = u->app->cfg->overwrite };
+    e = store_publish(&u->tmp, &sf, &res, old, &err);
     buf_free(&md);
     sidecar_clear(&rec);
     if (e) {
         http_log(u->req, LOG_ERROR, "cannot publish %s: %s", u->filename, err.p ? err.p : "");
         buf_free(&err);
-        reject(u, 500, "The server could not store the file (see its log).");
+        if (e == PF_ENOSPACE)
+            reject(u, 507, NOSPACE_MSG);
+        else
+            reject(u, 500, "The server could not store the file (see its log).");
         return respond(u, resp);
     }
     buf_free(&err);
@@ -633,6 +632,8 @@ static const struct mp_callbacks callbacks = { on_begin, on_data, on_end };
 
 void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
+    /* Long: the body loop with each way a body can fail (slow, cut off,
+     * too large, malformed) answered where it is found. */
     struct upload *u = calloc(1, sizeof *u);
     char *chunk = malloc(UPLOAD_CHUNK);
     if (!u || !chunk) {

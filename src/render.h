@@ -4,7 +4,7 @@
 #define PF_RENDER_H
 
 #include "buf.h"
-#include "index.h"
+#include "index_types.h"
 
 /* The API version advertised in both serializations (PEP 629, PEP 700). */
 #define RENDER_API_VERSION "1.1"

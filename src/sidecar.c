@@ -8,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "buf.h"
+#include "fs.h"
+#include "meta.h"
 #include "sidecar.h"
 
 #define MAGIC "pypi-fcgi-sidecar 1\n"
@@ -159,6 +162,7 @@ static bool parse_u64(sv_t v, uint64_t *out)
 
 enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec)
 {
+    /* Long: one strict pass over the lines, each key checked in place. */
     memset(rec, 0, sizeof *rec);
     sv_t all = sv_make(p, len);
     /* The last line is "end <sha256 of everything before it>\n". */
@@ -342,7 +346,8 @@ enum pf_err sidecar_load_metadata(int dirfd, const char *filename, const sidecar
     return PF_EOK;
 }
 
-/* Writes data to DIR/.pypi-fcgi/<name> through a temporary file and rename. */
+/* Writes data to DIR/.pypi-fcgi/<name> through a temporary file and rename.
+ * PF_ENOSPACE when the file system has no room, PF_EIO for other failures. */
 static enum pf_err write_atomic(int sdirfd, const char *name, const void *data, size_t len)
 {
     /* Unique by process, thread and time, and short whatever the name:
@@ -356,7 +361,7 @@ static enum pf_err write_atomic(int sdirfd, const char *name, const void *data, 
         return PF_EINVAL;
     int fd = openat(sdirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        return PF_EIO;
+        return fs_write_err(errno);
     const char *p = data;
     size_t done = 0;
     enum pf_err e = PF_EOK;
@@ -365,17 +370,17 @@ static enum pf_err write_atomic(int sdirfd, const char *name, const void *data, 
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
-            e = PF_EIO;
+            e = w < 0 ? fs_write_err(errno) : PF_EIO;
             break;
         }
         done += (size_t)w;
     }
     if (!e && fsync(fd) != 0)
-        e = PF_EIO;
+        e = fs_write_err(errno);
     if (close(fd) != 0 && !e)
-        e = PF_EIO;
+        e = fs_write_err(errno);
     if (!e && renameat(sdirfd, tmp, sdirfd, name) != 0)
-        e = PF_EIO;
+        e = fs_write_err(errno);
     if (e)
         unlinkat(sdirfd, tmp, 0);
     return e;
@@ -386,7 +391,7 @@ enum pf_err sidecar_store(int dirfd, const char *filename, const sidecar_t *rec,
 {
     char name[512];
     if (mkdirat(dirfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST)
-        return PF_EIO;
+        return fs_write_err(errno);
     int sdirfd = openat(dirfd, SIDECAR_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     if (sdirfd < 0)
         return PF_EIO;
@@ -412,4 +417,49 @@ out:
     free(enc);
     close(sdirfd);
     return e;
+}
+
+void sidecar_set_metadata(sidecar_t *rec, enum distfile_kind kind, const char *md, size_t len)
+{
+    sv_t rp;
+    if (meta_field(sv_make(md ? md : "", len), "Requires-Python", &rp) && rp.len <= SIDECAR_MAX_FIELD)
+        rec->requires_python = strndup(rp.p, rp.len);
+    if (kind == DISTFILE_WHEEL) {
+        rec->has_metadata = true;
+        rec->metadata_len = len;
+        digest_sha256_hex(md ? md : "", len, rec->metadata_sha256);
+    }
+}
+
+const void *sidecar_metadata_of(const sidecar_t *rec, const char *md)
+{
+    return rec->has_metadata ? (md ? md : "") : NULL;
+}
+
+int sidecar_lock(int dirfd, bool best_effort)
+{
+    if (mkdirat(dirfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST)
+        return -1;
+    int fd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno == EINTR)
+            continue;
+        if (!best_effort) {
+            close(fd);
+            return -1;
+        }
+        break;
+    }
+    return fd;
+}
+
+void sidecar_remove(int dirfd, const char *filename)
+{
+    char path[512];
+    if (path_of(path, sizeof path, filename, SIDECAR_REC_SUFFIX) == 0)
+        (void)unlinkat(dirfd, path, 0);
+    if (path_of(path, sizeof path, filename, SIDECAR_META_SUFFIX) == 0)
+        (void)unlinkat(dirfd, path, 0);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include "digest.h"
+#include "distfile.h"
 #include "error.h"
 
 /* Sidecars live in a dot-directory beside the files they describe:
@@ -53,9 +54,39 @@ enum pf_err sidecar_copy(sidecar_t *dst, const sidecar_t *src) PF_WUR;
 enum pf_err sidecar_load(int dirfd, const char *filename, sidecar_t *rec) PF_WUR;
 
 /* Writes the record (and, when metadata is not NULL, the METADATA bytes
- * first) atomically. Creates the sidecar directory if needed. */
+ * first) atomically. Creates the sidecar directory if needed. PF_ENOSPACE
+ * when the file system has no room, PF_EIO when it fails otherwise. */
 enum pf_err sidecar_store(int dirfd, const char *filename, const sidecar_t *rec,
                           const void *metadata, size_t metadata_len) PF_WUR;
+
+/* Fills the fields of rec that come from a distribution's metadata, md
+ * (len bytes: the METADATA of a wheel, the PKG-INFO of an sdist, as
+ * meta_extract gave it): Requires-Python when it fits SIDECAR_MAX_FIELD
+ * (left NULL when it does not, or when out of memory), and, for a wheel,
+ * the hash and length of the METADATA file sidecar_store then writes
+ * beside the record. The other fields are left as they are. */
+void sidecar_set_metadata(sidecar_t *rec, enum distfile_kind kind, const char *md, size_t len);
+/* The METADATA bytes to give sidecar_store with rec after
+ * sidecar_set_metadata(rec, kind, md, len): md (never NULL) for a wheel,
+ * NULL otherwise. */
+const void *sidecar_metadata_of(const sidecar_t *rec, const char *md);
+
+/* Takes the sidecar lock of the directory dirfd, which serialises the
+ * writers of its records and files across processes (record builders,
+ * uploads, removals, pypi-fcgi yank): creates the sidecar directory when
+ * missing, opens its .lock file and flocks it exclusively, waiting for
+ * it. Returns the lock's fd, which the caller closes to release the lock,
+ * or -1 with errno set when the directory cannot be written. When the
+ * file system refuses the flock itself (ENOLCK: NFS without its lock
+ * service), best_effort returns the fd without the lock instead of -1:
+ * for writers that are correct without it (a record is written
+ * atomically; the lock only spares a second build). */
+int sidecar_lock(int dirfd, bool best_effort);
+
+/* Removes the sidecar files (record and METADATA) of filename in the
+ * directory dirfd; those that are missing are no error. Call with the
+ * directory's sidecar lock held. */
+void sidecar_remove(int dirfd, const char *filename);
 
 /* Serialises rec into a malloc'd buffer (the on-disk format); for tests. */
 enum pf_err sidecar_encode(const sidecar_t *rec, char **out, size_t *outlen) PF_WUR;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "fs.h"
 #include "log.h"
 #include "store.h"
 
@@ -39,24 +40,9 @@ static void unique_name(char *out, size_t n, const char *prefix)
     snprintf(out, n, "%s%ld-%u-%016" PRIx64, prefix, (long)getpid(), atomic_fetch_add(&counter, 1), r);
 }
 
-static int lock_dir(int dirfd)
-{
-    if (mkdirat(dirfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST)
-        return -1;
-    int fd = openat(dirfd, SIDECAR_DIR "/.lock", O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
-    if (fd < 0)
-        return -1;
-    while (flock(fd, LOCK_EX) != 0) {
-        if (errno != EINTR) {
-            close(fd);
-            return -1;
-        }
-    }
-    return fd;
-}
-
 enum pf_err store_tmp_open(const char *root, struct store_tmp *t, buf_t *err)
 {
+    enum pf_err e = PF_EIO;
     t->fd = -1;
     t->name[0] = '\0';
     t->rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -72,12 +58,14 @@ enum pf_err store_tmp_open(const char *root, struct store_tmp *t, buf_t *err)
     else if ((t->fd = openat(t->rootfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0644)) >= 0)
         return PF_EOK;
     if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) {
+        e = fs_write_err(errno);
         say(err, "%s: cannot create a file: %s", root, strerror(errno));
         goto fail;
     }
     /* No O_TMPFILE here (NFS, for one): a named file, locked while we live. */
     if ((mkdirat(t->rootfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST) ||
         (mkdirat(t->rootfd, STORE_TMP_DIR, 0755) != 0 && errno != EEXIST)) {
+        e = fs_write_err(errno);
         say(err, "%s/%s: %s", root, STORE_TMP_DIR, strerror(errno));
         goto fail;
     }
@@ -86,6 +74,7 @@ enum pf_err store_tmp_open(const char *root, struct store_tmp *t, buf_t *err)
     snprintf(rel, sizeof rel, "%s/%s", STORE_TMP_DIR, t->name);
     t->fd = openat(t->rootfd, rel, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (t->fd < 0) {
+        e = fs_write_err(errno);
         say(err, "%s/%s: %s", root, rel, strerror(errno));
         goto fail;
     }
@@ -99,7 +88,26 @@ enum pf_err store_tmp_open(const char *root, struct store_tmp *t, buf_t *err)
     return PF_EOK;
 fail:
     store_tmp_discard(t);
-    return PF_EIO;
+    return e;
+}
+
+enum pf_err store_tmp_write(struct store_tmp *t, const void *data, size_t n)
+{
+    const char *p = data;
+    while (n) {
+        ssize_t w = write(t->fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return fs_write_err(errno);
+        if (w == 0) {
+            errno = ENOSPC; /* a regular file takes no bytes only when it has no room */
+            return PF_ENOSPACE;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return PF_EOK;
 }
 
 void store_tmp_discard(struct store_tmp *t)
@@ -153,18 +161,69 @@ static int link_tmp(struct store_tmp *t, int dirfd, const char *name)
     return linkat(t->rootfd, rel, dirfd, name, 0);
 }
 
-enum pf_err store_publish(struct store_tmp *t, const char *dir, const char *filename, sidecar_t *rec,
-                          const void *metadata, size_t metadata_len, bool overwrite, enum store_result *res,
+static void unlock_dir(int lockfd, int dirfd)
+{
+    if (lockfd >= 0)
+        close(lockfd); /* releases the sidecar lock */
+    if (dirfd >= 0)
+        close(dirfd);
+}
+
+/* Puts the staged file in place as dirfd/f->filename, which was free
+ * (link) or holds the file to replace (a second name, then rename), and
+ * sets *res; STORE_EXISTS when a writer not taking the lock was faster. */
+static enum pf_err put_in_place(struct store_tmp *t, int dirfd, const struct store_file *f, bool replace,
+                                enum store_result *res, buf_t *err)
+{
+    if (!replace) {
+        if (link_tmp(t, dirfd, f->filename) == 0) {
+            *res = STORE_PUBLISHED;
+            return PF_EOK;
+        }
+        if (errno == EEXIST) {
+            /* Someone not taking our lock (a copy by hand) was faster. */
+            *res = STORE_EXISTS;
+            return PF_EOK;
+        }
+        enum pf_err e = fs_write_err(errno);
+        say(err, "cannot link the upload into %s/%s: %s", f->dir, f->filename, strerror(errno));
+        return e;
+    }
+    /* A second name beside the target, then an atomic rename over it:
+     * readers see the old file or the new one, never neither. */
+    char side[96];
+    unique_name(side, sizeof side, ".pypi-fcgi-upload-");
+    if (link_tmp(t, dirfd, side) != 0) {
+        enum pf_err e = fs_write_err(errno);
+        say(err, "cannot link the upload into %s: %s", f->dir, strerror(errno));
+        return e;
+    }
+    if (renameat(dirfd, side, dirfd, f->filename) != 0) {
+        enum pf_err e = fs_write_err(errno);
+        say(err, "cannot replace %s/%s: %s", f->dir, f->filename, strerror(errno));
+        (void)unlinkat(dirfd, side, 0);
+        return e;
+    }
+    *res = STORE_REPLACED;
+    return PF_EOK;
+}
+
+enum pf_err store_publish(struct store_tmp *t, const struct store_file *f, enum store_result *res,
                           char existing_sha256[DIGEST_HEX_LEN + 1], buf_t *err)
 {
+    /* Long: every step holds the directory's lock, released at the one
+     * exit, and each failure says which step it was. */
     enum pf_err e = PF_EIO;
     int dirfd = -1, lockfd = -1;
     bool created = false;
+    const char *dir = f->dir, *filename = f->filename;
+    sidecar_t *rec = f->rec;
     existing_sha256[0] = '\0';
     struct stat st;
     if (fsync(t->fd) != 0 || fstat(t->fd, &st) != 0) {
+        e = fs_write_err(errno);
         say(err, "cannot flush the uploaded file to disk: %s", strerror(errno));
-        return PF_EIO;
+        return e;
     }
     rec->size = (uint64_t)st.st_size;
     rec->mtime_sec = st.st_mtim.tv_sec;
@@ -173,6 +232,7 @@ enum pf_err store_publish(struct store_tmp *t, const char *dir, const char *file
     if (mkdirat(t->rootfd, dir, 0755) == 0)
         created = true;
     else if (errno != EEXIST) {
+        e = fs_write_err(errno);
         say(err, "cannot create the directory %s: %s", dir, strerror(errno));
         goto out;
     }
@@ -182,7 +242,8 @@ enum pf_err store_publish(struct store_tmp *t, const char *dir, const char *file
             errno == ELOOP ? "it is a symbolic link, which uploads do not follow" : strerror(errno));
         goto out;
     }
-    if ((lockfd = lock_dir(dirfd)) < 0) {
+    if ((lockfd = sidecar_lock(dirfd, false)) < 0) {
+        e = fs_write_err(errno);
         say(err, "cannot lock %s/" SIDECAR_DIR ": %s", dir, strerror(errno));
         goto out;
     }
@@ -203,7 +264,7 @@ enum pf_err store_publish(struct store_tmp *t, const char *dir, const char *file
             e = PF_EOK;
             goto out;
         }
-        if (!overwrite) {
+        if (!f->overwrite) {
             *res = STORE_EXISTS;
             e = PF_EOK;
             goto out;
@@ -215,51 +276,23 @@ enum pf_err store_publish(struct store_tmp *t, const char *dir, const char *file
     }
 
     /* The record first: the file is complete from the moment it appears. */
-    e = sidecar_store(dirfd, filename, rec, metadata, metadata_len);
+    e = sidecar_store(dirfd, filename, rec, f->metadata, f->metadata_len);
     if (e) {
         say(err, "cannot write the record of %s/%s (%s)", dir, filename, pf_strerror(e));
         goto out;
     }
-    e = PF_EIO;
-    if (!replace) {
-        if (link_tmp(t, dirfd, filename) != 0) {
-            if (errno == EEXIST) {
-                /* Someone not taking our lock (a copy by hand) was faster. */
-                *res = STORE_EXISTS;
-                e = PF_EOK;
-            } else
-                say(err, "cannot link the upload into %s/%s: %s", dir, filename, strerror(errno));
-            goto out;
-        }
-        *res = STORE_PUBLISHED;
-    } else {
-        /* A second name beside the target, then an atomic rename over it:
-         * readers see the old file or the new one, never neither. */
-        char side[96];
-        unique_name(side, sizeof side, ".pypi-fcgi-upload-");
-        if (link_tmp(t, dirfd, side) != 0) {
-            say(err, "cannot link the upload into %s: %s", dir, strerror(errno));
-            goto out;
-        }
-        if (renameat(dirfd, side, dirfd, filename) != 0) {
-            say(err, "cannot replace %s/%s: %s", dir, filename, strerror(errno));
-            (void)unlinkat(dirfd, side, 0);
-            goto out;
-        }
-        *res = STORE_REPLACED;
-    }
+    if ((e = put_in_place(t, dirfd, f, replace, res, err)) || *res == STORE_EXISTS)
+        goto out;
     if (fsync(dirfd) != 0 || (created && fsync(t->rootfd) != 0)) {
         /* Visible but maybe not durable: say so, the client will retry
          * and get 200 for the identical file. */
+        e = fs_write_err(errno);
         say(err, "cannot flush the directory %s to disk: %s", dir, strerror(errno));
         goto out;
     }
     e = PF_EOK;
 out:
-    if (lockfd >= 0)
-        close(lockfd);
-    if (dirfd >= 0)
-        close(dirfd);
+    unlock_dir(lockfd, dirfd);
     return e;
 }
 
@@ -278,7 +311,7 @@ enum pf_err store_remove(const char *root, const char *dirrel, const char *filen
         e = errno == ENOENT ? PF_ENOTFOUND : PF_EIO;
         goto out;
     }
-    if ((lockfd = lock_dir(dirfd)) < 0) {
+    if ((lockfd = sidecar_lock(dirfd, false)) < 0) {
         say(err, "cannot lock %s/%s/" SIDECAR_DIR ": %s", root, dirrel, strerror(errno));
         goto out;
     }
@@ -287,19 +320,12 @@ enum pf_err store_remove(const char *root, const char *dirrel, const char *filen
         say(err, "cannot remove %s/%s%s%s: %s", root, dirrel, *dirrel ? "/" : "", filename, strerror(errno));
         goto out;
     }
-    char side[NAME_MAX + 64];
-    snprintf(side, sizeof side, SIDECAR_DIR "/%s" SIDECAR_REC_SUFFIX, filename);
-    (void)unlinkat(dirfd, side, 0);
-    snprintf(side, sizeof side, SIDECAR_DIR "/%s" SIDECAR_META_SUFFIX, filename);
-    (void)unlinkat(dirfd, side, 0);
+    sidecar_remove(dirfd, filename);
     if (fsync(dirfd) != 0)
         LOG(LOG_WARN, "%s/%s: cannot flush the directory to disk: %s", root, dirrel, strerror(errno));
     e = PF_EOK;
 out:
-    if (lockfd >= 0)
-        close(lockfd);
-    if (dirfd >= 0)
-        close(dirfd);
+    unlock_dir(lockfd, dirfd);
     close(rootfd);
     return e;
 }

@@ -25,8 +25,14 @@ struct store_tmp {
     char name[80];  /* "" with O_TMPFILE; else its name in STORE_TMP_DIR */
 };
 
-/* Creates a staging file in root. On failure writes the reason to err. */
+/* Creates a staging file in root. On failure writes the reason to err and
+ * returns PF_ENOSPACE when the file system has no room for it, PF_EIO
+ * otherwise. */
 enum pf_err store_tmp_open(const char *root, struct store_tmp *t, buf_t *err) PF_WUR;
+/* Appends the n bytes at data to the staging file. PF_ENOSPACE when the
+ * file system has no room for them (ENOSPC, EDQUOT, or EFBIG: a file size
+ * limit), PF_EIO when the write fails otherwise; errno then says why. */
+enum pf_err store_tmp_write(struct store_tmp *t, const void *data, size_t n) PF_WUR;
 /* Closes and removes the staging file (nothing happens when fd is -1). */
 void store_tmp_discard(struct store_tmp *t);
 
@@ -37,19 +43,30 @@ enum store_result {
     STORE_EXISTS,    /* a different file of that name is there: nothing done */
 };
 
-/* Publishes the staged file t as ROOT/dir/filename (dir relative to the
- * root t is staged in: a project's directory, created when missing, or
- * the directory of a file being replaced, "." for the root): fsyncs it, takes
+/* What store_publish puts in place. */
+struct store_file {
+    const char *dir;      /* relative to the root the file is staged in: a project's
+                           * directory, created when missing, or the directory of a
+                           * file being replaced, "." for the root */
+    const char *filename;
+    sidecar_t *rec;       /* its record; size and mtime are set by store_publish */
+    const void *metadata; /* the METADATA bytes written beside the record, or NULL */
+    size_t metadata_len;
+    bool overwrite;       /* replace a different file of that name */
+};
+
+/* Publishes the staged file t as ROOT/f->dir/f->filename: fsyncs it, takes
  * the directory's sidecar lock, compares with a file already there,
- * writes the sidecar record (rec, whose size and mtime are set here; and
- * metadata when not NULL) so that the file is complete when it appears,
- * links it into place (link(2): a racing writer cannot be overwritten) or,
- * with overwrite, renames it over the old file, and fsyncs the directory.
- * existing_sha256 receives the hash of the file found in the way
- * (STORE_IDENTICAL, STORE_EXISTS). t is left for the caller to discard.
- * On failure writes the reason to err; nothing is visible then. */
-enum pf_err store_publish(struct store_tmp *t, const char *dir, const char *filename, sidecar_t *rec,
-                          const void *metadata, size_t metadata_len, bool overwrite, enum store_result *res,
+ * writes the sidecar record (and METADATA) so that the file is complete
+ * when it appears, links it into place (link(2): a racing writer cannot
+ * be overwritten) or, with overwrite, renames it over the old file, and
+ * fsyncs the directory. existing_sha256 receives the hash of the file
+ * found in the way (STORE_IDENTICAL, STORE_EXISTS). t is left for the
+ * caller to discard. On failure writes the reason to err and returns
+ * PF_ENOSPACE when the file system has no room (ENOSPC, EDQUOT, EFBIG),
+ * PF_EIO otherwise; nothing is visible then (but for a directory that
+ * cannot be flushed: the file is in place, maybe not durable). */
+enum pf_err store_publish(struct store_tmp *t, const struct store_file *f, enum store_result *res,
                           char existing_sha256[DIGEST_HEX_LEN + 1], buf_t *err) PF_WUR;
 
 /* Removes root/dirrel/filename and its sidecar files under the directory's

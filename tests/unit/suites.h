@@ -18,6 +18,7 @@
     X(escape)        \
     X(filewatch)     \
     X(follow)        \
+    X(fs)            \
     X(hmap)          \
     X(htpasswd)      \
     X(http)          \

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "buf.h"
@@ -851,6 +852,116 @@ START_TEST(test_sidecar_fresh)
 }
 END_TEST
 
+/* The fields taken from a distribution's metadata: Requires-Python (when
+ * it fits) for both kinds, the METADATA hash and length for a wheel only. */
+START_TEST(test_sidecar_set_metadata)
+{
+    static const char md[] = "Metadata-Version: 2.1\nName: foo\nVersion: 1.0\nRequires-Python: >=3.8\n\nbody";
+    sidecar_t r;
+    memset(&r, 0, sizeof r);
+    sidecar_set_metadata(&r, DISTFILE_WHEEL, md, sizeof md - 1);
+    ck_assert_str_eq(r.requires_python, ">=3.8");
+    ck_assert(r.has_metadata);
+    ck_assert_uint_eq(r.metadata_len, sizeof md - 1);
+    char want[DIGEST_HEX_LEN + 1];
+    digest_sha256_hex(md, sizeof md - 1, want);
+    ck_assert_str_eq(r.metadata_sha256, want);
+    ck_assert_ptr_eq(sidecar_metadata_of(&r, md), md);
+    sidecar_clear(&r);
+
+    sidecar_set_metadata(&r, DISTFILE_SDIST, md, sizeof md - 1);
+    ck_assert_str_eq(r.requires_python, ">=3.8");
+    ck_assert(!r.has_metadata);
+    ck_assert_uint_eq(r.metadata_len, 0);
+    ck_assert_ptr_null(sidecar_metadata_of(&r, md));
+    sidecar_clear(&r);
+
+    /* An empty METADATA of a wheel is still served: its bytes are "". */
+    sidecar_set_metadata(&r, DISTFILE_WHEEL, NULL, 0);
+    ck_assert_ptr_null(r.requires_python);
+    ck_assert(r.has_metadata);
+    ck_assert_str_eq(r.metadata_sha256, SHA_EMPTY);
+    ck_assert_ptr_nonnull(sidecar_metadata_of(&r, NULL));
+    sidecar_clear(&r);
+
+    /* A Requires-Python longer than a record field is left out. */
+    size_t n = SIDECAR_MAX_FIELD + 1;
+    char *big = malloc(n + 64);
+    ck_assert_ptr_nonnull(big);
+    int h = snprintf(big, 64, "Requires-Python: ");
+    memset(big + h, '9', n);
+    memcpy(big + h + n, "\n\n", 3);
+    sidecar_set_metadata(&r, DISTFILE_SDIST, big, strlen(big));
+    ck_assert_ptr_null(r.requires_python);
+    sidecar_clear(&r);
+    free(big);
+}
+END_TEST
+
+/* The sidecar lock creates the sidecar directory and excludes any other
+ * holder; closing the fd releases it. */
+START_TEST(test_sidecar_lock)
+{
+    char *dir = tu_mkdtemp();
+    char path[1024], names[1024];
+    int dfd = open_dir(dir);
+    int l = sidecar_lock(dfd, false);
+    ck_assert_int_ge(l, 0);
+    list_dir(dir, names, sizeof names);
+    ck_assert_str_eq(names, ".pypi-fcgi");
+    snprintf(path, sizeof path, "%s/.pypi-fcgi/.lock", dir);
+    int other = open(path, O_RDWR | O_CLOEXEC);
+    ck_assert_int_ge(other, 0);
+    ck_assert_int_ne(flock(other, LOCK_EX | LOCK_NB), 0);
+    close(l);
+    ck_assert_int_eq(flock(other, LOCK_EX | LOCK_NB), 0);
+    close(other);
+    /* Best effort takes the same lock where flock works. */
+    l = sidecar_lock(dfd, true);
+    ck_assert_int_ge(l, 0);
+    other = open(path, O_RDWR | O_CLOEXEC);
+    ck_assert_int_ne(flock(other, LOCK_EX | LOCK_NB), 0);
+    close(other);
+    close(l);
+    /* A directory that cannot hold a sidecar directory: -1. */
+    snprintf(path, sizeof path, "%s/.pypi-fcgi", dir);
+    tu_rmrf(path);
+    tu_write_file(path, "x", 1);
+    ck_assert_int_eq(sidecar_lock(dfd, false), -1);
+    ck_assert_int_eq(sidecar_lock(dfd, true), -1);
+    close(dfd);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* sidecar_remove takes the record and the METADATA of one file only. */
+START_TEST(test_sidecar_remove)
+{
+    static const char md[] = "Metadata-Version: 2.1\nName: foo\nVersion: 1.0\n";
+    char *dir = tu_mkdtemp();
+    char path[1024], names[1024];
+    int dfd = open_dir(dir);
+    sidecar_t rec;
+    minimal_record(&rec);
+    sidecar_set_metadata(&rec, DISTFILE_WHEEL, md, sizeof md - 1);
+    ck_assert_int_eq(sidecar_store(dfd, "foo-1.0-py3-none-any.whl", &rec, md, sizeof md - 1), PF_EOK);
+    ck_assert_int_eq(sidecar_store(dfd, "foo-1.0.tar.gz", &rec, NULL, 0), PF_EOK);
+    sidecar_remove(dfd, "foo-1.0-py3-none-any.whl");
+    snprintf(path, sizeof path, "%s/.pypi-fcgi", dir);
+    list_dir(path, names, sizeof names);
+    ck_assert_str_eq(names, "foo-1.0.tar.gz.rec");
+    sidecar_remove(dfd, "foo-1.0-py3-none-any.whl"); /* already gone: nothing */
+    sidecar_remove(dfd, "foo-1.0.tar.gz");
+    list_dir(path, names, sizeof names);
+    ck_assert_str_eq(names, "");
+    sidecar_clear(&rec);
+    close(dfd);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *suite_sidecar(void)
 {
     Suite *s = suite_create("sidecar");
@@ -875,6 +986,9 @@ Suite *suite_sidecar(void)
     tcase_add_test(tc, test_sidecar_metadata_mismatch);
     tcase_add_test(tc, test_sidecar_load_corrupt_files);
     tcase_add_test(tc, test_sidecar_fresh);
+    tcase_add_test(tc, test_sidecar_set_metadata);
+    tcase_add_test(tc, test_sidecar_lock);
+    tcase_add_test(tc, test_sidecar_remove);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* test_upload.c: the upload API (page_upload.c) in memory: multipart body in, CGI response and files out. */
+/* test_upload.c: the upload API (page_upload.c, store.c) in memory: multipart body in, CGI response and files out. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 #include "index.h"
 #include "route.h"
 #include "sidecar.h"
+#include "store.h"
 #include "suites.h"
 #include "testutil.h"
 
@@ -662,6 +664,102 @@ START_TEST(test_upload_too_large)
 }
 END_TEST
 
+/* Lowers this process's file size limit to limit bytes, so that a write
+ * past it fails with EFBIG (SIGXFSZ ignored) as on a full disk. Each test
+ * runs in a process of its own (Check forks); the limit is put back all
+ * the same. */
+static struct rlimit fsize_saved;
+
+static void limit_file_size(rlim_t limit)
+{
+    ck_assert_int_eq(getrlimit(RLIMIT_FSIZE, &fsize_saved), 0);
+    ck_assert(fsize_saved.rlim_max == RLIM_INFINITY || fsize_saved.rlim_max > limit);
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit r = fsize_saved;
+    r.rlim_cur = limit;
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &r), 0);
+}
+
+static void unlimit_file_size(void)
+{
+    ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &fsize_saved), 0);
+    signal(SIGXFSZ, SIG_DFL);
+}
+
+/* The disk fills while the upload is staged: 507 with a message that says
+ * so, nothing stored, nothing left behind. */
+START_TEST(test_upload_disk_full_staging)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    limit_file_size(wheel_len / 2);
+    struct reply r = POST(&b);
+    unlimit_file_size();
+    ck_assert_msg(r.status == 507, "status %d: %s", r.status, r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "Insufficient storage: the server has no room for this file."));
+    ck_assert_ptr_nonnull(strstr(logged.p, "cannot write the upload " WHEEL_NAME ": File too large"));
+    ck_assert(!exists("demo-pkg/" WHEEL_NAME));
+    assert_no_staging();
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+/* The disk fills when the file is published (its METADATA, written beside
+ * the record, does not fit): 507 too, and the file does not appear. */
+START_TEST(test_upload_disk_full_publish)
+{
+    /* METADATA that compresses well: a small wheel, a large record. */
+    size_t mdlen = 64 * 1024;
+    char *md = malloc(mdlen + 1);
+    ck_assert_ptr_nonnull(md);
+    int h = snprintf(md, mdlen, "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\n\n");
+    memset(md + h, 'x', mdlen - (size_t)h);
+    md[mdlen] = '\0';
+    size_t len;
+    char *bytes = read_wheel("big.whl", md, &len);
+    free(md);
+    ck_assert_uint_lt(len, 8192);
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, bytes, len);
+    limit_file_size(16384);
+    struct reply r = POST(&b);
+    unlimit_file_size();
+    ck_assert_msg(r.status == 507, "status %d: %s", r.status, r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "Insufficient storage: the server has no room for this file."));
+    ck_assert_ptr_nonnull(strstr(logged.p, "cannot publish " WHEEL_NAME ": cannot write the record of"));
+    ck_assert(!exists("demo-pkg/" WHEEL_NAME));
+    assert_no_staging();
+    /* With room again, the same upload succeeds. */
+    free(r.raw);
+    r = POST(&b);
+    ck_assert_msg(r.status == 200, "status %d: %s", r.status, r.body);
+    ck_assert(exists("demo-pkg/" WHEEL_NAME));
+    free(r.raw);
+    buf_free(&b);
+    free(bytes);
+}
+END_TEST
+
+/* A staging write that finds no room is PF_ENOSPACE with errno ENOSPC;
+ * other failures are PF_EIO. */
+START_TEST(test_store_tmp_write_full)
+{
+    struct store_tmp t = { .fd = open("/dev/full", O_WRONLY | O_CLOEXEC), .rootfd = -1, .name = "" };
+    ck_assert_int_ge(t.fd, 0);
+    errno = 0;
+    ck_assert_int_eq(store_tmp_write(&t, "abc", 3), PF_ENOSPACE);
+    ck_assert_int_eq(errno, ENOSPC);
+    ck_assert_int_eq(store_tmp_write(&t, "", 0), PF_EOK);
+    close(t.fd);
+    t.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(t.fd, 0);
+    ck_assert_int_eq(store_tmp_write(&t, "abc", 3), PF_EIO);
+    close(t.fd);
+    ck_assert_int_eq(pf_errstatus(PF_ENOSPACE), 507);
+}
+END_TEST
+
 START_TEST(test_upload_truncated)
 {
     buf_t b;
@@ -1253,6 +1351,9 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_remote_user_forged);
     tcase_add_test(tc, test_upload_too_large);
     tcase_add_test(tc, test_upload_truncated);
+    tcase_add_test(tc, test_upload_disk_full_staging);
+    tcase_add_test(tc, test_upload_disk_full_publish);
+    tcase_add_test(tc, test_store_tmp_write_full);
     tcase_add_test(tc, test_upload_fields_after_content);
     tcase_add_loop_test(tc, test_upload_rejects, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, test_upload_bad_archives);

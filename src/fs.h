@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* fs.h: filesystem helpers for the index, the records and the store: paths, stamps, write errors. */
+#ifndef PF_FS_H
+#define PF_FS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "error.h"
+
+/* Nanoseconds of a timespec; of CLOCK_REALTIME now. */
+static inline int64_t fs_ts_ns(struct timespec t) { return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec; }
+int64_t fs_now_ns(void);
+
+/* What stat says about a path, to tell whether it changed since: the
+ * identity and version of what is there, or why there is nothing. */
+struct fs_stamp {
+    int err; /* 0: the fields below are set; else an errno (a negative one: never taken) */
+    dev_t dev;
+    ino_t ino;
+    nlink_t nlink;
+    off_t size;
+    struct timespec mtim, ctim;
+};
+/* The stamp of what st describes. */
+void fs_stamp_of(struct fs_stamp *s, const struct stat *st);
+/* True when a and b show the same thing unchanged: the same device, inode,
+ * link count, size, mtime and ctime, or both nothing for the same reason.
+ * A rewrite in place that keeps the size and lands within the file
+ * system's timestamp granularity does not show. */
+bool fs_stamp_eq(const struct fs_stamp *a, const struct fs_stamp *b);
+
+/* The error of a write that failed with errno err: PF_ENOSPACE when the
+ * file system has no room (ENOSPC, EDQUOT, or EFBIG: a file size limit),
+ * PF_EIO otherwise. */
+enum pf_err fs_write_err(int err);
+
+/* "a/b" in a new malloc'd string (just b when a is empty, just a when b
+ * is); NULL when out of memory. The caller frees it. */
+char *fs_join(const char *a, const char *b);
+
+/* Opens path below dirfd without leaving it (symlinks included): openat2
+ * with RESOLVE_BENEATH where the kernel has it, else openat refusing any
+ * symlink and any "..". O_CLOEXEC is added to flags. Returns the fd, or
+ * -1 with errno set (EXDEV or ELOOP: the path leads outside). */
+int fs_open_beneath(int dirfd, const char *path, int flags);
+
+#endif
