@@ -11,7 +11,7 @@
 #    is no heading of FILE (the title is the heading's text without its
 #    leading number, e.g. "Ordering" for "### 5.3 Ordering" or "Ordering");
 #    the form is kept on one line so that it can be checked, and a citation
-#    split after "section" is itself a problem;
+#    split after the comma or after "section" is itself a problem;
 #  - a citation by number, docs/FILE.md N (the form older comments use),
 #    names a section number that no heading of FILE has; such a citation
 #    is also reported as a note, since the titled form is the one to use;
@@ -81,7 +81,7 @@ done < <(scan "$path\.md, section \"[^\"]+\"")
 # A citation whose title is not on its line cannot be checked.
 while IFS=: read -r f line cite; do
     problem "$f:$line: a section citation split across lines ($cite)"
-done < <(scan "$path\.md, section *(\"[^\"]*)?$")
+done < <(scan "$path\.md,( section *(\"[^\"]*)?)?$")
 
 # (c') docs/FILE.md N: a heading of FILE has number N.
 while IFS=: read -r f line cite; do

@@ -24,8 +24,8 @@ enum pf_err digest_sha256_fd(int fd, char hex[DIGEST_HEX_LEN + 1], uint64_t *siz
 int digest_is_hex64(const char *s, size_t len);
 
 /* True when s[0..len) is hex of exactly hexlen digits, either case
- * (clients' digests are compared case-insensitively: docs/protocols.md,
- * section "Upload digests"). */
+ * (clients' digests are compared case-insensitively: see
+ * docs/protocols.md, section "Upload digests"). */
 bool digest_is_hex(const char *s, size_t len, size_t hexlen);
 
 /* The digests an upload may carry, as bits of digest_stream_init's which. */

@@ -87,7 +87,8 @@ static const char *fv(const struct upload *u, enum field f)
     return u->seen[f] ? u->fields[f].p : NULL;
 }
 
-/* ---- checks, in Warehouse's order (docs/protocols.md 3) ---- */
+/* ---- checks, in Warehouse's order ----
+ * docs/protocols.md, section "Upload checks, in Warehouse's order" */
 
 static bool is_hex_field(const char *v, size_t hexlen)
 {
@@ -150,8 +151,9 @@ static enum pf_err check_filename(struct upload *u)
         return reject(u, 400, "Cannot upload a file with '/' or '\\' in the name.");
     if (fn[0] == '.' || !fn[0])
         return reject(u, 400, "Cannot upload a file whose name is empty or starts with '.'.");
-    /* The names the web servers' X-Sendfile decodings agree on
-     * (docs/protocols.md 4); PEP 427 and 625 names never need more. */
+    /* The names the web servers' X-Sendfile decodings agree on; PEP 427
+     * and 625 names never need more. See
+     * docs/protocols.md, section "File names the web servers agree on". */
     if (strspn(fn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+!-") != strlen(fn))
         return reject(u, 400, "Cannot upload a file with characters other than letters, digits and '._+!-' in the "
                               "name.");
@@ -408,7 +410,8 @@ static bool shadows_wheel(struct upload *u, char other[UPLOAD_MAX_FILENAME + 1])
 static void file_upload(struct upload *u, struct http_resp *resp)
 {
     /* Long: Warehouse's checks in Warehouse's order, each with its own
-     * answer (docs/protocols.md 3), then the publish. */
+     * answer, then the publish. The order:
+     * docs/protocols.md, section "Upload checks, in Warehouse's order". */
     if (!u->checked_early && (check_form(u) || (u->have_content && check_filename(u))))
         return respond(u, resp);
     if (!u->have_content) {

@@ -11,9 +11,10 @@
 
 static inline bool is_sep(char c) { return c == '-' || c == '_' || c == '.'; }
 
-/* [ \t\n\r\f\v], the whitespace packaging strips (docs/protocols.md,
- * section "Parsing and normal form"). Python's strip() would also take \x1c-\x1f and Unicode spaces; bytes that may not even be UTF-8 are
- * not worth guessing at, so those are left to fail. */
+/* [ \t\n\r\f\v], the whitespace packaging strips. Python's strip() would
+ * also take \x1c-\x1f and Unicode spaces; bytes that may not even be UTF-8
+ * are not worth guessing at, so those are left to fail. See
+ * docs/protocols.md, section "Parsing and normal form". */
 static inline bool is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
