@@ -316,6 +316,93 @@ static void challenge(struct http_resp *resp, const char *msg)
     http_header(resp, "WWW-Authenticate", "Basic realm=\"" AUTH_REALM "\", charset=\"UTF-8\"");
 }
 
+/* A user the web server vouches for (--trust-remote-user): 1 with user
+ * set, 0 when refused (resp holds the answer), -1 when the request carries
+ * none and the password file decides. */
+static int remote_user(struct http_req *req, struct http_resp *resp, char user[AUTH_MAX_USER + 1])
+{
+    /* REMOTE_USER counts only beside a non-empty AUTH_TYPE, the CGI
+     * variable a web server sets once it has checked the credentials
+     * (lighttpd's mod_auth, Apache). nginx sets neither by itself, but
+     * Debian's fastcgi_params sends REMOTE_USER $remote_user, which
+     * nginx decodes from any Authorization header, checked or not: that
+     * name alone is what a client typed. An nginx location that runs
+     * auth_basic says so with fastcgi_param AUTH_TYPE. */
+    const char *ru = http_param(req, "REMOTE_USER");
+    const char *at = http_param(req, "AUTH_TYPE");
+    if (ru && *ru && at && *at) {
+        size_t n = strlen(ru);
+        if (n > AUTH_MAX_USER) {
+            http_fail(resp, 403, "The user name is longer than %d bytes.", AUTH_MAX_USER);
+            return 0;
+        }
+        memcpy(user, ru, n + 1);
+        return 1;
+    }
+    if (ru && *ru) {
+        char shown[AUTH_MAX_USER + 1];
+        log_safe(sv_cstr(ru), shown, sizeof shown);
+        http_log(req, LOG_WARN,
+                 "REMOTE_USER '%s' ignored: the web server sent no AUTH_TYPE, so nothing says it checked a "
+                 "password (behind nginx: fastcgi_param AUTH_TYPE Basic where auth_basic runs)",
+                 shown);
+    }
+    return -1;
+}
+
+/* Checks user's password against the password file, within the bounds
+ * on failures per address (429) and on hashes at once (503). */
+static bool check_password(struct auth *a, struct http_req *req, struct http_resp *resp,
+                           char user[AUTH_MAX_USER + 1], char password[AUTH_MAX_PASSWORD + 1])
+{
+    /* A login that succeeded before costs one SHA-256: neither the bound
+     * nor the count below applies to it. */
+    if (htpasswd_file_recall(a->pw, user, password)) {
+        OPENSSL_cleanse(password, AUTH_MAX_PASSWORD + 1);
+        return true;
+    }
+    const char *addr = http_param(req, "REMOTE_ADDR");
+    char shown_addr[AUTH_MAX_ADDR + 1];
+    log_safe(sv_cstr(addr ? addr : ""), shown_addr, sizeof shown_addr);
+    long retry = 0;
+    if (throttled(a, addr ? addr : "", &retry)) {
+        OPENSSL_cleanse(password, AUTH_MAX_PASSWORD + 1);
+        user[0] = '\0';
+        http_log(req, LOG_WARN, "login refused unchecked: %ld failed logins from '%s' within %d s (--login-failures)",
+                 a->cfg->login_failures, shown_addr, AUTH_FAILURE_WINDOW);
+        http_fail(resp, 429, "Too many failed logins from this address; try again in %ld seconds.", retry);
+        http_header(resp, "Retry-After", "%ld", retry);
+        return false;
+    }
+    /* Hashes that cost microseconds ({SHA}, apr1) cannot starve anything:
+     * neither the bound nor the low-priority thread is worth it for them. */
+    bool costly = htpasswd_file_work(a->pw) >= AUTH_COSTLY_WORK;
+    if (costly && !check_begin(a)) {
+        OPENSSL_cleanse(password, AUTH_MAX_PASSWORD + 1);
+        user[0] = '\0';
+        http_log(req, LOG_WARN,
+                 "login refused unchecked: %ld passwords are being checked and %ld more wait (--password-checks)",
+                 a->max_checks, a->max_waiting);
+        http_fail(resp, 503, "Too many logins are being checked at once; try again in a second.");
+        http_header(resp, "Retry-After", "1");
+        return false;
+    }
+    bool ok = costly ? check_niced(a->pw, user, password) : htpasswd_file_check(a->pw, user, password);
+    if (costly)
+        check_end(a);
+    OPENSSL_cleanse(password, AUTH_MAX_PASSWORD + 1);
+    if (!ok) {
+        count_failure(a, addr ? addr : "");
+        char shown[AUTH_MAX_USER + 1];
+        log_safe(sv_cstr(user), shown, sizeof shown);
+        http_log(req, LOG_WARN, "login failed for user '%s'", shown);
+        http_fail(resp, 403, "Invalid or non-existent authentication information for user '%s'.", shown);
+        user[0] = '\0';
+        return false;
+    }
+    return true;
+}
+
 bool auth_allow(struct auth *a, struct http_req *req, struct http_resp *resp, unsigned need,
                 char user[AUTH_MAX_USER + 1])
 {
@@ -323,32 +410,9 @@ bool auth_allow(struct auth *a, struct http_req *req, struct http_resp *resp, un
     if (!(a->cfg->authenticate & need))
         return true;
     if (a->cfg->trust_remote_user) {
-        /* REMOTE_USER counts only beside a non-empty AUTH_TYPE, the CGI
-         * variable a web server sets once it has checked the credentials
-         * (lighttpd's mod_auth, Apache). nginx sets neither by itself, but
-         * Debian's fastcgi_params sends REMOTE_USER $remote_user, which
-         * nginx decodes from any Authorization header, checked or not: that
-         * name alone is what a client typed. An nginx location that runs
-         * auth_basic says so with fastcgi_param AUTH_TYPE. */
-        const char *ru = http_param(req, "REMOTE_USER");
-        const char *at = http_param(req, "AUTH_TYPE");
-        if (ru && *ru && at && *at) {
-            size_t n = strlen(ru);
-            if (n > AUTH_MAX_USER) {
-                http_fail(resp, 403, "The user name is longer than %d bytes.", AUTH_MAX_USER);
-                return false;
-            }
-            memcpy(user, ru, n + 1);
-            return true;
-        }
-        if (ru && *ru) {
-            char shown[AUTH_MAX_USER + 1];
-            log_safe(sv_cstr(ru), shown, sizeof shown);
-            http_log(req, LOG_WARN,
-                     "REMOTE_USER '%s' ignored: the web server sent no AUTH_TYPE, so nothing says it checked a "
-                     "password (behind nginx: fastcgi_param AUTH_TYPE Basic where auth_basic runs)",
-                     shown);
-        }
+        int r = remote_user(req, resp, user);
+        if (r >= 0)
+            return r == 1;
     }
     if (!a->pw) {
         if (a->cfg->trust_remote_user) {
@@ -378,52 +442,7 @@ bool auth_allow(struct auth *a, struct http_req *req, struct http_resp *resp, un
         challenge(resp, "Log in with HTTP Basic credentials (user:password, base64): the ones sent cannot be read.");
         return false;
     }
-    /* A login that succeeded before costs one SHA-256: neither the bound
-     * nor the count below applies to it. */
-    if (htpasswd_file_recall(a->pw, user, password)) {
-        OPENSSL_cleanse(password, sizeof password);
-        return true;
-    }
-    const char *addr = http_param(req, "REMOTE_ADDR");
-    char shown_addr[AUTH_MAX_ADDR + 1];
-    log_safe(sv_cstr(addr ? addr : ""), shown_addr, sizeof shown_addr);
-    long retry = 0;
-    if (throttled(a, addr ? addr : "", &retry)) {
-        OPENSSL_cleanse(password, sizeof password);
-        user[0] = '\0';
-        http_log(req, LOG_WARN, "login refused unchecked: %ld failed logins from '%s' within %d s (--login-failures)",
-                 a->cfg->login_failures, shown_addr, AUTH_FAILURE_WINDOW);
-        http_fail(resp, 429, "Too many failed logins from this address; try again in %ld seconds.", retry);
-        http_header(resp, "Retry-After", "%ld", retry);
-        return false;
-    }
-    /* Hashes that cost microseconds ({SHA}, apr1) cannot starve anything:
-     * neither the bound nor the low-priority thread is worth it for them. */
-    bool costly = htpasswd_file_work(a->pw) >= AUTH_COSTLY_WORK;
-    if (costly && !check_begin(a)) {
-        OPENSSL_cleanse(password, sizeof password);
-        user[0] = '\0';
-        http_log(req, LOG_WARN,
-                 "login refused unchecked: %ld passwords are being checked and %ld more wait (--password-checks)",
-                 a->max_checks, a->max_waiting);
-        http_fail(resp, 503, "Too many logins are being checked at once; try again in a second.");
-        http_header(resp, "Retry-After", "1");
-        return false;
-    }
-    bool ok = costly ? check_niced(a->pw, user, password) : htpasswd_file_check(a->pw, user, password);
-    if (costly)
-        check_end(a);
-    OPENSSL_cleanse(password, sizeof password);
-    if (!ok) {
-        count_failure(a, addr ? addr : "");
-        char shown[AUTH_MAX_USER + 1];
-        log_safe(sv_cstr(user), shown, sizeof shown);
-        http_log(req, LOG_WARN, "login failed for user '%s'", shown);
-        http_fail(resp, 403, "Invalid or non-existent authentication information for user '%s'.", shown);
-        user[0] = '\0';
-        return false;
-    }
-    return true;
+    return check_password(a, req, resp, user, password);
 }
 
 bool auth_may_upload(struct auth *a, const char *user, const char *project)
