@@ -429,6 +429,66 @@ static bool is_tcp_socket(int fd)
            (ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
 }
 
+/* Finds the socket to serve on: --listen's, systemd's (LISTEN_FDS), or the
+ * one handed over on fd 0; and refuses a TCP one that REMOTE_USER would be
+ * believed on. 0, or the exit status. */
+static int take_socket(struct server *s, const struct config *cfg)
+{
+    const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
+    if (cfg->listen && strncmp(cfg->listen, "unix:", 5) == 0) {
+        s->listen_fd = open_unix(s, cfg->listen + 5);
+        s->owned = true;
+    } else if (cfg->listen) {
+        s->listen_fd = open_tcp(cfg->listen + 4);
+        s->owned = true;
+    } else if (conf_env_number(lpid) == (long)getpid() && conf_env_number(lfds) >= 1 && is_listening_socket(3)) {
+        /* systemd socket activation: systemd keeps the socket, so it is shared. */
+        s->listen_fd = 3;
+        s->owned = false;
+    } else if (is_listening_socket(0)) {
+        /* spawn-fcgi, mod_fcgid, lighttpd's bin-path or systemd
+         * (StandardInput=socket) hand it over. Other processes may share it
+         * (spawn-fcgi -F, systemd keeps its copy): shutdown() would stop
+         * them too, so never treat it as ours. */
+        s->listen_fd = 0;
+        s->owned = false;
+    } else {
+        LOG(LOG_ERROR, "no socket to serve on: fd 0 is not a listening socket; use --listen unix:PATH or "
+                       "tcp:HOST:PORT, or start pypi-fcgi from spawn-fcgi, mod_fcgid or lighttpd");
+        return 2;
+    }
+    if (s->listen_fd < 0)
+        return 2;
+    if (cfg->trust_remote_user && is_tcp_socket(s->listen_fd)) {
+        if (cfg->trust_remote_user != TRUST_TCP) {
+            LOG(LOG_ERROR, "%s", conf_tcp_trust_refusal);
+            if (s->owned)
+                close(s->listen_fd);
+            return 2;
+        }
+        LOG(LOG_WARN, "trust-remote-user=tcp: any process that can connect to this TCP socket can claim to be "
+                      "any user; only the web server may be able to reach it");
+    }
+    return 0;
+}
+
+/* Waits until a stop was asked for and no request is in flight. */
+static void wait_stopped_idle(struct server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    while (!atomic_load(&s->stopping) || atomic_load(&s->inflight) > 0) {
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += 50 * 1000000L;
+        if (t.tv_nsec >= 1000000000L) {
+            t.tv_sec++;
+            t.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->idle, &s->lock, &t);
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
 int server_run(const struct app *app)
 {
     struct server s;
@@ -438,41 +498,9 @@ int server_run(const struct app *app)
     pthread_mutex_init(&s.qlock, NULL);
     pthread_cond_init(&s.idle, NULL);
     const struct config *cfg = app->cfg;
-    const char *lfds = getenv("LISTEN_FDS"), *lpid = getenv("LISTEN_PID");
-    if (cfg->listen && strncmp(cfg->listen, "unix:", 5) == 0) {
-        s.listen_fd = open_unix(&s, cfg->listen + 5);
-        s.owned = true;
-    } else if (cfg->listen) {
-        s.listen_fd = open_tcp(cfg->listen + 4);
-        s.owned = true;
-    } else if (conf_env_number(lpid) == (long)getpid() && conf_env_number(lfds) >= 1 && is_listening_socket(3)) {
-        /* systemd socket activation: systemd keeps the socket, so it is shared. */
-        s.listen_fd = 3;
-        s.owned = false;
-    } else if (is_listening_socket(0)) {
-        /* spawn-fcgi, mod_fcgid, lighttpd's bin-path or systemd
-         * (StandardInput=socket) hand it over. Other processes may share it
-         * (spawn-fcgi -F, systemd keeps its copy): shutdown() would stop
-         * them too, so never treat it as ours. */
-        s.listen_fd = 0;
-        s.owned = false;
-    } else {
-        LOG(LOG_ERROR, "no socket to serve on: fd 0 is not a listening socket; use --listen unix:PATH or "
-                       "tcp:HOST:PORT, or start pypi-fcgi from spawn-fcgi, mod_fcgid or lighttpd");
-        return 2;
-    }
-    if (s.listen_fd < 0)
-        return 2;
-    if (cfg->trust_remote_user && is_tcp_socket(s.listen_fd)) {
-        if (cfg->trust_remote_user != TRUST_TCP) {
-            LOG(LOG_ERROR, "%s", conf_tcp_trust_refusal);
-            if (s.owned)
-                close(s.listen_fd);
-            return 2;
-        }
-        LOG(LOG_WARN, "trust-remote-user=tcp: any process that can connect to this TCP socket can claim to be "
-                      "any user; only the web server may be able to reach it");
-    }
+    int rc = take_socket(&s, cfg);
+    if (rc)
+        return rc;
     if (FCGX_Init() != 0) {
         LOG(LOG_ERROR, "FastCGI library initialisation failed");
         return 1;
@@ -519,18 +547,7 @@ int server_run(const struct app *app)
     } else {
         /* A shared socket cannot be shut down: wait until no request is in
          * flight, then exit; threads blocked in accept() end with us. */
-        pthread_mutex_lock(&s.lock);
-        while (!atomic_load(&s.stopping) || atomic_load(&s.inflight) > 0) {
-            struct timespec t;
-            clock_gettime(CLOCK_REALTIME, &t);
-            t.tv_nsec += 50 * 1000000L;
-            if (t.tv_nsec >= 1000000000L) {
-                t.tv_sec++;
-                t.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&s.idle, &s.lock, &t);
-        }
-        pthread_mutex_unlock(&s.lock);
+        wait_stopped_idle(&s);
         /* It set stopping and is done, or about to be. */
         pthread_join(sigt, NULL);
         if (s.unix_path)
