@@ -20,11 +20,10 @@ static const struct route {
 } routes[] = {
     { "/", EXACT, M_GET | M_HEAD, AUTH_LIST, page_welcome },
     /* twine posts to the URL it is given and aborts on a redirect, so
-     * each upload URL is served with and without its slash. page_upload
-     * asks for its login itself (AUTH_UPDATE). */
-    { "/", EXACT, M_POST, 0, page_upload },
-    { "/legacy", EXACT, M_POST, 0, page_upload },
-    { "/legacy/", EXACT, M_POST, 0, page_upload },
+     * each upload URL is served with and without its slash. */
+    { "/", EXACT, M_POST, AUTH_UPDATE, page_upload },
+    { "/legacy", EXACT, M_POST, AUTH_UPDATE, page_upload },
+    { "/legacy/", EXACT, M_POST, AUTH_UPDATE, page_upload },
     /* Load balancers ask without a login, also under --authenticate list. */
     { "/health", EXACT, M_GET | M_HEAD, 0, page_health },
     { "/simple", EXACT, M_GET | M_HEAD, AUTH_LIST, page_simple },
