@@ -11,6 +11,7 @@
 #include "log.h"
 #include "name.h"
 #include "sv.h"
+#include "vec.h"
 
 #define PF_STR_(x) #x
 #define PF_STR(x) PF_STR_(x)
@@ -101,14 +102,8 @@ static enum pf_err user_rules(struct acl *a, sv_t user, struct user_rules **out)
         *out = u;
         return PF_EOK;
     }
-    if (a->nusers == a->alloc) {
-        size_t na = a->alloc ? a->alloc * 2 : 16;
-        struct user_rules **nv = realloc(a->v, na * sizeof *nv);
-        if (!nv)
-            return PF_ENOMEM;
-        a->v = nv;
-        a->alloc = na;
-    }
+    if (vec_reserve(&a->v, &a->alloc, a->nusers, sizeof *a->v, 16))
+        return PF_ENOMEM;
     if (!(u = calloc(1, sizeof *u + user.len + 1)))
         return PF_ENOMEM;
     memcpy(u->name, user.p, user.len);

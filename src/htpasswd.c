@@ -15,6 +15,7 @@
 #include "htpasswd.h"
 #include "log.h"
 #include "sv.h"
+#include "vec.h"
 
 enum scheme {
     SCHEME_NONE,  /* refused or malformed */
@@ -348,14 +349,8 @@ void htpasswd_free(struct htpasswd *h)
 
 static enum pf_err add_entry(struct htpasswd *h, sv_t user, sv_t hash, bool usable)
 {
-    if (h->n == h->alloc) {
-        size_t na = h->alloc ? h->alloc * 2 : 16;
-        struct entry **nv = realloc(h->v, na * sizeof *nv);
-        if (!nv)
-            return PF_ENOMEM;
-        h->v = nv;
-        h->alloc = na;
-    }
+    if (vec_reserve(&h->v, &h->alloc, h->n, sizeof *h->v, 16))
+        return PF_ENOMEM;
     struct entry *e = malloc(sizeof *e + user.len + 1 + hash.len + 1);
     if (!e)
         return PF_ENOMEM;

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include "index_int.h"
 #include "log.h"
+#include "vec.h"
 
 
 /* Files are sorted by version, then name; the parsed versions are large,
@@ -57,13 +58,8 @@ static enum pf_err add_watch(struct index_project *p, size_t *cap, unsigned root
     for (size_t i = 0; i < p->nwatches; i++)
         if (p->watches[i].root == root && strcmp(p->watches[i].rel, rel) == 0)
             return PF_EOK;
-    if (p->nwatches == *cap) {
-        *cap = *cap ? *cap * 2 : 8;
-        struct watch *w = realloc(p->watches, *cap * sizeof *w);
-        if (!w)
-            return PF_ENOMEM;
-        p->watches = w;
-    }
+    if (vec_reserve(&p->watches, cap, p->nwatches, sizeof *p->watches, 8))
+        return PF_ENOMEM;
     struct watch *w = &p->watches[p->nwatches];
     memset(w, 0, sizeof *w);
     if (!(w->rel = strdup(rel)))

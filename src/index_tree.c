@@ -12,6 +12,7 @@
 #include "index_int.h"
 #include "log.h"
 #include "urlpath.h"
+#include "vec.h"
 
 bool sig_racy(const struct fs_stamp *s, int64_t read_ns)
 {
@@ -115,14 +116,8 @@ static enum pf_err pentry_add_dir(struct pentry *p, struct tdir *d)
     for (size_t i = 0; i < p->ndirs; i++)
         if (p->dirs[i] == d)
             return PF_EOK;
-    if (p->ndirs == p->capdirs) {
-        size_t cap = p->capdirs ? p->capdirs * 2 : 2;
-        struct tdir **n = realloc(p->dirs, cap * sizeof *n);
-        if (!n)
-            return PF_ENOMEM;
-        p->dirs = n;
-        p->capdirs = cap;
-    }
+    if (vec_reserve(&p->dirs, &p->capdirs, p->ndirs, sizeof *p->dirs, 2))
+        return PF_ENOMEM;
     p->dirs[p->ndirs++] = d;
     return PF_EOK;
 }
@@ -213,16 +208,8 @@ static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, 
              * URL could not carry safely are not indexed. */
             if (depth >= URLPATH_MAX_DEPTH || !urlpath_segment_ok(sv_cstr(n)))
                 continue;
-            if (d->nsubs == caps) {
-                caps = caps ? caps * 2 : 8;
-                char **ns = realloc(d->subs, caps * sizeof *ns);
-                if (!ns) {
-                    e = PF_ENOMEM;
-                    goto out;
-                }
-                d->subs = ns;
-            }
-            if (!(d->subs[d->nsubs] = strdup(n))) {
+            if (vec_reserve(&d->subs, &caps, d->nsubs, sizeof *d->subs, 8) ||
+                !(d->subs[d->nsubs] = strdup(n))) {
                 e = PF_ENOMEM;
                 goto out;
             }
@@ -252,14 +239,9 @@ static enum pf_err tdir_read(struct index *idx, unsigned root, const char *rel, 
             }
             continue;
         }
-        if (d->nfiles == capf) {
-            capf = capf ? capf * 2 : 8;
-            struct tfile *nf = realloc(d->files, capf * sizeof *nf);
-            if (!nf) {
-                e = PF_ENOMEM;
-                goto out;
-            }
-            d->files = nf;
+        if (vec_reserve(&d->files, &capf, d->nfiles, sizeof *d->files, 8)) {
+            e = PF_ENOMEM;
+            goto out;
         }
         size_t nl = strlen(n), pl = strlen(df.project);
         char *both = malloc(nl + pl + 2);
@@ -431,14 +413,8 @@ struct dirvec {
 
 static enum pf_err dirvec_push(struct dirvec *dv, struct tdir *d)
 {
-    if (dv->n == dv->cap) {
-        size_t cap = dv->cap ? dv->cap * 2 : 64;
-        struct tdir **v = realloc(dv->v, cap * sizeof *v);
-        if (!v)
-            return PF_ENOMEM;
-        dv->v = v;
-        dv->cap = cap;
-    }
+    if (vec_reserve(&dv->v, &dv->cap, dv->n, sizeof *dv->v, 64))
+        return PF_ENOMEM;
     dv->v[dv->n++] = d;
     return PF_EOK;
 }

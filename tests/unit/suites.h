@@ -30,6 +30,7 @@
     X(sidecar)       \
     X(upload)        \
     X(urlpath)       \
+    X(vec)           \
     X(version)
 
 #define PF_SUITE_DECL(n) Suite *suite_##n(void);
