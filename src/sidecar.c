@@ -49,46 +49,47 @@ enum pf_err sidecar_copy(sidecar_t *dst, const sidecar_t *src)
 }
 
 /* Text fields are stored percent-encoded so that a record is one line per
- * field whatever the uploader wrote. */
-static enum pf_err put_field(buf_t *b, const char *key, const char *val)
+ * field whatever the uploader wrote. A failure sticks to b. */
+static void put_field(buf_t *b, const char *key, const char *val)
 {
     static const char hex[] = "0123456789abcdef";
     if (!val)
-        return PF_EOK;
-    if (strlen(val) > SIDECAR_MAX_FIELD)
-        return PF_ETOOBIG;
-    enum pf_err e = buf_printf(b, "%s ", key);
-    for (const unsigned char *p = (const unsigned char *)val; !e && *p; p++) {
+        return;
+    if (strlen(val) > SIDECAR_MAX_FIELD) {
+        buf_fail(b, PF_ETOOBIG);
+        return;
+    }
+    (void)buf_printf(b, "%s ", key);
+    for (const unsigned char *p = (const unsigned char *)val; !buf_err(b) && *p; p++) {
         if (*p <= ' ' || *p >= 0x7f || *p == '%') {
             char enc[3] = { '%', hex[*p >> 4], hex[*p & 15] };
-            e = buf_append(b, enc, 3);
+            (void)buf_append(b, enc, 3);
         } else
-            e = buf_append_char(b, (char)*p);
+            (void)buf_append_char(b, (char)*p);
     }
-    return e ? e : buf_append_char(b, '\n');
+    (void)buf_append_char(b, '\n');
 }
 
 enum pf_err sidecar_encode(const sidecar_t *rec, char **out, size_t *outlen)
 {
     buf_t b;
     buf_init(&b, SIDECAR_MAX_REC);
-    enum pf_err e = buf_printf(&b, MAGIC "size %" PRIu64 "\nmtime %" PRId64 ".%09ld\nsha256 %s\n"
-                                     "first-seen %" PRId64 "\nyanked %d\n",
-                               rec->size, rec->mtime_sec, rec->mtime_nsec, rec->sha256,
-                               rec->first_seen_usec, rec->yanked ? 1 : 0);
-    if (!e)
-        e = put_field(&b, "requires-python", rec->requires_python);
-    if (!e && rec->yanked)
-        e = put_field(&b, "yank-reason", rec->yank_reason);
-    if (!e)
-        e = put_field(&b, "uploader", rec->uploader);
-    if (!e && rec->has_metadata)
-        e = buf_printf(&b, "metadata %" PRIu64 " %s\n", rec->metadata_len, rec->metadata_sha256);
-    if (!e) {
+    (void)buf_printf(&b, MAGIC "size %" PRIu64 "\nmtime %" PRId64 ".%09ld\nsha256 %s\n"
+                           "first-seen %" PRId64 "\nyanked %d\n",
+                     rec->size, rec->mtime_sec, rec->mtime_nsec, rec->sha256, rec->first_seen_usec,
+                     rec->yanked ? 1 : 0);
+    put_field(&b, "requires-python", rec->requires_python);
+    if (rec->yanked)
+        put_field(&b, "yank-reason", rec->yank_reason);
+    put_field(&b, "uploader", rec->uploader);
+    if (rec->has_metadata)
+        (void)buf_printf(&b, "metadata %" PRIu64 " %s\n", rec->metadata_len, rec->metadata_sha256);
+    if (!buf_err(&b)) {
         char sum[DIGEST_HEX_LEN + 1];
         digest_sha256_hex(b.p, b.len, sum);
-        e = buf_printf(&b, "end %s\n", sum);
+        (void)buf_printf(&b, "end %s\n", sum);
     }
+    enum pf_err e = buf_err(&b);
     if (e) {
         buf_free(&b);
         return e;
