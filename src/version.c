@@ -337,54 +337,51 @@ int version_cmp(const version_t *a, const version_t *b)
     return la == lb ? 0 : la < lb ? -1 : 1;
 }
 
-static enum pf_err put_num(buf_t *out, vnum_t n)
+static void put_num(buf_t *out, vnum_t n)
 {
-    return n.len ? buf_append(out, n.p, n.len) : buf_append_char(out, '0');
+    if (n.len)
+        (void)buf_append(out, n.p, n.len);
+    else
+        (void)buf_append_char(out, '0');
 }
 
+/* Appends v's normal form; a failure sticks to out, which is returned. */
 static enum pf_err put_all(const version_t *v, buf_t *out)
 {
-    enum pf_err e;
-
     if (v->epoch.len) {
-        if ((e = put_num(out, v->epoch)) || (e = buf_append_char(out, '!')))
-            return e;
+        put_num(out, v->epoch);
+        (void)buf_append_char(out, '!');
     }
     unsigned nr = clamp_parts(v->nrelease);
     for (unsigned i = 0; i < nr; i++) {
-        if (i && (e = buf_append_char(out, '.')))
-            return e;
-        if ((e = put_num(out, v->release[i])))
-            return e;
+        if (i)
+            (void)buf_append_char(out, '.');
+        put_num(out, v->release[i]);
     }
     if (v->pre_kind >= VERSION_PRE_A && v->pre_kind <= VERSION_PRE_RC) {
-        if ((e = buf_append_str(out, pre_names[v->pre_kind])) || (e = put_num(out, v->pre)))
-            return e;
+        (void)buf_append_str(out, pre_names[v->pre_kind]);
+        put_num(out, v->pre);
     }
     if (v->has_post) {
-        if ((e = buf_append_str(out, ".post")) || (e = put_num(out, v->post)))
-            return e;
+        (void)buf_append_str(out, ".post");
+        put_num(out, v->post);
     }
     if (v->has_dev) {
-        if ((e = buf_append_str(out, ".dev")) || (e = put_num(out, v->dev)))
-            return e;
+        (void)buf_append_str(out, ".dev");
+        put_num(out, v->dev);
     }
     unsigned nl = clamp_parts(v->nlocal);
     for (unsigned i = 0; i < nl; i++) {
         sv_t seg = v->local[i];
-        if ((e = buf_append_char(out, i ? '.' : '+')))
-            return e;
+        (void)buf_append_char(out, i ? '.' : '+');
         /* str(Version) prints numeric local segments through int(). */
-        if (all_digits(seg)) {
-            e = put_num(out, local_num(seg));
-        } else {
-            for (size_t j = 0; j < seg.len && !e; j++)
-                e = buf_append_char(out, ascii_tolower(seg.p[j]));
-        }
-        if (e)
-            return e;
+        if (all_digits(seg))
+            put_num(out, local_num(seg));
+        else
+            for (size_t j = 0; j < seg.len && !buf_err(out); j++)
+                (void)buf_append_char(out, ascii_tolower(seg.p[j]));
     }
-    return PF_EOK;
+    return buf_err(out);
 }
 
 enum pf_err version_normalize(const version_t *v, buf_t *out)
