@@ -16,7 +16,7 @@ const char *http_param(const struct http_req *req, const char *name)
 {
     size_t n = strlen(name);
     for (char **e = req->env; e && *e; e++)
-        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+        if (http_param_is(*e, name, n) && (*e)[n] == '=')
             return *e + n + 1;
     return NULL;
 }
@@ -244,7 +244,7 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
     for (char **v = env; v && *v; v++) {
         const char *kv = *v;
 #define PF_PARAM(name, field)                                                                                          \
-    if (!req->field && strncmp(kv, name "=", sizeof name) == 0) {                                                      \
+    if (!req->field && http_param_is(kv, name "=", sizeof name)) {                                                     \
         req->field = kv + sizeof name;                                                                                 \
         continue;                                                                                                      \
     }

@@ -94,6 +94,18 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
 void http_req_free(struct http_req *req, struct http_scratch *s);
 /* A CGI parameter, or NULL (the first one when duplicated, as libfcgi). */
 const char *http_param(const struct http_req *req, const char *name);
+
+/* True when the CGI entry kv ("NAME=value") has the name given as
+ * name_eq, "NAME=" of n bytes (no NUL among them). Byte by byte: names
+ * differ within a few bytes, and the loop ends at kv's NUL at the latest.
+ * Costs less per request than strncmp or FCGX_GetParam (bench/hop.sh). */
+static inline bool http_param_is(const char *kv, const char *name_eq, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (kv[i] != name_eq[i])
+            return false;
+    return true;
+}
 /* Logs one line about this request (method and path are prefixed). */
 void http_log(const struct http_req *req, enum log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

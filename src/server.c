@@ -155,25 +155,33 @@ static void fcgi_log(void *ctx, const char *line)
  * without one. Such requests are served by at most body_slots threads. */
 static bool has_body(FCGX_Request *r)
 {
-    const char *method = FCGX_GetParam("REQUEST_METHOD", r->envp);
-    const char *len = FCGX_GetParam("CONTENT_LENGTH", r->envp);
+    /* One pass for both (the first of a duplicated name wins, as with
+     * FCGX_GetParam, which would take a pass each). */
+    const char *method = NULL, *len = NULL;
+    for (char **e = r->envp; e && *e && !(method && len); e++) {
+        if (!method && http_param_is(*e, "REQUEST_METHOD=", 15))
+            method = *e + 15;
+        else if (!len && http_param_is(*e, "CONTENT_LENGTH=", 15))
+            len = *e + 15;
+    }
     if (!method || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
         return true;
     return len && *len && strcmp(len, "0") != 0;
 }
 
 /* True when the request's input has been read to its end, reading what is
- * left only when the request carries no body (GET or HEAD without a
- * Content-Length), so never waiting on a client. Such a connection can be
+ * left only when the request carries no body (body: has_body's answer;
+ * false for GET or HEAD without a Content-Length), so never waiting on a
+ * client. Such a connection can be
  * closed at once: libfcgi's lingering close (shutdown, then poll and read
  * until the web server has closed its end) only protects input not yet
  * read, and costs every request a wakeup and three system calls
  * (bench/hop.sh measures it). */
-static bool input_drained(FCGX_Request *r)
+static bool input_drained(FCGX_Request *r, bool body)
 {
     if (FCGX_HasSeenEOF(r->in))
         return true;
-    if (has_body(r))
+    if (body)
         return false;
     char c;
     return FCGX_GetStr(&c, 1, r->in) == 0 && FCGX_HasSeenEOF(r->in);
@@ -199,7 +207,7 @@ static void serve(struct server *s, FCGX_Request *r, struct http_scratch *scratc
     /* Detached, libfcgi's close is a plain close(2). A body refused for
      * want of a thread is not drained: that would take a thread kept for
      * the index. */
-    if (!busy && !input_drained(r))
+    if (!busy && !input_drained(r, body))
         drain(r);
     (void)FCGX_Detach(r);
     FCGX_Finish_r(r);
