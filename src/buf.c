@@ -76,7 +76,6 @@ enum pf_err buf_append(buf_t *b, const void *p, size_t len)
 
 enum pf_err buf_append_sv(buf_t *b, sv_t s) { return buf_append(b, s.p, s.len); }
 enum pf_err buf_append_str(buf_t *b, const char *s) { return buf_append(b, s, strlen(s)); }
-enum pf_err buf_append_char(buf_t *b, char c) { return buf_append(b, &c, 1); }
 
 enum pf_err buf_vprintf(buf_t *b, const char *fmt, va_list ap)
 {

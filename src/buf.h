@@ -36,7 +36,17 @@ void buf_reset(buf_t *b);
 enum pf_err buf_append(buf_t *b, const void *p, size_t len);
 enum pf_err buf_append_sv(buf_t *b, sv_t s);
 enum pf_err buf_append_str(buf_t *b, const char *s);
-enum pf_err buf_append_char(buf_t *b, char c);
+/* Inline for the byte-at-a-time writers (path decoding, escaping): a byte
+ * that fits costs no call. */
+static inline enum pf_err buf_append_char(buf_t *b, char c)
+{
+    if (!b->err && b->len < b->cap && b->len + 2 <= b->alloc) {
+        b->p[b->len++] = c;
+        b->p[b->len] = '\0';
+        return PF_EOK;
+    }
+    return buf_append(b, &c, 1);
+}
 enum pf_err buf_printf(buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 enum pf_err buf_vprintf(buf_t *b, const char *fmt, va_list ap);

@@ -17,25 +17,6 @@ int64_t fs_now_ns(void)
     return fs_ts_ns(t);
 }
 
-void fs_stamp_of(struct fs_stamp *s, const struct stat *st)
-{
-    memset(s, 0, sizeof *s);
-    s->dev = st->st_dev;
-    s->ino = st->st_ino;
-    s->nlink = st->st_nlink;
-    s->size = st->st_size;
-    s->mtim = st->st_mtim;
-    s->ctim = st->st_ctim;
-}
-
-bool fs_stamp_eq(const struct fs_stamp *a, const struct fs_stamp *b)
-{
-    if (a->err || b->err)
-        return a->err == b->err;
-    return a->dev == b->dev && a->ino == b->ino && a->nlink == b->nlink && a->size == b->size &&
-           fs_ts_ns(a->mtim) == fs_ts_ns(b->mtim) && fs_ts_ns(a->ctim) == fs_ts_ns(b->ctim);
-}
-
 enum pf_err fs_write_err(int err)
 {
     return err == ENOSPC || err == EDQUOT || err == EFBIG ? PF_ENOSPACE : PF_EIO;

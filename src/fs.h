@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "error.h"
@@ -23,13 +24,30 @@ struct fs_stamp {
     off_t size;
     struct timespec mtim, ctim;
 };
-/* The stamp of what st describes. */
-void fs_stamp_of(struct fs_stamp *s, const struct stat *st);
+/* The stamp of what st describes. Inline, as fs_stamp_eq: every request
+ * for a cached page stamps the directories its snapshot depends on. */
+static inline void fs_stamp_of(struct fs_stamp *s, const struct stat *st)
+{
+    memset(s, 0, sizeof *s);
+    s->dev = st->st_dev;
+    s->ino = st->st_ino;
+    s->nlink = st->st_nlink;
+    s->size = st->st_size;
+    s->mtim = st->st_mtim;
+    s->ctim = st->st_ctim;
+}
+
 /* True when a and b show the same thing unchanged: the same device, inode,
  * link count, size, mtime and ctime, or both nothing for the same reason.
  * A rewrite in place that keeps the size and lands within the file
  * system's timestamp granularity does not show. */
-bool fs_stamp_eq(const struct fs_stamp *a, const struct fs_stamp *b);
+static inline bool fs_stamp_eq(const struct fs_stamp *a, const struct fs_stamp *b)
+{
+    if (a->err || b->err)
+        return a->err == b->err;
+    return a->dev == b->dev && a->ino == b->ino && a->nlink == b->nlink && a->size == b->size &&
+           fs_ts_ns(a->mtim) == fs_ts_ns(b->mtim) && fs_ts_ns(a->ctim) == fs_ts_ns(b->ctim);
+}
 
 /* The error of a write that failed with errno err: PF_ENOSPACE when the
  * file system has no room (ENOSPC, EDQUOT, or EFBIG: a file size limit),
