@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "ascii.h"
 #include "buf.h"
 #include "fs.h"
 #include "meta.h"
@@ -99,13 +100,10 @@ enum pf_err sidecar_encode(const sidecar_t *rec, char **out, size_t *outlen)
     return PF_EOK;
 }
 
+/* Records are written in lower-case hex only: anything else is corrupt. */
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
+    return ascii_islowerhex(c) ? ascii_hexval(c) : -1;
 }
 
 static enum pf_err get_field(sv_t v, char **dst)
