@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "distfile.h"
 #include "follow.h"
+#include "fs.h"
 #include "meta.h"
 #include "multipart.h"
 #include "name.h"
@@ -431,7 +432,7 @@ static void file_upload(struct upload *u, struct http_resp *resp)
         int err = errno;
         http_log(u->req, LOG_ERROR, "cannot read back or flush the upload %s: %s", u->filename,
                  fe == PF_ENOMEM ? "out of memory" : strerror(err));
-        if (fe == PF_EIO && (err == ENOSPC || err == EDQUOT || err == EFBIG))
+        if (fe == PF_EIO && fs_write_err(err) == PF_ENOSPACE)
             reject(u, 507, NOSPACE_MSG);
         else
             reject(u, 500, "The server could not read back the file (see its log).");
@@ -725,11 +726,11 @@ void page_upload(const struct app *app, struct http_req *req, struct http_resp *
             break;
     }
     if (!u->status && e)
-        reject(u, e == PF_ETOOBIG ? 413 : 400, "Malformed upload body: %s", mp_error(&mp));
+        reject(u, http_err_status(e, HTTP_BLAME_REQUEST), "Malformed upload body: %s", mp_error(&mp));
     if (!u->status && have_len && total != expect)
         reject(u, 400, "The upload was cut off: %" PRIu64 " of %" PRIu64 " bytes arrived.", total, expect);
     if (!u->status && (e = mp_finish(&mp)) != PF_EOK)
-        reject(u, e == PF_ETOOBIG ? 413 : 400, "Malformed upload body: %s", mp_error(&mp));
+        reject(u, http_err_status(e, HTTP_BLAME_REQUEST), "Malformed upload body: %s", mp_error(&mp));
     if (u->status)
         respond(u, resp);
     else
