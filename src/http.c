@@ -394,8 +394,10 @@ int http_send(struct http_resp *resp, bool head, const struct http_out *out)
 {
     /* A header that did not fit left the head without it (and without any
      * header after it): send none of it, but a plain 500. */
-    if (buf_err(&resp->head))
+    if (buf_err(&resp->head)) {
+        LOG(LOG_ERROR, "a response's headers passed %zu bytes: answered 500 instead", resp->head.cap);
         http_error(resp, 500, "The response's headers exceed their size limit.");
+    }
     const char *body = resp->body ? resp->body : (resp->own.p ? resp->own.p : "");
     uint64_t len = resp->file_fd >= 0 ? resp->file_len : resp->body ? resp->body_len : resp->own.len;
     /* One write of the whole head; no printf on this path. */

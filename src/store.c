@@ -285,8 +285,9 @@ enum pf_err store_publish(struct store_tmp *t, const struct store_file *f, enum 
         goto out;
     if (fsync(dirfd) != 0 || (created && fsync(t->rootfd) != 0)) {
         /* Visible but maybe not durable: say so, the client will retry
-         * and get 200 for the identical file. */
-        e = fs_write_err(errno);
+         * and get 200 for the identical file. Not a 507: the file is in
+         * place, room was not what failed it. */
+        e = PF_EIO;
         say(err, "cannot flush the directory %s to disk: %s", dir, strerror(errno));
         goto out;
     }
