@@ -288,6 +288,23 @@ def corpus():
         "empty-parts": mp("multipart/form-data; boundary=b", b"--b\r\n\r\n\r\n--b\r\n--b--"),
     }
 
+    # form: one control byte (the cap on a value: 1 + byte * 8), the body.
+    c["form"] = {
+        "remove": b"\x80:action=remove_pkg&name=foo&version=1.0",
+        "escaped": b"\x10%3Aaction=remove_pkg&name=Foo%5FBar&version=1.0%2Blocal&comment=a+b+c",
+        "empty-pairs": b"\x01&&a&=&b=&&=c&",
+        "semicolon": b"\x02a=1;b=2&c=3",
+        "bad-escape": b"\x20name=%zz",
+        "truncated-escape": b"\x20name=ok&version=1.0%4",
+        "nul": b"\x20name=a%00b&x=\x00",
+        "non-ascii": b"\xffname=caf\xc3\xa9&v=%C3%A9%ff",
+        "repeated": b"\x08name=a&name=b&name=a",
+        "long-value": b"\x00v=" + b"x" * 4000,
+        "long-name": b"\x00" + b"%6e" * 1100 + b"=1",
+        "many-fields": b"\x00" + b"&".join(b"f%d=%d" % (i, i) for i in range(1030)),
+        "content-type": b"\x00 Application/X-WWW-Form-URLEncoded ; charset=utf-8",
+    }
+
     # distfile: real and odd distribution filenames (seed files are numbered:
     # a filename as the file's name could pass tar's 99-byte path limit).
     c["distfile"] = {"%02d" % i: n for i, n in enumerate([
