@@ -155,6 +155,11 @@ def post(body, *extra, uri="/legacy/", user="alice"):
     return request(env + list(extra), body)
 
 
+def bare_body(filename, data):
+    """pypiserver's upload: the action and the file, nothing else."""
+    return field(":action", "file_upload") + content(filename, data) + close()
+
+
 def corpus():
     c = {}
     up_md = metadata("upload-demo", "1.0", "Requires-Python: >=3.8\n")
@@ -256,6 +261,11 @@ def corpus():
                                      "CONTENT_TYPE=multipart/form-data; boundary=%s" % BOUNDARY,
                                      "HTTP_AUTHORIZATION=" + AUTH["alice"]], up_body),
         "submit": post(form_body([(":action", "submit"), ("name", "upload-demo")])),
+        "remove-urlencoded": request(["REQUEST_METHOD=POST", "REQUEST_URI=/", "SCRIPT_NAME=",
+                                      "CONTENT_TYPE=application/x-www-form-urlencoded",
+                                      "HTTP_AUTHORIZATION=" + AUTH["alice"]],
+                                     b":action=remove_pkg&name=demo%2Dpkg&version=1.0"),
+        "upload-bare": post(bare_body("upload_demo-1.0-py3-none-any.whl", up_wheel)),
         "bad-content-type": request(["REQUEST_METHOD=POST", "REQUEST_URI=/legacy", "SCRIPT_NAME=",
                                      "CONTENT_TYPE=application/x-www-form-urlencoded", "CONTENT_LENGTH=3",
                                      "HTTP_AUTHORIZATION=" + AUTH["alice"]], b"a=b"),
