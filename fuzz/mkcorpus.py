@@ -155,6 +155,11 @@ def post(body, *extra, uri="/legacy/", user="alice"):
     return request(env + list(extra), body)
 
 
+def bare_body(filename, data):
+    """pypiserver's upload: the action and the file, nothing else."""
+    return field(":action", "file_upload") + content(filename, data) + close()
+
+
 def corpus():
     c = {}
     up_md = metadata("upload-demo", "1.0", "Requires-Python: >=3.8\n")
@@ -256,6 +261,11 @@ def corpus():
                                      "CONTENT_TYPE=multipart/form-data; boundary=%s" % BOUNDARY,
                                      "HTTP_AUTHORIZATION=" + AUTH["alice"]], up_body),
         "submit": post(form_body([(":action", "submit"), ("name", "upload-demo")])),
+        "remove-urlencoded": request(["REQUEST_METHOD=POST", "REQUEST_URI=/", "SCRIPT_NAME=",
+                                      "CONTENT_TYPE=application/x-www-form-urlencoded",
+                                      "HTTP_AUTHORIZATION=" + AUTH["alice"]],
+                                     b":action=remove_pkg&name=demo%2Dpkg&version=1.0"),
+        "upload-bare": post(bare_body("upload_demo-1.0-py3-none-any.whl", up_wheel)),
         "bad-content-type": request(["REQUEST_METHOD=POST", "REQUEST_URI=/legacy", "SCRIPT_NAME=",
                                      "CONTENT_TYPE=application/x-www-form-urlencoded", "CONTENT_LENGTH=3",
                                      "HTTP_AUTHORIZATION=" + AUTH["alice"]], b"a=b"),
@@ -286,6 +296,23 @@ def corpus():
                   b"--b\r\nContent-Disposition: form-data; name=a; name=b\r\n\r\n\r\n--b--"),
         "no-boundary": mp("multipart/form-data", b"--\r\n"),
         "empty-parts": mp("multipart/form-data; boundary=b", b"--b\r\n\r\n\r\n--b\r\n--b--"),
+    }
+
+    # form: one control byte (the cap on a value: 1 + byte * 8), the body.
+    c["form"] = {
+        "remove": b"\x80:action=remove_pkg&name=foo&version=1.0",
+        "escaped": b"\x10%3Aaction=remove_pkg&name=Foo%5FBar&version=1.0%2Blocal&comment=a+b+c",
+        "empty-pairs": b"\x01&&a&=&b=&&=c&",
+        "semicolon": b"\x02a=1;b=2&c=3",
+        "bad-escape": b"\x20name=%zz",
+        "truncated-escape": b"\x20name=ok&version=1.0%4",
+        "nul": b"\x20name=a%00b&x=\x00",
+        "non-ascii": b"\xffname=caf\xc3\xa9&v=%C3%A9%ff",
+        "repeated": b"\x08name=a&name=b&name=a",
+        "long-value": b"\x00v=" + b"x" * 4000,
+        "long-name": b"\x00" + b"%6e" * 1100 + b"=1",
+        "many-fields": b"\x00" + b"&".join(b"f%d=%d" % (i, i) for i in range(1030)),
+        "content-type": b"\x00 Application/X-WWW-Form-URLEncoded ; charset=utf-8",
     }
 
     # distfile: real and odd distribution filenames (seed files are numbered:

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* page_upload.c: POST / and /legacy/: twine's upload API (file_upload) and pypiserver's remove_pkg. */
+/* page_upload.c: POST / and /legacy/: twine's upload API (file_upload) and pypiserver's remove_pkg, from
+ * multipart/form-data or, for a form without a file, application/x-www-form-urlencoded. */
 #include "config.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -14,191 +15,28 @@
 #include "digest.h"
 #include "distfile.h"
 #include "follow.h"
+#include "form.h"
 #include "fs.h"
 #include "meta.h"
 #include "multipart.h"
 #include "name.h"
+#include "page_upload_int.h"
 #include "pages.h"
 #include "store.h"
 #include "version.h"
 
-/* Caps on what the form may carry beside the file. */
-#define UPLOAD_MAX_FIELD 1024             /* bytes of one field we keep */
-#define UPLOAD_MAX_FORM ((uint64_t)16 << 20) /* bytes of all parts but the file */
-#define UPLOAD_MAX_FILENAME SIDECAR_MAX_FILENAME
-#define UPLOAD_CHUNK (64 * 1024)
-
 /* The answer when the file system is full (ENOSPC, EDQUOT, EFBIG). */
 #define NOSPACE_MSG "Insufficient storage: the server has no room for this file."
 
-#define META_HELP "See https://packaging.python.org/specifications/core-metadata for more information."
+#define UPLOAD_CHUNK (64 * 1024) /* bytes read from the body at a time */
 
-/* The form fields pypi-fcgi reads; every other field is skipped unread. */
-enum field {
-    F_ACTION, F_PROTOCOL, F_NAME, F_VERSION, F_FILETYPE, F_PYVERSION,
-    F_SHA256, F_BLAKE2, F_MD5, F_NFIELDS
-};
-static const char *const field_names[F_NFIELDS] = {
-    ":action", "protocol_version", "name", "version", "filetype", "pyversion",
-    "sha256_digest", "blake2_256_digest", "md5_digest",
-};
-
-enum part { P_NONE, P_FIELD, P_SKIP, P_CONTENT };
-
-struct upload {
-    const struct app *app;
-    struct http_req *req;
-    char user[AUTH_MAX_USER + 1];
-    buf_t fields[F_NFIELDS];
-    bool seen[F_NFIELDS];   /* a non-empty value arrived (twine <= 6.0 sends "" for absent) */
-    enum part part;
-    int cur;                /* the field being read (P_FIELD) */
-    buf_t value;            /* its value so far */
-    uint64_t form_bytes;
-    /* the file */
-    bool have_content, content_done, checked_early;
-    char filename[UPLOAD_MAX_FILENAME + 1];
-    struct store_tmp tmp;
-    struct follow *follow;  /* digests of the staged file, computed behind the writes */
-    unsigned computed;      /* DIGEST_* bits it computes */
-    uint64_t size;
-    /* the answer, when a callback decides it */
-    int status;
-    char msg[1024];
-    /* derived by the checks */
-    char project[NAME_MAX_LEN + 1];
-    distfile_t df;
-};
-
-__attribute__((format(printf, 3, 4)))
-static enum pf_err reject(struct upload *u, int status, const char *fmt, ...)
+/* The field called name, or -1 for one we do not read. */
+static int field_of(const char *name)
 {
-    if (u->status)
-        return PF_EINVAL; /* the first reason stands */
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(u->msg, sizeof u->msg, fmt, ap);
-    va_end(ap);
-    u->status = status;
-    return PF_EINVAL;
-}
-
-static const char *fv(const struct upload *u, enum field f)
-{
-    return u->seen[f] ? u->fields[f].p : NULL;
-}
-
-/* ---- checks, in Warehouse's order ----
- * docs/protocols.md, section "Upload checks, in Warehouse's order" */
-
-static bool is_hex_field(const char *v, size_t hexlen)
-{
-    return digest_is_hex(v, strlen(v), hexlen);
-}
-
-/* The form alone: protocol, name, version, filetype, pyversion, digests. */
-static enum pf_err check_form(struct upload *u)
-{
-    const char *v;
-    if ((v = fv(u, F_PROTOCOL)) && strcmp(v, "1") != 0)
-        return reject(u, 400, "Unknown protocol version.");
-    v = fv(u, F_NAME);
-    if (!v || !name_is_valid(sv_cstr(v)))
-        return reject(u, 400,
-                      "'%s' is an invalid value for Name. Error: Start and end with a letter or numeral containing "
-                      "only ASCII numeric and '.', '_' and '-'. " META_HELP,
-                      v ? v : "");
-    if (!name_normalize(sv_cstr(v), u->project, sizeof u->project))
-        return reject(u, 400, "'%s' is an invalid value for Name. " META_HELP, v);
-    v = fv(u, F_VERSION);
-    version_t ver;
-    if (!v || version_parse(sv_cstr(v), &ver) != PF_EOK)
-        return reject(u, 400,
-                      "'%s' is an invalid value for Version. Error: Use a version that complies with PEP 440. " META_HELP,
-                      v ? v : "");
-    const char *ft = fv(u, F_FILETYPE);
-    if (!ft || (strcmp(ft, "sdist") != 0 && strcmp(ft, "bdist_wheel") != 0))
-        return reject(u, 400, "Invalid value for filetype. Error: Use a known file type.");
-    v = fv(u, F_PYVERSION);
-    if (strcmp(ft, "bdist_wheel") == 0 && !v)
-        return reject(u, 400,
-                      "Invalid value for pyversion. Error: Python version is required for binary distribution uploads.");
-    if (strcmp(ft, "sdist") == 0 && v && strcmp(v, "source") != 0)
-        return reject(u, 400, "Invalid value for pyversion. Error: Use 'source' as Python version for an sdist.");
-    if ((v = fv(u, F_SHA256)) && !is_hex_field(v, DIGEST_HEX_LEN))
-        return reject(u, 400, "Invalid value for sha256_digest. Error: Use a valid, hex-encoded, SHA256 message digest.");
-    if ((v = fv(u, F_BLAKE2)) && !is_hex_field(v, DIGEST_HEX_LEN))
-        return reject(u, 400,
-                      "Invalid value for blake2_256_digest. Error: Use a valid, hex-encoded, BLAKE2 message digest.");
-    if ((v = fv(u, F_MD5)) && !is_hex_field(v, DIGEST_MD5_HEX_LEN))
-        return reject(u, 400, "Invalid value for md5_digest. Error: Use a valid, hex-encoded, MD5 message digest.");
-    if (!fv(u, F_SHA256) && !fv(u, F_BLAKE2) && !fv(u, F_MD5))
-        return reject(u, 400, "Error: Include at least one message digest.");
-    return PF_EOK;
-}
-
-/* The file's name: safe as a path, the right extension, and naming the
- * project and version of the form. */
-static enum pf_err check_filename(struct upload *u)
-{
-    const char *fn = u->filename, *ft = fv(u, F_FILETYPE);
-    if (!auth_may_upload(u->app->auth, u->user, u->project))
-        return reject(u, 403, "The user '%s' isn't allowed to upload to project '%s'.", u->user, u->project);
-    for (const char *p = fn; *p; p++)
-        if ((unsigned char)*p < 32 || *p == 127)
-            return reject(u, 400, "Cannot upload a file with non-printable characters (ordinals 0-31) or the DEL "
-                                  "character (ordinal 127) in the name.");
-    if (strchr(fn, '/') || strchr(fn, '\\'))
-        return reject(u, 400, "Cannot upload a file with '/' or '\\' in the name.");
-    if (fn[0] == '.' || !fn[0])
-        return reject(u, 400, "Cannot upload a file whose name is empty or starts with '.'.");
-    /* The names the web servers' X-Sendfile decodings agree on; PEP 427
-     * and 625 names never need more. See
-     * docs/protocols.md, section "File names the web servers agree on". */
-    if (strspn(fn, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+!-") != strlen(fn))
-        return reject(u, 400, "Cannot upload a file with characters other than letters, digits and '._+!-' in the "
-                              "name.");
-    sv_t s = sv_cstr(fn);
-    const char *ext = sv_iends_with(s, SV_LIT(".whl"))      ? ".whl"
-                      : sv_iends_with(s, SV_LIT(".tar.gz")) ? ".tar.gz"
-                      : sv_iends_with(s, SV_LIT(".zip"))    ? ".zip"
-                                                            : NULL;
-    if (!ext)
-        return reject(u, 400, "Invalid file extension: Use .tar.gz, .whl or .zip extension. See "
-                              "https://www.python.org/dev/peps/pep-0527 and https://peps.python.org/pep-0715/ for "
-                              "more information");
-    bool wheel = strcmp(ext, ".whl") == 0;
-    if (wheel != (strcmp(ft, "bdist_wheel") == 0))
-        return reject(u, 400,
-                      "Invalid file extension: Extension %s is invalid for filetype %s. See "
-                      "https://www.python.org/dev/peps/pep-0527 for more information.",
-                      ext, ft);
-    if (distfile_parse(s, &u->df) != PF_EOK || u->df.kind != (wheel ? DISTFILE_WHEEL : DISTFILE_SDIST)) {
-        if (wheel)
-            return reject(u, 400, "Invalid wheel filename: '%s'.", fn);
-        return reject(u, 400, "Invalid source distribution filename: %s", fn);
-    }
-    if (strcmp(u->df.project, u->project) != 0) {
-        char under[NAME_MAX_LEN + 1];
-        snprintf(under, sizeof under, "%s", u->project);
-        for (char *p = under; *p; p++)
-            if (*p == '-')
-                *p = '_';
-        return reject(u, 400, "Start filename for '%s' with '%s'.", fv(u, F_NAME), under);
-    }
-    version_t form;
-    if (version_parse(sv_cstr(fv(u, F_VERSION)), &form) != PF_EOK || version_cmp(&form, &u->df.ver) != 0)
-        return reject(u, 400, "Version in filename should be '%s' not '%.*s'.", fv(u, F_VERSION),
-                      (int)u->df.version.len, u->df.version.p);
-    return PF_EOK;
-}
-
-/* True when the fields a content part is judged by have all arrived (as
- * twine sends them): then a bad upload is refused before its bytes. */
-static bool form_complete(const struct upload *u)
-{
-    return u->seen[F_ACTION] && u->seen[F_NAME] && u->seen[F_VERSION] && u->seen[F_FILETYPE] &&
-           (u->seen[F_SHA256] || u->seen[F_BLAKE2] || u->seen[F_MD5]);
+    for (int f = 0; f < F_NFIELDS; f++)
+        if (strcmp(name, upload_field_names[f]) == 0)
+            return f;
+    return -1;
 }
 
 /* ---- multipart callbacks ---- */
@@ -208,20 +46,20 @@ static enum pf_err on_begin(void *ctx, const struct mp_part *part)
     struct upload *u = ctx;
     if (strcmp(part->name, "content") == 0) {
         if (u->have_content)
-            return reject(u, 400, "The upload has more than one 'content' part.");
+            return upload_reject(u, 400, "The upload has more than one 'content' part.");
         u->have_content = true;
         if (!part->filename || !*part->filename)
-            return reject(u, 400, "The 'content' part has no filename.");
+            return upload_reject(u, 400, "The 'content' part has no filename.");
         size_t fl = strlen(part->filename);
         if (fl > UPLOAD_MAX_FILENAME)
-            return reject(u, 400, "The filename is longer than %d bytes.", UPLOAD_MAX_FILENAME);
+            return upload_reject(u, 400, "The filename is longer than %d bytes.", UPLOAD_MAX_FILENAME);
         memcpy(u->filename, part->filename, fl + 1);
         if (part->content_type && strncasecmp(part->content_type, "image/", 6) == 0)
-            return reject(u, 400, "Invalid distribution file.");
-        if (form_complete(u)) {
-            const char *a = fv(u, F_ACTION);
+            return upload_reject(u, 400, "Invalid distribution file.");
+        if (upload_form_complete(u)) {
+            const char *a = upload_field(u, F_ACTION);
             if (strcmp(a, "file_upload") == 0) {
-                if (check_form(u) || check_filename(u))
+                if (upload_check_form(u) || upload_check_filename(u))
                     return PF_EINVAL;
                 u->checked_early = true;
             }
@@ -233,14 +71,14 @@ static enum pf_err on_begin(void *ctx, const struct mp_part *part)
             http_log(u->req, LOG_ERROR, "cannot stage an upload: %s", err.p ? err.p : "");
             buf_free(&err);
             if (e == PF_ENOSPACE)
-                return reject(u, 507, NOSPACE_MSG);
-            return reject(u, 500, "The server cannot store uploads right now (see its log).");
+                return upload_reject(u, 507, NOSPACE_MSG);
+            return upload_reject(u, 500, "The server cannot store uploads right now (see its log).");
         }
         buf_free(&err);
         unsigned which = DIGEST_SHA256 | (u->seen[F_BLAKE2] ? DIGEST_BLAKE2B_256 : 0) |
                          (u->seen[F_MD5] ? DIGEST_MD5 : 0);
         if (follow_start(&u->follow, u->tmp.fd, which, true) != PF_EOK)
-            return reject(u, 500, "Out of memory.");
+            return upload_reject(u, 500, "Out of memory.");
         u->computed = which;
         u->part = P_CONTENT;
         return PF_EOK;
@@ -252,15 +90,13 @@ static enum pf_err on_begin(void *ctx, const struct mp_part *part)
             u->part = P_SKIP;
             return PF_EOK;
         }
-        return reject(u, 400, "%s: Should not be a tuple (it was sent as a file).", part->name);
+        return upload_reject(u, 400, "%s: Should not be a tuple (it was sent as a file).", part->name);
     }
     u->part = P_SKIP;
-    for (int f = 0; f < F_NFIELDS; f++)
-        if (strcmp(part->name, field_names[f]) == 0) {
-            u->part = P_FIELD;
-            u->cur = f;
-            buf_reset(&u->value);
-        }
+    if ((u->cur = field_of(part->name)) >= 0) {
+        u->part = P_FIELD;
+        buf_reset(&u->value);
+    }
     return PF_EOK;
 }
 
@@ -269,14 +105,14 @@ static enum pf_err on_data(void *ctx, const char *p, size_t n)
     struct upload *u = ctx;
     if (u->part == P_CONTENT) {
         if (u->size + n > u->app->cfg->max_upload)
-            return reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).",
-                          u->app->cfg->max_upload);
+            return upload_reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).",
+                                 u->app->cfg->max_upload);
         enum pf_err e = store_tmp_write(&u->tmp, p, n);
         if (e) {
             http_log(u->req, LOG_ERROR, "cannot write the upload %s: %s", u->filename, strerror(errno));
             if (e == PF_ENOSPACE)
-                return reject(u, 507, NOSPACE_MSG);
-            return reject(u, 500, "The server could not write the file (see its log).");
+                return upload_reject(u, 507, NOSPACE_MSG);
+            return upload_reject(u, 500, "The server could not write the file (see its log).");
         }
         u->size += n;
         follow_advance(u->follow, u->size);
@@ -284,10 +120,28 @@ static enum pf_err on_data(void *ctx, const char *p, size_t n)
     }
     u->form_bytes += n;
     if (u->form_bytes > UPLOAD_MAX_FORM)
-        return reject(u, 413, "The form fields beside the file are larger than %" PRIu64 " MiB.",
-                      UPLOAD_MAX_FORM >> 20);
+        return upload_reject(u, 413, "The form fields beside the file are larger than %" PRIu64 " MiB.",
+                             UPLOAD_MAX_FORM >> 20);
     if (u->part == P_FIELD && buf_append(&u->value, p, n) != PF_EOK)
-        return reject(u, 400, "Field '%s' is longer than %d bytes.", field_names[u->cur], UPLOAD_MAX_FIELD);
+        return upload_reject(u, 400, "Field '%s' is longer than %d bytes.", upload_field_names[u->cur],
+                             UPLOAD_MAX_FIELD);
+    return PF_EOK;
+}
+
+/* Keeps the value of field cur (in u->value), from either kind of form. */
+static enum pf_err keep_field(struct upload *u)
+{
+    if (!u->value.len)
+        return PF_EOK; /* twine <= 6.0 sends absent fields as ""; those stay absent. */
+    buf_t *f = &u->fields[u->cur];
+    if (u->seen[u->cur] && !sv_eq(buf_sv(f), buf_sv(&u->value)))
+        return upload_reject(u, 400, "Field '%s' is given twice with different values.", upload_field_names[u->cur]);
+    if (memchr(u->value.p, '\0', u->value.len))
+        return upload_reject(u, 400, "Field '%s' contains a NUL byte.", upload_field_names[u->cur]);
+    buf_reset(f);
+    if (buf_append(f, u->value.p, u->value.len))
+        return upload_reject(u, 400, "Field '%s' is too long.", upload_field_names[u->cur]);
+    u->seen[u->cur] = true;
     return PF_EOK;
 }
 
@@ -296,20 +150,42 @@ static enum pf_err on_end(void *ctx)
     struct upload *u = ctx;
     if (u->part == P_CONTENT)
         u->content_done = true;
-    else if (u->part == P_FIELD && u->value.len) {
-        /* twine <= 6.0 sends absent fields as ""; those stay absent. */
-        buf_t *f = &u->fields[u->cur];
-        if (u->seen[u->cur] && !sv_eq(buf_sv(f), buf_sv(&u->value)))
-            return reject(u, 400, "Field '%s' is given twice with different values.", field_names[u->cur]);
-        if (memchr(u->value.p, '\0', u->value.len))
-            return reject(u, 400, "Field '%s' contains a NUL byte.", field_names[u->cur]);
-        buf_reset(f);
-        if (buf_append(f, u->value.p, u->value.len))
-            return reject(u, 400, "Field '%s' is too long.", field_names[u->cur]);
-        u->seen[u->cur] = true;
-    }
+    else if (u->part == P_FIELD && keep_field(u))
+        return PF_EINVAL;
     u->part = P_NONE;
     return PF_EOK;
+}
+
+/* An application/x-www-form-urlencoded body, held whole (at most
+ * UPLOAD_MAX_FORM bytes): the fields we read, under the rules and with the
+ * answers of a multipart form's. It has no file. */
+static void read_urlencoded(struct upload *u, const buf_t *body)
+{
+    struct form_reader r;
+    form_init(&r, buf_sv(body));
+    buf_t name;
+    buf_init(&name, FORM_MAX_NAME);
+    sv_t raw;
+    enum pf_err e;
+    while ((e = form_next(&r, &name, &raw)) == PF_EOK) {
+        /* A name with a NUL is no name we read: skipped, as unknown. */
+        if (memchr(name.p, '\0', name.len) || (u->cur = field_of(name.p)) < 0)
+            continue;
+        buf_reset(&u->value);
+        if ((e = form_decode(raw, &u->value)) != PF_EOK) {
+            if (e == PF_ETOOBIG)
+                upload_reject(u, 400, "Field '%s' is longer than %d bytes.", upload_field_names[u->cur],
+                              UPLOAD_MAX_FIELD);
+            else
+                upload_reject(u, 500, "Out of memory.");
+            break;
+        }
+        if (keep_field(u))
+            break;
+    }
+    if (!u->status && e != PF_ENOTFOUND)
+        upload_reject(u, http_err_status(e, HTTP_BLAME_REQUEST), "Malformed form body: %s.", form_error(&r));
+    buf_free(&name);
 }
 
 /* ---- after the body ---- */
@@ -412,15 +288,21 @@ static void file_upload(struct upload *u, struct http_resp *resp)
 {
     /* Long: Warehouse's checks in Warehouse's order, each with its own
      * answer, then the publish. The order:
-     * docs/protocols.md, section "Upload checks, in Warehouse's order". */
-    if (!u->checked_early && (check_form(u) || (u->have_content && check_filename(u))))
+     * docs/protocols.md, section "Upload checks, in Warehouse's order".
+     * Any of name or version makes it twine's form, checked as PyPI does. */
+    u->bare = !u->seen[F_NAME] && !u->seen[F_VERSION];
+    if (u->bare && u->have_content && upload_bare_fields(u))
+        return respond(u, resp);
+    if (!u->checked_early && ((!u->bare || u->have_content) && upload_check_form(u)))
+        return respond(u, resp);
+    if (!u->checked_early && u->have_content && upload_check_filename(u))
         return respond(u, resp);
     if (!u->have_content) {
-        reject(u, 400, "Upload payload does not have a file.");
+        upload_reject(u, 400, "Upload payload does not have a file.");
         return respond(u, resp);
     }
     if (u->size == 0) {
-        reject(u, 400, "Invalid distribution file. The file is empty.");
+        upload_reject(u, 400, "Invalid distribution file. The file is empty.");
         return respond(u, resp);
     }
     char sha[DIGEST_HEX_LEN + 1], b2[DIGEST_HEX_LEN + 1], md5[DIGEST_MD5_HEX_LEN + 1];
@@ -433,14 +315,14 @@ static void file_upload(struct upload *u, struct http_resp *resp)
         http_log(u->req, LOG_ERROR, "cannot read back or flush the upload %s: %s", u->filename,
                  fe == PF_ENOMEM ? "out of memory" : strerror(err));
         if (fe == PF_EIO && fs_write_err(err) == PF_ENOSPACE)
-            reject(u, 507, NOSPACE_MSG);
+            upload_reject(u, 507, NOSPACE_MSG);
         else
-            reject(u, 500, "The server could not read back the file (see its log).");
+            upload_reject(u, 500, "The server could not read back the file (see its log).");
         return respond(u, resp);
     }
-    if (!digest_matches(fv(u, F_SHA256), sha) || !digest_matches(fv(u, F_BLAKE2), b2) ||
-        !digest_matches(fv(u, F_MD5), md5)) {
-        reject(u, 400, "The digest supplied does not match a digest calculated from the uploaded file.");
+    if (!digest_matches(upload_field(u, F_SHA256), sha) || !digest_matches(upload_field(u, F_BLAKE2), b2) ||
+        !digest_matches(upload_field(u, F_MD5), md5)) {
+        upload_reject(u, 400, "The digest supplied does not match a digest calculated from the uploaded file.");
         return respond(u, resp);
     }
 
@@ -450,19 +332,26 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     enum pf_err e = lseek(u->tmp.fd, 0, SEEK_SET) == 0 ? meta_extract(u->tmp.fd, u->df.kind, u->project, &md) : PF_EIO;
     if (e) {
         if (u->df.kind == DISTFILE_WHEEL && e == PF_ENOTFOUND)
-            reject(u, 400, "Wheel '%s' does not contain the required METADATA file: %.*s-%.*s.dist-info/METADATA",
-                   u->filename, (int)u->df.name.len, u->df.name.p, (int)u->df.version.len, u->df.version.p);
+            upload_reject(u, 400,
+                          "Wheel '%s' does not contain the required METADATA file: %.*s-%.*s.dist-info/METADATA",
+                          u->filename, (int)u->df.name.len, u->df.name.p, (int)u->df.version.len, u->df.version.p);
         else if (e == PF_ENOTFOUND)
-            reject(u, 400, "Invalid distribution file. The sdist has no PKG-INFO in a single top-level directory.");
+            upload_reject(u, 400,
+                          "Invalid distribution file. The sdist has no PKG-INFO in a single top-level directory.");
         else if (e == PF_ETOOBIG)
-            reject(u, 400, "Invalid distribution file. Its %s is larger than %u bytes.",
-                   u->df.kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO", META_MAX_SIZE);
+            upload_reject(u, 400, "Invalid distribution file. Its %s is larger than %u bytes.",
+                          u->df.kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO", META_MAX_SIZE);
         else
-            reject(u, 400, "Invalid distribution file. It is not a readable %s archive, or it passes a limit: %u "
-                           "entries, a %llu MiB zip directory, %llu MiB decompressed before the %s.",
-                   u->df.kind == DISTFILE_WHEEL ? "zip (wheel)" : "tar.gz or zip (sdist)", META_MAX_ENTRIES,
-                   (unsigned long long)(META_MAX_ZIPDIR >> 20), (unsigned long long)(META_MAX_SCAN >> 20),
-                   u->df.kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO");
+            upload_reject(u, 400,
+                          "Invalid distribution file. It is not a readable %s archive, or it passes a limit: %u "
+                          "entries, a %llu MiB zip directory, %llu MiB decompressed before the %s.",
+                          u->df.kind == DISTFILE_WHEEL ? "zip (wheel)" : "tar.gz or zip (sdist)", META_MAX_ENTRIES,
+                          (unsigned long long)(META_MAX_ZIPDIR >> 20), (unsigned long long)(META_MAX_SCAN >> 20),
+                          u->df.kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO");
+        buf_free(&md);
+        return respond(u, resp);
+    }
+    if (u->bare && upload_bare_agrees(u, buf_sv(&md))) {
         buf_free(&md);
         return respond(u, resp);
     }
@@ -481,17 +370,19 @@ static void file_upload(struct upload *u, struct http_resp *resp)
         }
         if (!u->app->cfg->overwrite) {
             buf_free(&md);
-            reject(u, 409, "File already exists ('%s', with sha256 hash '%s') elsewhere in the package tree; "
-                           "remove it before uploading a different file of that name.",
-                   u->filename, where.sha256);
+            upload_reject(u, 409,
+                          "File already exists ('%s', with sha256 hash '%s') elsewhere in the package tree; "
+                          "remove it before uploading a different file of that name.",
+                          u->filename, where.sha256);
             return respond(u, resp);
         }
         if (where.root != 0) {
             buf_free(&md);
-            reject(u, 409, "File already exists ('%s', with sha256 hash '%s') in another package root, which "
-                           "uploads never write to; remove it there before uploading a different file of that "
-                           "name.",
-                   u->filename, where.sha256);
+            upload_reject(u, 409,
+                          "File already exists ('%s', with sha256 hash '%s') in another package root, which "
+                          "uploads never write to; remove it there before uploading a different file of that "
+                          "name.",
+                          u->filename, where.sha256);
             return respond(u, resp);
         }
         dir = where.dir;
@@ -500,9 +391,10 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     char shadowed[UPLOAD_MAX_FILENAME + 1];
     if (!u->app->cfg->overwrite && shadows_wheel(u, shadowed)) {
         buf_free(&md);
-        reject(u, 409, "Another build of a wheel this release has: release %.*s has '%s', and pip would install "
-                       "'%s' in its place. Remove the existing wheel first, or start pypi-fcgi with --overwrite.",
-               (int)u->df.version.len, u->df.version.p, shadowed, u->filename);
+        upload_reject(u, 409,
+                      "Another build of a wheel this release has: release %.*s has '%s', and pip would install "
+                      "'%s' in its place. Remove the existing wheel first, or start pypi-fcgi with --overwrite.",
+                      (int)u->df.version.len, u->df.version.p, shadowed, u->filename);
         return respond(u, resp);
     }
 
@@ -527,9 +419,9 @@ static void file_upload(struct upload *u, struct http_resp *resp)
         http_log(u->req, LOG_ERROR, "cannot publish %s: %s", u->filename, err.p ? err.p : "");
         buf_free(&err);
         if (e == PF_ENOSPACE)
-            reject(u, 507, NOSPACE_MSG);
+            upload_reject(u, 507, NOSPACE_MSG);
         else
-            reject(u, 500, "The server could not store the file (see its log).");
+            upload_reject(u, 500, "The server could not store the file (see its log).");
         return respond(u, resp);
     }
     buf_free(&err);
@@ -539,9 +431,10 @@ static void file_upload(struct upload *u, struct http_resp *resp)
         http_log(u->req, LOG_INFO, "upload of %s/%s: identical to the stored file", dir, u->filename);
         break;
     case STORE_EXISTS:
-        reject(u, 409, "File already exists ('%s', with sha256 hash '%s'). Upload it under a new version, or start "
-                       "pypi-fcgi with --overwrite.",
-               u->filename, old);
+        upload_reject(u, 409,
+                      "File already exists ('%s', with sha256 hash '%s'). Upload it under a new version, or start "
+                      "pypi-fcgi with --overwrite.",
+                      u->filename, old);
         return respond(u, resp);
     case STORE_PUBLISHED:
     case STORE_REPLACED:
@@ -555,19 +448,19 @@ static void file_upload(struct upload *u, struct http_resp *resp)
 /* pypiserver's remove_pkg: every file of one release, in every root. */
 static void remove_pkg(struct upload *u, struct http_resp *resp)
 {
-    const char *name = fv(u, F_NAME), *ver = fv(u, F_VERSION);
+    const char *name = upload_field(u, F_NAME), *ver = upload_field(u, F_VERSION);
     if (!name || !ver) {
-        reject(u, 400, "Missing 'name' or 'version' field.");
+        upload_reject(u, 400, "Missing 'name' or 'version' field.");
         return respond(u, resp);
     }
     version_t want;
     if (!name_is_valid(sv_cstr(name)) || !name_normalize(sv_cstr(name), u->project, sizeof u->project) ||
         version_parse(sv_cstr(ver), &want) != PF_EOK) {
-        reject(u, 404, "%s (%s) not found", name, ver);
+        upload_reject(u, 404, "%s (%s) not found", name, ver);
         return respond(u, resp);
     }
     if (!auth_may_upload(u->app->auth, u->user, u->project)) {
-        reject(u, 403, "The user '%s' isn't allowed to remove files of project '%s'.", u->user, u->project);
+        upload_reject(u, 403, "The user '%s' isn't allowed to remove files of project '%s'.", u->user, u->project);
         return respond(u, resp);
     }
     struct index_project *p;
@@ -597,12 +490,12 @@ static void remove_pkg(struct upload *u, struct http_resp *resp)
         index_project_release(u->app->idx, p);
     }
     if (failed) {
-        reject(u, 500, "%zu file(s) of %s (%s) could not be removed (see the server's log); %zu were.", failed, name,
-               ver, removed);
+        upload_reject(u, 500, "%zu file(s) of %s (%s) could not be removed (see the server's log); %zu were.", failed,
+                      name, ver, removed);
         return respond(u, resp);
     }
     if (!removed) {
-        reject(u, 404, "%s (%s) not found", name, ver);
+        upload_reject(u, 404, "%s (%s) not found", name, ver);
         return respond(u, resp);
     }
     http_header(resp, "Content-Type", "text/plain; charset=utf-8");
@@ -611,9 +504,9 @@ static void remove_pkg(struct upload *u, struct http_resp *resp)
 
 static void dispatch(struct upload *u, struct http_resp *resp)
 {
-    const char *a = fv(u, F_ACTION);
+    const char *a = upload_field(u, F_ACTION);
     if (!a) {
-        reject(u, 400, "Missing ':action' field.");
+        upload_reject(u, 400, "Missing ':action' field.");
         return respond(u, resp);
     }
     if (strcmp(a, "file_upload") == 0)
@@ -621,18 +514,28 @@ static void dispatch(struct upload *u, struct http_resp *resp)
     if (strcmp(a, "remove_pkg") == 0)
         return remove_pkg(u, resp);
     if (strcmp(a, "submit") == 0 || strcmp(a, "submit_pkg_info") == 0) {
-        reject(u, 410, "Project pre-registration is no longer required or supported, upload your files instead.");
+        upload_reject(u, 410,
+                      "Project pre-registration is no longer required or supported, upload your files instead.");
         return respond(u, resp);
     }
     if (strcmp(a, "doc_upload") == 0) {
-        reject(u, 410, "Uploading documentation is not supported by this index.");
+        upload_reject(u, 410, "Uploading documentation is not supported by this index.");
         return respond(u, resp);
     }
-    reject(u, 400, "Unsupported ':action' field: %.100s", a);
+    upload_reject(u, 400, "Unsupported ':action' field: %.100s", a);
     respond(u, resp);
 }
 
 static const struct mp_callbacks callbacks = { on_begin, on_data, on_end };
+
+static void too_large(struct upload *u, bool urlenc)
+{
+    if (urlenc)
+        upload_reject(u, 413, "The form is larger than %" PRIu64 " MiB.", UPLOAD_MAX_FORM >> 20);
+    else
+        upload_reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).",
+                      u->app->cfg->max_upload);
+}
 
 void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
@@ -646,6 +549,8 @@ void page_upload(const struct app *app, struct http_req *req, struct http_resp *
         http_error(resp, 500, "Out of memory.");
         return;
     }
+    buf_t body; /* a urlencoded body */
+    buf_init(&body, UPLOAD_MAX_FORM);
     u->app = app;
     u->req = req;
     u->tmp.fd = u->tmp.rootfd = -1;
@@ -660,77 +565,90 @@ void page_upload(const struct app *app, struct http_req *req, struct http_resp *
     }
     const char *ctype = http_param(req, "CONTENT_TYPE"), *clen = http_param(req, "CONTENT_LENGTH");
     char boundary[MP_MAX_BOUNDARY + 1];
+    /* A urlencoded form (pypiserver's remove_pkg from curl -d) has no file:
+     * it is held whole, within the cap on a form's fields. */
+    bool urlenc = form_is_urlencoded(ctype);
     buf_t err;
     buf_init(&err, 512);
-    enum pf_err e = mp_boundary(ctype ? ctype : "", boundary, &err);
+    enum pf_err e = urlenc ? PF_EOK : mp_boundary(ctype ? ctype : "", boundary, &err);
     if (e) {
-        reject(u, 400, "The upload must be multipart/form-data with a boundary: %s", err.p ? err.p : "");
+        upload_reject(u, 400,
+                      "The upload must be multipart/form-data with a boundary (or, for a form without a file, "
+                      "application/x-www-form-urlencoded): %s",
+                      err.p ? err.p : "");
         buf_free(&err);
         respond(u, resp);
         goto out;
     }
     buf_free(&err);
     /* The whole body may hold the file and the form beside it. */
-    uint64_t cap = app->cfg->max_upload + UPLOAD_MAX_FORM, expect = 0;
+    uint64_t cap = urlenc ? UPLOAD_MAX_FORM : app->cfg->max_upload + UPLOAD_MAX_FORM, expect = 0;
     bool have_len = clen && *clen;
     if (have_len) {
         char *end;
         errno = 0;
         unsigned long long n = strtoull(clen, &end, 10);
         if (errno || *end || clen[0] == '-') {
-            reject(u, 400, "CONTENT_LENGTH '%.40s' is not a number.", clen);
+            upload_reject(u, 400, "CONTENT_LENGTH '%.40s' is not a number.", clen);
             respond(u, resp);
             goto out;
         }
         expect = n;
         /* Apache passes 0 when its body limit cut the body off. */
         if (expect == 0) {
-            reject(u, 400, "The upload has an empty body (a web server's request-body limit may have removed it).");
+            upload_reject(u, 400,
+                          "The upload has an empty body (a web server's request-body limit may have removed it).");
             respond(u, resp);
             goto out;
         }
         if (expect > cap) {
-            reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).", app->cfg->max_upload);
+            too_large(u, urlenc);
             respond(u, resp);
             goto out;
         }
     }
     if (!req->in) {
-        reject(u, 400, "The upload has no body.");
+        upload_reject(u, 400, "The upload has no body.");
         respond(u, resp);
         goto out;
     }
     struct mp_parser mp;
-    mp_init(&mp, boundary, &callbacks, u);
+    if (!urlenc)
+        mp_init(&mp, boundary, &callbacks, u);
     uint64_t total = 0;
     for (;;) {
         long r = req->in->read(req->in->ctx, chunk, UPLOAD_CHUNK);
         if (r == HTTP_IN_SLOW) {
-            reject(u, 408, "The upload arrived too slowly: a body must bring %" PRIu64 " bytes per second over "
-                           "each %ld seconds, and never stall that long (it stopped at %" PRIu64 " bytes).",
-                   app->cfg->upload_min_rate, app->cfg->upload_timeout, total);
+            upload_reject(u, 408,
+                          "The upload arrived too slowly: a body must bring %" PRIu64 " bytes per second over "
+                          "each %ld seconds, and never stall that long (it stopped at %" PRIu64 " bytes).",
+                          app->cfg->upload_min_rate, app->cfg->upload_timeout, total);
             break;
         }
         if (r < 0) {
-            reject(u, 400, "The upload was cut off: the connection failed after %" PRIu64 " bytes.", total);
+            upload_reject(u, 400, "The upload was cut off: the connection failed after %" PRIu64 " bytes.", total);
             break;
         }
         if (r == 0)
             break;
         total += (uint64_t)r;
         if (total > cap) {
-            reject(u, 413, "File too large. Limit is %" PRIu64 " bytes (--max-upload-size).", app->cfg->max_upload);
+            too_large(u, urlenc);
             break;
         }
-        if ((e = mp_feed(&mp, chunk, (size_t)r)) != PF_EOK)
+        if ((e = urlenc ? buf_append(&body, chunk, (size_t)r) : mp_feed(&mp, chunk, (size_t)r)) != PF_EOK)
             break;
     }
+    if (!u->status && e && urlenc)
+        upload_reject(u, 500, "Out of memory.");
     if (!u->status && e)
-        reject(u, http_err_status(e, HTTP_BLAME_REQUEST), "Malformed upload body: %s", mp_error(&mp));
+        upload_reject(u, http_err_status(e, HTTP_BLAME_REQUEST), "Malformed upload body: %s", mp_error(&mp));
     if (!u->status && have_len && total != expect)
-        reject(u, 400, "The upload was cut off: %" PRIu64 " of %" PRIu64 " bytes arrived.", total, expect);
-    if (!u->status && (e = mp_finish(&mp)) != PF_EOK)
-        reject(u, http_err_status(e, HTTP_BLAME_REQUEST), "Malformed upload body: %s", mp_error(&mp));
+        upload_reject(u, 400, "The upload was cut off: %" PRIu64 " of %" PRIu64 " bytes arrived.", total, expect);
+    if (!u->status && urlenc)
+        read_urlencoded(u, &body);
+    if (!u->status && !urlenc && (e = mp_finish(&mp)) != PF_EOK)
+        upload_reject(u, http_err_status(e, HTTP_BLAME_REQUEST), "Malformed upload body: %s", mp_error(&mp));
     if (u->status)
         respond(u, resp);
     else
@@ -741,6 +659,7 @@ out:
     for (int f = 0; f < F_NFIELDS; f++)
         buf_free(&u->fields[f]);
     buf_free(&u->value);
+    buf_free(&body);
     free(chunk);
     free(u);
 }

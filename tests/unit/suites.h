@@ -18,6 +18,7 @@
     X(escape)        \
     X(filewatch)     \
     X(follow)        \
+    X(form)          \
     X(fs)            \
     X(hmap)          \
     X(htpasswd)      \

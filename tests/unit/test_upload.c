@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* test_upload.c: the upload API (page_upload.c, store.c) in memory: multipart body in, CGI response and files out. */
+/* test_upload.c: the upload API (page_upload.c, page_upload_check.c, store.c) in memory: multipart or urlencoded
+ * body in, CGI response and files out. */
 #define _GNU_SOURCE
 #include <check.h>
 #include <errno.h>
@@ -78,8 +79,13 @@ static void mem_log(void *ctx, const char *line)
     (void)buf_append_str(&logged, line);
 }
 
-/* POSTs body to path with the extra env entries (NULL-terminated). */
-static struct reply post_env(const char *path, const buf_t *body, size_t step, const char *clen, ...)
+#define MULTIPART "CONTENT_TYPE=multipart/form-data; boundary=" BOUNDARY
+#define URLENCODED "CONTENT_TYPE=application/x-www-form-urlencoded"
+
+/* POSTs body to path with the Content-Type entry ctype and the extra env
+ * entries (NULL-terminated). */
+static struct reply post_type(const char *ctype, const char *path, const buf_t *body, size_t step, const char *clen,
+                              va_list ap)
 {
     char *env[32], lenbuf[64], uri[256];
     int n = 0;
@@ -87,18 +93,15 @@ static struct reply post_env(const char *path, const buf_t *body, size_t step, c
     env[n++] = "REQUEST_METHOD=POST";
     env[n++] = uri;
     env[n++] = "SCRIPT_NAME=";
-    env[n++] = "CONTENT_TYPE=multipart/form-data; boundary=" BOUNDARY;
+    env[n++] = (char *)ctype;
     if (clen)
         env[n++] = (char *)clen;
     else {
         snprintf(lenbuf, sizeof lenbuf, "CONTENT_LENGTH=%zu", body->len);
         env[n++] = lenbuf;
     }
-    va_list ap;
-    va_start(ap, clen);
     for (const char *kv; (kv = va_arg(ap, const char *)) && n < 31;)
         env[n++] = (char *)kv;
-    va_end(ap);
     env[n] = NULL;
     struct feed f = { body->p ? body->p : "", body->len, 0, step };
     struct http_in in = { feed_read, &f };
@@ -111,6 +114,26 @@ static struct reply post_env(const char *path, const buf_t *body, size_t step, c
     char *sep = strstr(r.raw, "\r\n\r\n");
     ck_assert_ptr_nonnull(sep);
     r.body = sep + 4;
+    return r;
+}
+
+/* POSTs a multipart body. */
+static struct reply post_env(const char *path, const buf_t *body, size_t step, const char *clen, ...)
+{
+    va_list ap;
+    va_start(ap, clen);
+    struct reply r = post_type(MULTIPART, path, body, step, clen, ap);
+    va_end(ap);
+    return r;
+}
+
+/* POSTs an application/x-www-form-urlencoded body. */
+static struct reply post_urlenc(const buf_t *body, size_t step, const char *clen, ...)
+{
+    va_list ap;
+    va_start(ap, clen);
+    struct reply r = post_type(URLENCODED, "/", body, step, clen, ap);
+    va_end(ap);
     return r;
 }
 
@@ -946,10 +969,10 @@ START_TEST(test_upload_bad_forms)
     ck_assert_ptr_nonnull(strstr(r.body, "given twice"));
     free(r.raw);
     buf_free(&b);
-    /* Not multipart. */
+    /* Neither multipart nor urlencoded. */
     buf_init(&b, 64);
     ck_assert_int_eq(buf_append_str(&b, "a=b"), PF_EOK);
-    char *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/", "SCRIPT_NAME=", "CONTENT_TYPE=application/x-www-form-urlencoded",
+    char *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/", "SCRIPT_NAME=", "CONTENT_TYPE=text/plain",
                     "CONTENT_LENGTH=3", AUTH_ALICE, NULL };
     struct feed f = { b.p, b.len, 0, 0 };
     struct http_in in = { feed_read, &f };
@@ -990,6 +1013,301 @@ START_TEST(test_remove_pkg)
     ck_assert_ptr_nonnull(strstr(r.body, "Demo_Pkg (1.0.0) not found"));
     free(r.raw);
     buf_free(&b);
+}
+END_TEST
+
+/* ---- urlencoded forms: pypiserver's remove_pkg as curl -d sends it ---- */
+
+static buf_t text_body(const char *s)
+{
+    buf_t b;
+    buf_init(&b, 1 << 25);
+    ck_assert_int_eq(buf_append_str(&b, s), PF_EOK);
+    return b;
+}
+
+/* Nothing was written: no staging file, no project directory. */
+static void assert_nothing_written(void)
+{
+    assert_no_staging();
+    ck_assert(!exists("demo-pkg"));
+}
+
+START_TEST(test_remove_pkg_urlencoded)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    buf_free(&b);
+    /* Escaped name, '+' in no field we read, an unknown field skipped, in
+     * every chunking. */
+    b = text_body("%3Aaction=remove_pkg&&name=Demo%5fPkg&comment=a+b&version=1.0.0");
+    r = post_urlenc(&b, (size_t)_i, NULL, AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 200, "step %d: %d %s", _i, r.status, r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "Removed 1 file(s) of demo-pkg 1.0.0."));
+    free(r.raw);
+    ck_assert(!exists("demo-pkg/" WHEEL_NAME));
+    struct index_project *proj;
+    ck_assert_int_eq(index_project(idx, "demo-pkg", &proj), PF_ENOTFOUND);
+    r = post_urlenc(&b, 0, NULL, AUTH_ALICE, NULL);
+    ck_assert_int_eq(r.status, 404);
+    free(r.raw);
+    buf_free(&b);
+    /* The login is checked as for a multipart form. */
+    b = text_body(":action=remove_pkg&name=demo-pkg&version=1.0");
+    r = post_urlenc(&b, 0, NULL, AUTH_WRONG, NULL);
+    ck_assert_int_eq(r.status, 403);
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+/* Hostile urlencoded forms get the multipart form's answers, and write nothing. */
+static const struct {
+    const char *body;
+    int status;
+    const char *msg;
+} bad_urlenc[] = {
+    { ":action=remove_pkg&name=demo-pkg&version=%zz", 400, "Malformed form body: a '%' is not followed by two hex" },
+    { ":action=remove_pkg&name=demo-pkg&version=1.0%4", 400, "Malformed form body" },
+    { ":action=remove_pkg&name=demo%00pkg&version=1.0", 400, "Field 'name' contains a NUL byte." },
+    { ":action=remove_pkg&name=a&name=b&version=1.0", 400, "Field 'name' is given twice with different values." },
+    { ":action=remove_pkg&version=1.0", 400, "Missing 'name' or 'version' field." },
+    { "name=demo-pkg&version=1.0", 400, "Missing ':action' field." },
+    { ":action=remove_pkg;name=demo-pkg;version=1.0", 400, "Unsupported ':action' field: remove_pkg;name=" },
+    { ":action=file_upload&name=demo-pkg&version=1.0&filetype=sdist&sha256_digest="
+      "0000000000000000000000000000000000000000000000000000000000000000", 400, "Upload payload does not have a file." },
+    { ":action=file_upload", 400, "Upload payload does not have a file." },
+    { ":action=file_upload&filetype=sdist", 400, "Upload payload does not have a file." },
+    { ":action=file_upload&name=demo-pkg", 400, "is an invalid value for Version" },
+    { ":action=doc_upload", 410, "documentation" },
+    { ":action=remove_pkg&name=Caf%C3%A9&version=1.0", 404, "Caf\xc3\xa9 (1.0) not found" },
+};
+
+START_TEST(test_urlencoded_rejects)
+{
+    buf_t b = text_body(bad_urlenc[_i].body);
+    struct reply r = post_urlenc(&b, 0, NULL, AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == bad_urlenc[_i].status, "%s: %d %s", bad_urlenc[_i].body, r.status, r.body);
+    ck_assert_msg(strstr(r.body, bad_urlenc[_i].msg), "%s: %s", bad_urlenc[_i].body, r.body);
+    assert_nothing_written();
+    free(r.raw);
+    buf_free(&b);
+}
+END_TEST
+
+/* The caps: UPLOAD_MAX_FIELD per field we read (unknown fields of any
+ * length are skipped), 1024 fields, 16 MiB in all (from CONTENT_LENGTH
+ * before a byte is read, or counted when it is absent). */
+START_TEST(test_urlencoded_caps)
+{
+    buf_t b = text_body(":action=remove_pkg&version=1.0&name=");
+    for (int i = 0; i < 1025; i++)
+        ck_assert_int_eq(buf_append_char(&b, 'n'), PF_EOK);
+    struct reply r = post_urlenc(&b, 0, NULL, AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 400 && strstr(r.body, "Field 'name' is longer than 1024 bytes."), "%d %s", r.status,
+                  r.body);
+    free(r.raw);
+    buf_free(&b);
+    /* An unknown field of 1 MiB is skipped; the form is read. */
+    b = text_body(":action=remove_pkg&name=demo-pkg&version=1.0&description=");
+    for (int i = 0; i < (1 << 20); i++)
+        ck_assert_int_eq(buf_append_char(&b, 'd'), PF_EOK);
+    r = post_urlenc(&b, 0, NULL, AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 404, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    /* Too many fields. */
+    b = text_body(":action=remove_pkg");
+    for (int i = 0; i < 1100; i++)
+        ck_assert_int_eq(buf_printf(&b, "&x%d=1", i), PF_EOK);
+    r = post_urlenc(&b, 0, NULL, AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 413 && strstr(r.body, "more than 1024 fields"), "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    /* A CONTENT_LENGTH past 16 MiB is refused before the body is read:
+     * the body here is tiny. */
+    b = text_body(":action=remove_pkg&name=demo-pkg&version=1.0");
+    r = post_urlenc(&b, 0, "CONTENT_LENGTH=16777217", AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 413 && strstr(r.body, "The form is larger than 16 MiB."), "%d %s", r.status, r.body);
+    free(r.raw);
+    /* A body that says less than it sends, or more. */
+    r = post_urlenc(&b, 0, "CONTENT_LENGTH=10", AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 400 && strstr(r.body, "cut off"), "%d %s", r.status, r.body);
+    free(r.raw);
+    r = post_urlenc(&b, 0, "CONTENT_LENGTH=1000", AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 400 && strstr(r.body, "cut off"), "%d %s", r.status, r.body);
+    free(r.raw);
+    /* Without a length, the bytes are counted. */
+    buf_reset(&b);
+    ck_assert_int_eq(buf_append_str(&b, ":action=remove_pkg&x="), PF_EOK);
+    while (b.len <= (16u << 20))
+        ck_assert_int_eq(buf_append(&b, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 32), PF_EOK);
+    r = post_urlenc(&b, 0, "CONTENT_LENGTH=", AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 413 && strstr(r.body, "The form is larger than 16 MiB."), "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    assert_nothing_written();
+}
+END_TEST
+
+/* ---- bare uploads: the file alone, as pypiserver takes it ---- */
+
+/* A multipart body with :action=file_upload, the extra fields (name, value
+ * pairs, NULL-terminated) and the file. */
+static void bare_body(buf_t *b, const char *filename, const char *data, size_t len, ...)
+{
+    buf_init(b, 1 << 24);
+    field(b, ":action", "file_upload");
+    va_list ap;
+    va_start(ap, len);
+    for (const char *n; (n = va_arg(ap, const char *));)
+        field(b, n, va_arg(ap, const char *));
+    va_end(ap);
+    content(b, filename, data, len);
+    close_body(b);
+}
+
+START_TEST(test_bare_upload_wheel)
+{
+    buf_t b;
+    bare_body(&b, WHEEL_NAME, wheel_bytes, wheel_len, NULL);
+    struct reply r = POST(&b);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    char *dir = path_of("demo-pkg");
+    int dirfd = open(dir, O_RDONLY | O_DIRECTORY);
+    ck_assert_int_ge(dirfd, 0);
+    sidecar_t rec;
+    ck_assert_int_eq(sidecar_load(dirfd, WHEEL_NAME, &rec), PF_EOK);
+    char sha[DIGEST_HEX_LEN + 1];
+    digest_sha256_hex(wheel_bytes, wheel_len, sha);
+    ck_assert_str_eq(rec.sha256, sha);
+    ck_assert_str_eq(rec.requires_python, ">=3.8");
+    ck_assert_str_eq(rec.uploader, "alice");
+    sidecar_clear(&rec);
+    close(dirfd);
+    free(dir);
+    /* The 409 rules hold: the same bytes again are a success, others not. */
+    r = POST(&b);
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    buf_free(&b);
+    bare_body(&b, WHEEL_NAME, other_bytes, other_len, NULL);
+    r = POST(&b);
+    ck_assert_msg(r.status == 409, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    assert_no_staging();
+}
+END_TEST
+
+START_TEST(test_bare_upload_sdist)
+{
+    char *p = path_of("s.tar.gz");
+    tu_make_sdist(p, "demo_pkg-2.0", "Metadata-Version: 2.1\nName: Demo.Pkg\nVersion: 2.0.0\n");
+    size_t len;
+    char *bytes = tu_read_file(p, &len);
+    unlink(p);
+    free(p);
+    buf_t b;
+    /* A digest that is given is compared. */
+    bare_body(&b, "demo_pkg-2.0.tar.gz", bytes, len, "sha256_digest",
+              "0000000000000000000000000000000000000000000000000000000000000000", NULL);
+    struct reply r = POST(&b);
+    ck_assert_msg(r.status == 400 && strstr(r.body, "digest supplied does not match"), "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    ck_assert(!exists("demo-pkg/demo_pkg-2.0.tar.gz"));
+    bare_body(&b, "demo_pkg-2.0.tar.gz", bytes, len, "filetype", "sdist", NULL);
+    r = POST(&b);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    ck_assert(exists("demo-pkg/demo_pkg-2.0.tar.gz"));
+    free(bytes);
+    assert_no_staging();
+}
+END_TEST
+
+/* Bare uploads whose file name or metadata do not say what twine's fields
+ * would, and partial forms (held to twine's checks). */
+START_TEST(test_bare_upload_rejects)
+{
+    size_t len;
+    char *v11 = read_wheel("v11.whl", "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.1\n", &len);
+    buf_t b;
+    bare_body(&b, WHEEL_NAME, v11, len, NULL);
+    struct reply r = POST(&b);
+    ck_assert_msg(r.status == 400 && strstr(r.body, "The file name says demo_pkg 1.0, but its METADATA says "
+                                                    "demo-pkg 1.1."), "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    free(v11);
+    char *noname = read_wheel("nn.whl", "Metadata-Version: 2.1\nVersion: 1.0\n", &len);
+    bare_body(&b, WHEEL_NAME, noname, len, NULL);
+    r = POST(&b);
+    ck_assert_msg(r.status == 400 && strstr(r.body, "has no Name or no Version"), "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    free(noname);
+    char *other = read_wheel("o.whl", "Metadata-Version: 2.1\nName: other-pkg\nVersion: 1.0\n", &len);
+    bare_body(&b, WHEEL_NAME, other, len, NULL);
+    r = POST(&b);
+    ck_assert_msg(r.status == 400 && strstr(r.body, "METADATA says other-pkg 1.0"), "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    free(other);
+    static const struct {
+        const char *filename, *f1, *v1, *msg;
+    } cases[] = {
+        { "demo_pkg.whl", NULL, NULL, "Invalid wheel filename: 'demo_pkg.whl'." },
+        { "demo_pkg-1.0.exe", NULL, NULL, "Invalid file extension" },
+        { "demo pkg-1.0.tar.gz", NULL, NULL, "characters other than" },
+        { WHEEL_NAME, "filetype", "sdist", "Extension .whl is invalid for filetype sdist" },
+        { WHEEL_NAME, "pyversion", "source", NULL }, /* allowed for a wheel, as with twine's form */
+        { WHEEL_NAME, "sha256_digest", "xyz", "Invalid value for sha256_digest" },
+        { WHEEL_NAME, "name", "demo-pkg", "is an invalid value for Version" },
+        { WHEEL_NAME, "version", "1.0", "is an invalid value for Name" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        bare_body(&b, cases[i].filename, wheel_bytes, wheel_len, cases[i].f1, cases[i].v1, NULL);
+        r = POST(&b);
+        if (cases[i].msg)
+            ck_assert_msg(r.status == 400 && strstr(r.body, cases[i].msg), "%zu: %d %s", i, r.status, r.body);
+        else
+            ck_assert_msg(r.status == 200, "%zu: %d %s", i, r.status, r.body);
+        free(r.raw);
+        buf_free(&b);
+        if (!cases[i].msg) {
+            ck_assert_int_eq(tu_sh("rm -rf '%s/demo-pkg'", root), 0);
+        }
+    }
+    assert_nothing_written();
+}
+END_TEST
+
+/* The upload ACL holds for the project the file name gives. */
+START_TEST(test_bare_upload_acl)
+{
+    close_all();
+    char *aclfile;
+    ck_assert_int_ge(asprintf(&aclfile, "%s-acl", root), 0);
+    tu_write_file(aclfile, "alice: other-*\n", 15);
+    cfg.upload_acl = strdup(aclfile);
+    open_all();
+    buf_t b;
+    bare_body(&b, WHEEL_NAME, wheel_bytes, wheel_len, NULL);
+    struct reply r = POST(&b);
+    ck_assert_msg(r.status == 403 && strstr(r.body, "isn't allowed to upload to project 'demo-pkg'"), "%d %s",
+                  r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    assert_nothing_written();
+    unlink(aclfile);
+    free(aclfile);
 }
 END_TEST
 
@@ -1365,6 +1683,13 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_bad_archives);
     tcase_add_test(tc, test_upload_bad_forms);
     tcase_add_test(tc, test_remove_pkg);
+    tcase_add_loop_test(tc, test_remove_pkg_urlencoded, 0, 9);
+    tcase_add_loop_test(tc, test_urlencoded_rejects, 0, (int)(sizeof bad_urlenc / sizeof bad_urlenc[0]));
+    tcase_add_test(tc, test_urlencoded_caps);
+    tcase_add_test(tc, test_bare_upload_wheel);
+    tcase_add_test(tc, test_bare_upload_sdist);
+    tcase_add_test(tc, test_bare_upload_rejects);
+    tcase_add_test(tc, test_bare_upload_acl);
     tcase_add_test(tc, test_get_on_upload_url);
     tcase_add_test(tc, test_parse_basic);
     tcase_add_test(tc, test_auth_hash_bound);
