@@ -1027,6 +1027,36 @@ START_TEST(test_conf_man_page_lists_settings)
 }
 END_TEST
 
+/* pypi-fcgi(8)'s COMING FROM PYPISERVER names every pypiserver spelling of
+ * conf_pypiserver (leading dashes as "\-"), and the setting of each alias. */
+START_TEST(test_conf_man_page_lists_pypiserver)
+{
+    char path[PATH_MAX];
+    char *man = read_source_file("man/pypi-fcgi.8", path, sizeof path);
+    char *sec = strstr(man, "\n.SH COMING FROM PYPISERVER\n");
+    ck_assert_msg(sec != NULL, "%s has no section COMING FROM PYPISERVER", path);
+    char *end = strstr(sec + 1, "\n.SH ");
+    ck_assert_ptr_nonnull(end);
+    *end = '\0';
+    for (size_t r = 0; r < conf_npypiserver; r++) {
+        const struct conf_pypiserver *p = &conf_pypiserver[r];
+        for (size_t k = 0; k < NELEM(p->spell) && p->spell[k]; k++) {
+            const char *s = p->spell[k];
+            char want[128];
+            size_t dashes = strspn(s, "-");
+            snprintf(want, sizeof want, "%s%s", dashes == 2 ? "\\-\\-" : dashes == 1 ? "\\-" : "", s + dashes);
+            ck_assert_msg(strstr(sec, want) != NULL, "%s: COMING FROM PYPISERVER lacks %s", path, want);
+        }
+        if (p->setting) {
+            char want[128];
+            snprintf(want, sizeof want, "\\-\\-%s", p->setting);
+            ck_assert_msg(strstr(sec, want) != NULL, "%s: COMING FROM PYPISERVER lacks %s", path, want);
+        }
+    }
+    free(man);
+}
+END_TEST
+
 /* pypi-fcgi.conf(5) has one entry per setting, ".TP" then the key in bold
  * ("key = "), and each entry states the table's default. */
 START_TEST(test_conf_man5_lists_settings)
@@ -1361,6 +1391,7 @@ Suite *suite_conf(void)
     tcase_add_test(tc, test_conf_print_roundtrip);
     tcase_add_test(tc, test_conf_check);
     tcase_add_test(tc, test_conf_man_page_lists_settings);
+    tcase_add_test(tc, test_conf_man_page_lists_pypiserver);
     tcase_add_test(tc, test_conf_man5_lists_settings);
     tcase_add_test(tc, test_conf_example_file);
     tcase_add_loop_test(tc, test_conf_env_number_table, 0, (int)NELEM(env_cases));
