@@ -463,9 +463,11 @@ static enum pf_err parse_file(struct config *cfg, const char *path, buf_t *err)
     return e;
 }
 
-/* Adds a root given on the command line; the first one drops the
- * file_roots roots that the -c file gave, as the command line's replace them. */
-static enum pf_err cmdline_root(struct config *cfg, size_t file_roots, bool *cmdline_roots, const char *path)
+/* Adds a root given on the command line, checked as a root line of the
+ * file is; the first one drops the file_roots roots that the -c file gave,
+ * as the command line's replace them. */
+static enum pf_err cmdline_root(struct config *cfg, size_t file_roots, bool *cmdline_roots, const char *path,
+                                buf_t *err)
 {
     if (!*cmdline_roots) {
         for (size_t r = 0; r < file_roots; r++)
@@ -473,7 +475,7 @@ static enum pf_err cmdline_root(struct config *cfg, size_t file_roots, bool *cmd
         cfg->nroots = 0;
         *cmdline_roots = true;
     }
-    return add_root(cfg, path);
+    return conf_set(cfg, "root", path, err);
 }
 
 enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const char **action, int *argi,
@@ -497,6 +499,7 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
     size_t file_roots = cfg->nroots;
     bool cmdline_roots = false;
     uint64_t seen = 0;
+    enum pf_err e;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -522,19 +525,17 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
         }
         if (strcmp(a, "--") == 0) {
             for (i++; i < argc; i++)
-                if (cmdline_root(cfg, file_roots, &cmdline_roots, argv[i]))
-                    return PF_ENOMEM;
+                if ((e = cmdline_root(cfg, file_roots, &cmdline_roots, argv[i], err)))
+                    return e;
             break;
         }
         /* pypiserver's spellings; none is also one of pypi-fcgi's own
          * (test_conf checks), so the order does not matter. */
         bool taken;
-        enum pf_err e = conf_pypiserver_take(cfg, argc, argv, &i, &seen, &taken, err);
-        if (e || taken) {
-            if (e)
-                return e;
+        if ((e = conf_pypiserver_take(cfg, argc, argv, &i, &seen, &taken, err)))
+            return e;
+        if (taken)
             continue;
-        }
         if (strncmp(a, "--", 2) == 0) {
             const char *name = a + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -551,8 +552,8 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
         }
         if (a[0] == '-' && a[1])
             return fail(err, "unknown option '%s' (see --help)", a);
-        if (cmdline_root(cfg, file_roots, &cmdline_roots, a))
-            return PF_ENOMEM;
+        if ((e = cmdline_root(cfg, file_roots, &cmdline_roots, a, err)))
+            return e;
     }
     return PF_EOK;
 }

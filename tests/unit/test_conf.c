@@ -300,6 +300,11 @@ static const struct args_case args_cases[] = {
     { { "---threads=2", NULL }, PF_EINVAL, "'---threads=2'", NULL, 0, false, { NULL }, { NULL } },
     { { "--", NULL }, PF_EOK, NULL, "serve", 0, false, { NULL }, { NULL } },
     { { "--bogus", "--help", NULL }, PF_EINVAL, "'--bogus'", NULL, 0, false, { NULL }, { NULL } },
+    /* Roots are checked as root lines of a file are (-t prints them as such). */
+    { { "/srv/a\x01", NULL }, PF_EINVAL, "root: a control character", NULL, 0, false, { NULL }, { NULL } },
+    { { "/r", "--", "/b\nroot = /c", NULL }, PF_EINVAL, "root: a control character", NULL, 0, false, { NULL },
+      { NULL } },
+    { { "", NULL }, PF_EINVAL, "root: empty path", NULL, 0, false, { NULL }, { NULL } },
     { { "-c", NULL }, PF_EINVAL, "-c", NULL, 0, false, { NULL }, { NULL } },
     { { "--config", NULL }, PF_EINVAL, "--config", NULL, 0, false, { NULL }, { NULL } },
 };
