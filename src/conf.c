@@ -463,6 +463,21 @@ static enum pf_err parse_file(struct config *cfg, const char *path, buf_t *err)
     return e;
 }
 
+/* Adds a root given on the command line, checked as a root line of the
+ * file is; the first one drops the file_roots roots that the -c file gave,
+ * as the command line's replace them. */
+static enum pf_err cmdline_root(struct config *cfg, size_t file_roots, bool *cmdline_roots, const char *path,
+                                buf_t *err)
+{
+    if (!*cmdline_roots) {
+        for (size_t r = 0; r < file_roots; r++)
+            free(cfg->roots[r]);
+        cfg->nroots = 0;
+        *cmdline_roots = true;
+    }
+    return conf_set(cfg, "root", path, err);
+}
+
 enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const char **action, int *argi,
                               buf_t *err)
 {
@@ -483,6 +498,8 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
     }
     size_t file_roots = cfg->nroots;
     bool cmdline_roots = false;
+    uint64_t seen = 0;
+    enum pf_err e;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -507,18 +524,18 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
             return PF_EOK;
         }
         if (strcmp(a, "--") == 0) {
-            for (i++; i < argc; i++) {
-                if (!cmdline_roots) {
-                    for (size_t r = 0; r < file_roots; r++)
-                        free(cfg->roots[r]);
-                    cfg->nroots = 0;
-                    cmdline_roots = true;
-                }
-                if (add_root(cfg, argv[i]))
-                    return PF_ENOMEM;
-            }
+            for (i++; i < argc; i++)
+                if ((e = cmdline_root(cfg, file_roots, &cmdline_roots, argv[i], err)))
+                    return e;
             break;
         }
+        /* pypiserver's spellings; none is also one of pypi-fcgi's own
+         * (test_conf checks), so the order does not matter. */
+        bool taken;
+        if ((e = conf_pypiserver_take(cfg, argc, argv, &i, &seen, &taken, err)))
+            return e;
+        if (taken)
+            continue;
         if (strncmp(a, "--", 2) == 0) {
             const char *name = a + 2, *eq = strchr(name, '=');
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
@@ -529,22 +546,14 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
             const char *v = eq ? eq + 1 : !s->arg ? "yes" : (i + 1 < argc ? argv[++i] : NULL);
             if (!v)
                 return fail(err, "option --%s needs a value", s->name);
-            enum pf_err e = conf_set(cfg, s->name, v, err);
-            if (e)
+            if ((e = conf_set(cfg, s->name, v, err)))
                 return e;
             continue;
         }
         if (a[0] == '-' && a[1])
             return fail(err, "unknown option '%s' (see --help)", a);
-        if (!cmdline_roots) {
-            /* Roots on the command line replace those of the file. */
-            for (size_t r = 0; r < file_roots; r++)
-                free(cfg->roots[r]);
-            cfg->nroots = 0;
-            cmdline_roots = true;
-        }
-        if (add_root(cfg, a))
-            return PF_ENOMEM;
+        if ((e = cmdline_root(cfg, file_roots, &cmdline_roots, a, err)))
+            return e;
     }
     return PF_EOK;
 }
@@ -594,7 +603,8 @@ void conf_usage(FILE *f)
         snprintf(opt, sizeof opt, "--%s%s%s", s->name, s->arg ? " " : "", s->arg ? s->arg : "");
         fprintf(f, "  %-18s %s (default: %s)\n", opt, s->help, s->deflt);
     }
-    fprintf(f, "\nSee pypi-fcgi(8).\n");
+    fprintf(f, "\npypiserver's options are taken where they mean the same here, and refused with the reason\n"
+               "where they do not: see pypi-fcgi(8), COMING FROM PYPISERVER.\n");
 }
 
 void conf_print(const struct config *cfg, FILE *f)

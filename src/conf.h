@@ -79,6 +79,39 @@ struct conf_setting {
 extern const struct conf_setting conf_settings[];
 extern const size_t conf_nsettings;
 
+/* One row per option of pypiserver's "pypi-server run" (and of its update
+ * command) that pypi-fcgi does not spell the same way, so that a command
+ * line brought from pypiserver either means the same here or stops with
+ * the reason. Only the command line reads them; -t prints the settings
+ * they set under pypi-fcgi's own names. A row is one of:
+ *   setting set: an alias; the value, or for a switch value (again when
+ *     it is given a second time, "-vv"), goes to that setting;
+ *   why set: refused with that reason, unless the value is one of same;
+ *   neither: accepted and ignored, as pypi-fcgi already behaves so. */
+struct conf_pypiserver {
+    const char *spell[6]; /* "-p", "--port"; a word without '-' only as the first argument */
+    const char *arg;      /* its value's placeholder; NULL: a switch */
+    const char *setting;  /* the pypi-fcgi setting it sets */
+    const char *value;    /* a switch's value for setting */
+    const char *again;    /* ... when given again; NULL: value */
+    const char *same;     /* values that pypi-fcgi already behaves as, '|' between them: ignored */
+    const char *why;      /* refused: what to use instead, and why; one line */
+    /* Optional: sets setting from a value in pypiserver's form. */
+    enum pf_err (*parse)(struct config *cfg, const char *v, buf_t *err);
+};
+
+extern const struct conf_pypiserver conf_pypiserver[];
+extern const size_t conf_npypiserver;
+
+/* For conf_parse_args (conf_pypiserver.c): takes argv[*i] when it is one of
+ * pypiserver's spellings, and its value from the next argument (advancing
+ * *i) when it needs one; sets the setting it stands for, ignores what
+ * pypi-fcgi already does, or fails with PF_EINVAL and the row's reason in
+ * err. *taken is false, and nothing is done, for any other argument.
+ * *seen keeps a bit per row given before (for "again"); start it at 0. */
+enum pf_err conf_pypiserver_take(struct config *cfg, int argc, char **argv, int *i, uint64_t *seen, bool *taken,
+                                 buf_t *err) PF_WUR;
+
 /* Why trust-remote-user = yes is refused on a TCP socket (conf_check for
  * --listen tcp:, the server for an inherited socket). */
 extern const char conf_tcp_trust_refusal[];

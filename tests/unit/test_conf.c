@@ -265,6 +265,11 @@ static const struct args_case args_cases[] = {
     { { "yank", NULL }, PF_EOK, NULL, "yank", 2, false, { NULL }, { NULL } },
     { { "/r", "yank", NULL }, PF_EOK, NULL, "serve", 0, false, { "/r", "yank" }, { NULL } },
     { { "-t", "unyank", NULL }, PF_EOK, NULL, "serve", 0, true, { "unyank" }, { NULL } },
+    /* pypiserver's subcommands too: "run" and "update" later are roots. */
+    { { "/r", "run", "update", NULL }, PF_EOK, NULL, "serve", 0, false, { "/r", "run", "update" }, { NULL } },
+    { { "-t", "run", NULL }, PF_EOK, NULL, "serve", 0, true, { "run" }, { NULL } },
+    { { "--", "run", NULL }, PF_EOK, NULL, "serve", 0, false, { "run" }, { NULL } },
+    { { "run", "--", "update", NULL }, PF_EOK, NULL, "serve", 0, false, { "update" }, { NULL } },
     /* "--" ends the options. */
     { { "--", "-weird", "--threads", NULL }, PF_EOK, NULL, "serve", 0, false, { "-weird", "--threads" },
       { "threads = 4" } },
@@ -295,6 +300,11 @@ static const struct args_case args_cases[] = {
     { { "---threads=2", NULL }, PF_EINVAL, "'---threads=2'", NULL, 0, false, { NULL }, { NULL } },
     { { "--", NULL }, PF_EOK, NULL, "serve", 0, false, { NULL }, { NULL } },
     { { "--bogus", "--help", NULL }, PF_EINVAL, "'--bogus'", NULL, 0, false, { NULL }, { NULL } },
+    /* Roots are checked as root lines of a file are (-t prints them as such). */
+    { { "/srv/a\x01", NULL }, PF_EINVAL, "root: a control character", NULL, 0, false, { NULL }, { NULL } },
+    { { "/r", "--", "/b\nroot = /c", NULL }, PF_EINVAL, "root: a control character", NULL, 0, false, { NULL },
+      { NULL } },
+    { { "", NULL }, PF_EINVAL, "root: empty path", NULL, 0, false, { NULL }, { NULL } },
     { { "-c", NULL }, PF_EINVAL, "-c", NULL, 0, false, { NULL }, { NULL } },
     { { "--config", NULL }, PF_EINVAL, "--config", NULL, 0, false, { NULL }, { NULL } },
 };
@@ -349,6 +359,254 @@ START_TEST(test_conf_args_table)
     }
     buf_free(&err);
     conf_free(&cfg);
+}
+END_TEST
+
+/* ---- pypiserver's spellings ---- */
+
+/* A pypiserver command line and the pypi-fcgi one it means: both must give
+ * the same roots, action and printed configuration. */
+struct alias_case {
+    const char *theirs[MAXARGS];
+    const char *ours[MAXARGS];
+};
+
+static const struct alias_case alias_cases[] = {
+    /* pypi-server run [options] [PACKAGES_DIRECTORY...]: "run" first is skipped. */
+    { { "run", "/srv/packages", NULL }, { "/srv/packages", NULL } },
+    { { "run", NULL }, { NULL } },
+    { { "run", "-P", "/etc/h", "-a", "update,download,list", "-o", "--disable-fallback", "/srv/p", NULL },
+      { "--htpasswd", "/etc/h", "--authenticate", "update,download,list", "--overwrite", "/srv/p", NULL } },
+    { { "-a", "update,download", "/r", NULL }, { "--authenticate", "update,download", "/r", NULL } },
+    { { "-alist", NULL }, { "--authenticate=list", NULL } },
+    { { "-a", "download, update", NULL }, { "--authenticate", "update,download", NULL } },
+    { { "-a", ".", NULL }, { "--authenticate", ".", NULL } },
+    { { "-P", "/etc/h", NULL }, { "--htpasswd", "/etc/h", NULL } },
+    { { "-P/etc/h", NULL }, { "--htpasswd=/etc/h", NULL } },
+    { { "--passwords", "/etc/h", NULL }, { "--htpasswd", "/etc/h", NULL } },
+    { { "--passwords=/etc/h", NULL }, { "--htpasswd", "/etc/h", NULL } },
+    /* "-P ." is pypiserver's "no file", pypi-fcgi's default. */
+    { { "-P", ".", "-a", ".", NULL }, { "--authenticate", ".", NULL } },
+    { { "-o", "/r", NULL }, { "--overwrite", "/r", NULL } },
+    /* pypiserver logs warnings, -v info, -vv and more debug. */
+    { { "--log-level", "error", "-v", NULL }, { "--log-level", "info", NULL } },
+    { { "--log-level", "error", "--verbose", NULL }, { "--log-level", "info", NULL } },
+    { { "-vv", NULL }, { "--log-level", "debug", NULL } },
+    { { "-vvv", NULL }, { "--log-level", "debug", NULL } },
+    { { "-v", "-v", NULL }, { "--log-level", "debug", NULL } },
+    { { "--verbose", "-v", NULL }, { "--log-level", "debug", NULL } },
+    { { "-vv", "--log-level", "warn", NULL }, { "--log-level", "warn", NULL } },
+    { { "--server-base-url", "/pypi/", NULL }, { "--url-prefix", "/pypi", NULL } },
+    { { "--server-base-url=pypi", NULL }, { "--url-prefix=/pypi", NULL } },
+    { { "--server-base-url", "//a/b//", NULL }, { "--url-prefix", "/a/b", NULL } },
+    { { "--server-base-url", "/", NULL }, { "--url-prefix=", NULL } },
+    { { "--server-base-url=", NULL }, { "--url-prefix=", NULL } },
+    /* What pypi-fcgi already does. */
+    { { "--disable-fallback", "/r", NULL }, { "/r", NULL } },
+    { { "--hash-algo", "sha256", NULL }, { NULL } },
+    { { "--hash-algo=sha256", NULL }, { NULL } },
+    { { "--backend", "auto", NULL }, { NULL } },
+    { { "--backend=cached-dir", NULL }, { NULL } },
+    { { "--health-endpoint", "/health", NULL }, { NULL } },
+    { { "--log-stream", "stderr", NULL }, { NULL } },
+};
+
+/* Parses args into cfg (conf_init'ed here) and returns the error. */
+static enum pf_err parse(const char *const *args, struct config *cfg, const char **action, buf_t *err)
+{
+    char *argv[MAXARGS + 2];
+    int argc = make_argv(args, argv), argi;
+    conf_init(cfg);
+    return conf_parse_args(argc, argv, cfg, action, &argi, err);
+}
+
+START_TEST(test_conf_pypiserver_alias_table)
+{
+    const struct alias_case *c = &alias_cases[_i];
+    struct config a, b;
+    const char *act_a, *act_b;
+    buf_t err;
+    buf_init(&err, 4096);
+    ck_assert_msg(parse(c->theirs, &a, &act_a, &err) == PF_EOK, "case %d: %s", _i, err.p);
+    ck_assert_msg(parse(c->ours, &b, &act_b, &err) == PF_EOK, "case %d: %s", _i, err.p);
+    ck_assert_str_eq(act_a, act_b);
+    ck_assert_int_eq(a.check_only, b.check_only);
+    ck_assert_uint_eq(a.nroots, b.nroots);
+    for (size_t i = 0; i < a.nroots; i++)
+        ck_assert_str_eq(a.roots[i], b.roots[i]);
+    char *pa = printed(&a), *pb = printed(&b);
+    ck_assert_msg(strcmp(pa, pb) == 0, "case %d (%s ...):\n%s\nis not\n%s", _i, c->theirs[0], pa, pb);
+    free(pa);
+    free(pb);
+    conf_free(&a);
+    conf_free(&b);
+    buf_free(&err);
+}
+END_TEST
+
+/* Every alias row has its spellings in alias_cases. */
+START_TEST(test_conf_pypiserver_aliases_tested)
+{
+    for (size_t r = 0; r < conf_npypiserver; r++) {
+        const struct conf_pypiserver *p = &conf_pypiserver[r];
+        if (p->why)
+            continue;
+        for (size_t k = 0; k < NELEM(p->spell) && p->spell[k]; k++) {
+            bool found = false;
+            for (size_t c = 0; c < NELEM(alias_cases) && !found; c++)
+                for (size_t i = 0; i < MAXARGS && alias_cases[c].theirs[i] && !found; i++)
+                    found = strncmp(alias_cases[c].theirs[i], p->spell[k], strlen(p->spell[k])) == 0;
+            ck_assert_msg(found, "no alias case uses %s", p->spell[k]);
+        }
+    }
+}
+END_TEST
+
+/* Every refusal: the command line fails (pypi-fcgi exits 2) with one line
+ * that quotes what was given and says the row's reason; values that are
+ * pypi-fcgi's behaviour already are taken and change nothing. */
+START_TEST(test_conf_pypiserver_refusals)
+{
+    struct config def;
+    conf_init(&def);
+    char *want = printed(&def);
+    size_t refused = 0;
+    for (size_t r = 0; r < conf_npypiserver; r++) {
+        const struct conf_pypiserver *p = &conf_pypiserver[r];
+        if (!p->why)
+            continue;
+        for (size_t k = 0; k < NELEM(p->spell) && p->spell[k]; k++) {
+            const char *s = p->spell[k];
+            /* Given as pypiserver users do, with a value where it takes one. */
+            const char *args[] = { s, p->arg ? "x" : "/r", "/r", NULL };
+            char quoted[256];
+            snprintf(quoted, sizeof quoted, "pypiserver's '%s%s' is refused: ", s, p->arg && p->same ? " x" : "");
+            struct config cfg;
+            const char *action;
+            buf_t err;
+            buf_init(&err, 4096);
+            ck_assert_int_eq(parse(args, &cfg, &action, &err), PF_EINVAL);
+            ck_assert_msg(strstr(err.p, quoted) == err.p, "%s: \"%s\" does not start with \"%s\"", s, err.p, quoted);
+            ck_assert_ptr_nonnull(strstr(err.p, p->why));
+            ck_assert_ptr_null(strchr(err.p, '\n'));
+            conf_free(&cfg);
+            refused++;
+            /* The same, joined to its value. */
+            if (p->arg) {
+                char joined[128];
+                snprintf(joined, sizeof joined, "%s%sx", s, s[1] == '-' ? "=" : "");
+                const char *args2[] = { joined, NULL };
+                ck_assert_int_eq(parse(args2, &cfg, &action, &err), PF_EINVAL);
+                snprintf(quoted, sizeof quoted, "pypiserver's '%s' is refused: ", joined);
+                ck_assert_msg(strstr(err.p, quoted) == err.p, "\"%s\" does not start with \"%s\"", err.p, quoted);
+                conf_free(&cfg);
+            }
+            /* Each accepted value is a no-op. */
+            sv_t rest = sv_cstr(p->same);
+            while (rest.len) {
+                sv_t w = sv_split(&rest, '|');
+                char value[64];
+                snprintf(value, sizeof value, "%.*s", (int)w.len, w.p);
+                const char *args3[] = { s, value, NULL };
+                ck_assert_msg(parse(args3, &cfg, &action, &err) == PF_EOK, "%s %s: %s", s, value, err.p);
+                char *got = printed(&cfg);
+                ck_assert_str_eq(got, want);
+                free(got);
+                conf_free(&cfg);
+            }
+            buf_free(&err);
+        }
+    }
+    ck_assert_uint_ge(refused, 20);
+    free(want);
+    conf_free(&def);
+}
+END_TEST
+
+/* What each refusal tells a pypiserver user to do instead. */
+struct refusal_case {
+    const char *argv[MAXARGS];
+    const char *says[3];
+};
+
+static const struct refusal_case refusal_cases[] = {
+    { { "run", "-p", "8080", "/srv/packages", NULL }, { "FastCGI responder", "--listen", "contrib/" } },
+    { { "--port=8080", NULL }, { "'--port=8080'", "the web server", "listens" } },
+    { { "-i", "0.0.0.0", NULL }, { "'-i'", "--listen", NULL } },
+    { { "-H", "::", NULL }, { "'-H'", "--listen", NULL } },
+    { { "--host", "0.0.0.0", NULL }, { "'--host'", "--listen", NULL } },
+    { { "--interface=127.0.0.1", NULL }, { "'--interface=127.0.0.1'", "--listen", NULL } },
+    { { "--server", "gunicorn", NULL }, { "'--server'", "--threads", "contrib/" } },
+    { { "--fallback-url", "https://pypi.org/simple/", NULL }, { "404", "dependency confusion", "pip download" } },
+    { { "--hash-algo", "md5", NULL }, { "'--hash-algo md5'", "sha256", NULL } },
+    { { "--hash-algo", "off", NULL }, { "'--hash-algo off'", "always carry sha256", NULL } },
+    { { "--backend", "simple-dir", NULL }, { "'--backend simple-dir'", "--rescan-interval", NULL } },
+    { { "--health-endpoint", "/alive", NULL }, { "'--health-endpoint /alive'", "GET /health", NULL } },
+    { { "--welcome", "w.html", NULL }, { "'--welcome'", "GET /", NULL } },
+    { { "--cache-control", "3600", NULL }, { "'--cache-control'", "immutable", "ETag" } },
+    { { "--log-file", "/var/log/p", NULL }, { "'--log-file'", "standard error", NULL } },
+    { { "--log-stream", "stdout", NULL }, { "'--log-stream stdout'", "standard error", NULL } },
+    { { "--log-stream=none", NULL }, { "'--log-stream=none'", "--log-level error", NULL } },
+    { { "--log-frmt", "%(message)s", NULL }, { "'--log-frmt'", "access log", NULL } },
+    { { "--log-req-frmt", "%s", NULL }, { "'--log-req-frmt'", "access log", NULL } },
+    { { "update", "/srv/packages", NULL }, { "'update'", "pypi.org", "pip download" } },
+    { { "-U", "/srv/packages", NULL }, { "'-U'", "pypi.org", NULL } },
+    { { "-x", NULL }, { "'-x'", "pypiserver's update", NULL } },
+    { { "-d", "/tmp", NULL }, { "'-d'", "pypiserver's update", NULL } },
+    { { "--blacklist-file", "f", NULL }, { "'--blacklist-file'", "pypiserver's update", NULL } },
+    /* Malformed. */
+    { { "-P", NULL }, { "-P needs a value", NULL, NULL } },
+    { { "/r", "--passwords", NULL }, { "--passwords needs a value", NULL, NULL } },
+    { { "--hash-algo", NULL }, { "--hash-algo needs a value", NULL, NULL } },
+    { { "--disable-fallback=yes", NULL }, { "--disable-fallback takes no value", NULL, NULL } },
+    { { "--verbose=2", NULL }, { "--verbose takes no value", NULL, NULL } },
+    { { "-P", "", NULL }, { "htpasswd: empty path", NULL, NULL } },
+    { { "-a", "upload", NULL }, { "authenticate: 'upload'", NULL, NULL } },
+    { { "-vx", NULL }, { "unknown option '-vx'", NULL, NULL } },
+    { { "-ox", NULL }, { "unknown option '-ox'", NULL, NULL } },
+    { { "--pass", "h", NULL }, { "unknown option '--pass'", NULL, NULL } },
+};
+
+START_TEST(test_conf_pypiserver_refusal_table)
+{
+    const struct refusal_case *c = &refusal_cases[_i];
+    struct config cfg;
+    const char *action;
+    buf_t err;
+    buf_init(&err, 4096);
+    ck_assert_int_eq(parse(c->argv, &cfg, &action, &err), PF_EINVAL);
+    for (size_t i = 0; i < NELEM(c->says) && c->says[i]; i++)
+        ck_assert_msg(strstr(err.p, c->says[i]) != NULL, "\"%s\" not in \"%s\"", c->says[i], err.p);
+    ck_assert_ptr_null(strchr(err.p, '\n'));
+    conf_free(&cfg);
+    buf_free(&err);
+}
+END_TEST
+
+/* No pypiserver spelling is also pypi-fcgi's own, so that which is looked
+ * up first does not matter and none hides a setting. */
+START_TEST(test_conf_pypiserver_no_clash)
+{
+    static const char *const own[] = { "-c", "--config", "-t", "-h", "--help", "-V", "--version", "--",
+                                       "yank", "unyank" };
+    for (size_t r = 0; r < conf_npypiserver; r++) {
+        const struct conf_pypiserver *p = &conf_pypiserver[r];
+        ck_assert_msg(!p->setting || p->why == NULL, "row %zu is an alias and a refusal", r);
+        for (size_t k = 0; k < NELEM(p->spell) && p->spell[k]; k++) {
+            const char *s = p->spell[k];
+            for (size_t i = 0; i < NELEM(own); i++)
+                ck_assert_msg(strcmp(s, own[i]) != 0, "%s is pypi-fcgi's own", s);
+            for (size_t i = 0; i < conf_nsettings; i++)
+                ck_assert_msg(strncmp(s, "--", 2) != 0 || strcmp(s + 2, conf_settings[i].name) != 0,
+                              "%s is pypi-fcgi's setting", s);
+        }
+        if (p->setting) {
+            bool known = false;
+            for (size_t i = 0; i < conf_nsettings; i++)
+                known = known || strcmp(p->setting, conf_settings[i].name) == 0;
+            ck_assert_msg(known, "%s is no setting", p->setting);
+        }
+    }
 }
 END_TEST
 
@@ -774,6 +1032,36 @@ START_TEST(test_conf_man_page_lists_settings)
 }
 END_TEST
 
+/* pypi-fcgi(8)'s COMING FROM PYPISERVER names every pypiserver spelling of
+ * conf_pypiserver (leading dashes as "\-"), and the setting of each alias. */
+START_TEST(test_conf_man_page_lists_pypiserver)
+{
+    char path[PATH_MAX];
+    char *man = read_source_file("man/pypi-fcgi.8", path, sizeof path);
+    char *sec = strstr(man, "\n.SH COMING FROM PYPISERVER\n");
+    ck_assert_msg(sec != NULL, "%s has no section COMING FROM PYPISERVER", path);
+    char *end = strstr(sec + 1, "\n.SH ");
+    ck_assert_ptr_nonnull(end);
+    *end = '\0';
+    for (size_t r = 0; r < conf_npypiserver; r++) {
+        const struct conf_pypiserver *p = &conf_pypiserver[r];
+        for (size_t k = 0; k < NELEM(p->spell) && p->spell[k]; k++) {
+            const char *s = p->spell[k];
+            char want[128];
+            size_t dashes = strspn(s, "-");
+            snprintf(want, sizeof want, "%s%s", dashes == 2 ? "\\-\\-" : dashes == 1 ? "\\-" : "", s + dashes);
+            ck_assert_msg(strstr(sec, want) != NULL, "%s: COMING FROM PYPISERVER lacks %s", path, want);
+        }
+        if (p->setting) {
+            char want[128];
+            snprintf(want, sizeof want, "\\-\\-%s", p->setting);
+            ck_assert_msg(strstr(sec, want) != NULL, "%s: COMING FROM PYPISERVER lacks %s", path, want);
+        }
+    }
+    free(man);
+}
+END_TEST
+
 /* pypi-fcgi.conf(5) has one entry per setting, ".TP" then the key in bold
  * ("key = "), and each entry states the table's default. */
 START_TEST(test_conf_man5_lists_settings)
@@ -1090,6 +1378,11 @@ Suite *suite_conf(void)
 
     tcase_add_loop_test(tc, test_conf_set_table, 0, (int)NELEM(set_cases));
     tcase_add_loop_test(tc, test_conf_args_table, 0, (int)NELEM(args_cases));
+    tcase_add_loop_test(tc, test_conf_pypiserver_alias_table, 0, (int)NELEM(alias_cases));
+    tcase_add_test(tc, test_conf_pypiserver_aliases_tested);
+    tcase_add_test(tc, test_conf_pypiserver_refusals);
+    tcase_add_loop_test(tc, test_conf_pypiserver_refusal_table, 0, (int)NELEM(refusal_cases));
+    tcase_add_test(tc, test_conf_pypiserver_no_clash);
     tcase_add_loop_test(tc, test_conf_file_table, 0, (int)NELEM(file_cases));
     tcase_add_test(tc, test_conf_file_missing);
     tcase_add_test(tc, test_conf_switches);
@@ -1103,6 +1396,7 @@ Suite *suite_conf(void)
     tcase_add_test(tc, test_conf_print_roundtrip);
     tcase_add_test(tc, test_conf_check);
     tcase_add_test(tc, test_conf_man_page_lists_settings);
+    tcase_add_test(tc, test_conf_man_page_lists_pypiserver);
     tcase_add_test(tc, test_conf_man5_lists_settings);
     tcase_add_test(tc, test_conf_example_file);
     tcase_add_loop_test(tc, test_conf_env_number_table, 0, (int)NELEM(env_cases));
