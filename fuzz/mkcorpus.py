@@ -412,6 +412,10 @@ def corpus():
         "bad-value": "threads = 0\n",
         "no-equals": "root /srv\n",
         "comments": "   # only comments\n\n\t\n# root = /x\nurl-prefix =   # empty\n",
+        # Read as a command line too: pypiserver's spellings.
+        "pypiserver-run": "run -P /etc/h -a update,download,list -o --disable-fallback -vv /srv/p\n",
+        "pypiserver-base-url": "--server-base-url pypi/ --hash-algo sha256 -t -- run\n",
+        "pypiserver-refused": "-p 8080 --fallback-url https://pypi.org/simple/ /srv/p\n",
     }
 
     # meta: archives as uploaded.
