@@ -226,6 +226,11 @@ def corpus():
         "url-prefix": get("/mirror/simple/", "FUZZ_CONF=url-prefix=/mirror", "PATH_INFO=/simple/"),
         "path-info": request(["REQUEST_METHOD=GET", "SCRIPT_NAME=/pypi", "PATH_INFO=/simple/flat-project/"]),
         "traversal": get("/packages/%2e%2e/htpasswd"),
+        "packages-listing": join_requests([
+            get("/packages/"), get("/packages/", "HTTP_IF_NONE_MATCH=W/\"x\", *", method="HEAD"),
+            get("/packages"), get("/packages/", method="POST"),
+        ]),
+        "packages-login": get("/packages/", "FUZZ_CONF=authenticate=list"),
         "method": get("/simple/", method="DELETE"),
         "post-simple": get("/simple/", method="POST"),
         "login-list": get("/simple/", "FUZZ_CONF=authenticate=update,download,list",

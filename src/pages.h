@@ -30,5 +30,8 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
 void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_files.c */
 void page_files(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* /packages/: every file with its sha256 (pip --find-links); /packages
+ * redirects there. */
+void page_packages(const struct app *app, struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -10,7 +10,8 @@ enum match { EXACT, PREFIX };
 
 /* Adding a route is one line here and one handler. need is the action
  * (AUTH_*) a request must be allowed under --authenticate before its
- * handler runs, 0 for none. */
+ * handler runs, 0 for none; with two, either one being asked for asks
+ * for a login. */
 static const struct route {
     const char *path;
     enum match match;
@@ -28,6 +29,10 @@ static const struct route {
     { "/health", EXACT, M_GET | M_HEAD, 0, page_health },
     { "/simple", EXACT, M_GET | M_HEAD, AUTH_LIST, page_simple },
     { "/simple/", PREFIX, M_GET | M_HEAD, AUTH_LIST, page_simple },
+    /* The listing shows every file's name and sha256: a login when either
+     * the lists or the downloads need one. */
+    { "/packages", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
+    { "/packages/", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
     { "/packages/", PREFIX, M_GET | M_HEAD, AUTH_DOWNLOAD, page_files },
 };
 
