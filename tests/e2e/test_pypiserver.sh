@@ -3,7 +3,8 @@
 # test_pypiserver.sh: what users coming from pypiserver rely on, through
 # lighttpd (contrib/lighttpd.conf) with real twine, pip and curl: the URL the
 # welcome page shows behind a proxy, --overwrite on a flat root (the layout
-# pypiserver keeps) and the /packages/ listing pip's --find-links reads.
+# pypiserver keeps), the server root as an index URL (/<project>/ redirects
+# to /simple/<project>/) and the /packages/ listing pip's --find-links reads.
 #
 # Run:  PYPI_FCGI=/abs/build/src/pypi-fcgi TOP_SRCDIR=/abs/src bash tests/e2e/test_pypiserver.sh
 # (make check-e2e does this). KEEP=1, VERBOSE=1 and E2E_WRAP as in lib.sh.
@@ -48,7 +49,7 @@ have_venv=0
 if out=$(e2e_venv "$VENV"); then
     have_venv=1
 else
-    skip "pip through /packages/" "python3 -m venv failed: $out"
+    skip "pip through the server root and /packages/" "python3 -m venv failed: $out"
 fi
 
 # sha FILE: its sha256, hex.
@@ -66,9 +67,24 @@ listed() {
     grep -qF "<a href=\"$2#sha256=$(sha "$ROOT/$2")\">$3</a>" "$1"
 }
 
-# /packages/ (keep mode).
-listing_checks() {
+# The server root as an index URL, and /packages/ (keep mode).
+root_urls() {
+    # ---- /<project>/ -------------------------------------------------------------
+    redirect_is "/Flat_Demo/?x=1 redirects to /simple/flat-demo/, without the query" \
+        301 "$BASE/simple/flat-demo/" "$BASE/Flat_Demo/?x=1"
+    redirect_is "/flat-demo (no slash) redirects too" 301 "$BASE/simple/flat-demo/" "$BASE/flat-demo"
+    redirect_is "HEAD /sub-lib/ redirects" 301 "$BASE/simple/sub-lib/" -I "$BASE/sub-lib/"
+    redirect_is "/no-such-project/ redirects without a lookup (its page is 404)" \
+        301 "$BASE/simple/no-such-project/" "$BASE/no-such-project/"
+    expect_eq "... and that page is 404" 404 "$(http_code "$BASE/simple/no-such-project/")"
+    redirect_is "/simple still redirects to /simple/" 301 "$BASE/simple/" "$BASE/simple"
     redirect_is "/packages redirects to /packages/" 301 "$BASE/packages/" "$BASE/packages"
+    expect_eq "/health is still the health check" 200 "$(http_code "$BASE/health")"
+    expect_eq "GET /legacy is still 405" 405 "$(http_code "$BASE/legacy")"
+    expect_eq "/a/b/ (two segments) is 404" 404 "$(http_code "$BASE/a/b/")"
+    expect_eq "/%3Cscript%3E/ (not a name) is 404" 404 "$(http_code "$BASE/%3Cscript%3E/")"
+
+    # ---- /packages/ --------------------------------------------------------------
     local code etag
     code=$(fetch "$BASE/packages/" "$T/pk")
     expect_eq "/packages/: 200" 200 "$code"
@@ -86,6 +102,15 @@ listing_checks() {
     [ $have_venv = 1 ] || return 0
     # ---- real pip ----------------------------------------------------------------
     local out
+    if out=$(pip_run "$VENV" "$BASE/" download --no-deps -d "$T/dl" Flat_Demo 2>&1); then
+        pass "pip download --no-deps -i $BASE/ Flat_Demo"
+        check "... got the flat wheel, bytes unchanged" cmp -s "$ROOT/$WHL" "$T/dl/$WHL"
+        check "... asking /flat-demo/ (301)" wait_for_log "$ST/access.log" '"GET /flat-demo/ HTTP/1\.1" 301 .*pip/'
+        check "... then /simple/flat-demo/ (200)" wait_for_log "$ST/access.log" \
+            '"GET /simple/flat-demo/ HTTP/1\.1" 200 .*pip/'
+    else
+        fail "pip download --no-deps -i $BASE/ Flat_Demo" "$(echo "$out" | tail -n 25)"
+    fi
     if out=$(pip_env timeout 240 "$VENV/bin/python" -m pip install --disable-pip-version-check --no-cache-dir \
         --retries 0 --timeout 10 --no-index --find-links "$BASE/packages/" sub-lib 2>&1); then
         pass "pip install --no-index --find-links $BASE/packages/ sub-lib"
@@ -124,7 +149,7 @@ for mode in keep overwrite; do
         check "... and not lighttpd's port" test -z "$(grep -F "pypi.example.com:$E2E_PORT" "$T/welcome.body")"
         fetch "$BASE/" "$T/welcome2" >/dev/null
         check "with the port in Host, the URL keeps it" grep -qF "$BASE/simple/" "$T/welcome2.body"
-        listing_checks
+        root_urls
         expect_eq "without --overwrite, other bytes under the flat file's name get 409" 409 "$(up)"
         check "the flat file is unchanged" cmp -s "$D/a/$WHL" "$ROOT/$WHL"
     else

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "digest.h"
 #include "index.h"
+#include "name.h"
 #include "route.h"
 #include "suites.h"
 #include "testutil.h"
@@ -323,7 +324,7 @@ START_TEST(not_found_and_not_acceptable)
     ck_assert_ptr_nonnull(strstr(r.body, "application/vnd.pypi.simple.v1+json"));
     ck_assert_ptr_nonnull(strstr(r.body, "text/html"));
     resp_free(&r);
-    r = GET("/nowhere");
+    r = GET("/no/where");
     ck_assert_int_eq(r.status, 404);
     resp_free(&r);
     r = request("REQUEST_METHOD=POST", "REQUEST_URI=/simple/", "SCRIPT_NAME=", NULL);
@@ -581,6 +582,102 @@ START_TEST(added_and_removed_files_show_at_once)
     resp_free(&r);
     r = GET("/simple/newproj/");
     ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+}
+END_TEST
+
+/* pypiserver's /<project>/: the server root works as an index URL. */
+START_TEST(root_project_redirect)
+{
+    static const struct {
+        const char *uri, *script, *location;
+    } cases[] = {
+        { "/foo-bar/", "", "/simple/foo-bar/" },
+        { "/foo-bar", "", "/simple/foo-bar/" },
+        { "/Foo_Bar/?x=1&y=%2F", "", "/simple/foo-bar/" },
+        /* No lookup: the project page answers for a project not here. */
+        { "/nope/", "", "/simple/nope/" },
+        /* A name no route takes with its slash: a project called health. */
+        { "/health/", "", "/simple/health/" },
+        { "/pypi/Foo.Bar/", "/pypi", "/pypi/simple/foo-bar/" },
+        { "/pypi/foo-bar", "/pypi", "/pypi/simple/foo-bar/" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char uri[128], sn[128];
+        snprintf(uri, sizeof uri, "REQUEST_URI=%s", cases[i].uri);
+        snprintf(sn, sizeof sn, "SCRIPT_NAME=%s", cases[i].script);
+        struct resp r = request("REQUEST_METHOD=GET", uri, sn, NULL);
+        ck_assert_msg(r.status == 301, "%s: %d", cases[i].uri, r.status);
+        assert_header(&r, "Location", cases[i].location);
+        resp_free(&r);
+        r = request("REQUEST_METHOD=HEAD", uri, sn, NULL);
+        ck_assert_msg(r.status == 301, "HEAD %s: %d", cases[i].uri, r.status);
+        assert_header(&r, "Location", cases[i].location);
+        ck_assert_uint_eq(r.body_len, 0);
+        resp_free(&r);
+    }
+    /* The redirect leads to the page. */
+    struct resp r = GET("/simple/foo-bar/");
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+    r = request("REQUEST_METHOD=POST", "REQUEST_URI=/foo-bar/", "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r.status, 405);
+    assert_header(&r, "Allow", "GET, HEAD");
+    resp_free(&r);
+}
+END_TEST
+
+/* The other routes keep their meaning, and what is not one project name
+ * is not redirected. */
+START_TEST(root_project_redirect_shadows_nothing)
+{
+    static const struct {
+        const char *method, *uri;
+        int status;
+        const char *location;
+    } cases[] = {
+        { "GET", "/", 200, NULL },
+        { "GET", "/health", 200, NULL },
+        { "GET", "/simple", 301, "/simple/" },
+        { "GET", "/simple/", 200, NULL },
+        { "GET", "/packages", 301, "/packages/" },
+        { "GET", "/packages/", 200, NULL },
+        { "GET", "/legacy", 405, NULL },
+        { "GET", "/legacy/", 405, NULL },
+        { "HEAD", "/legacy", 405, NULL },
+        /* Hostile or not a name: 404, as before. */
+        { "GET", "/foo%3Cscript%3E/", 404, NULL },
+        { "GET", "/foo%22bar/", 404, NULL },
+        { "GET", "/foo%0D%0ALocation:%20x/", 404, NULL },
+        { "GET", "/-foo/", 404, NULL },
+        { "GET", "/foo-/", 404, NULL },
+        { "GET", "/.pypi-fcgi/", 404, NULL },
+        { "GET", "/foo%20bar/", 404, NULL },
+        { "GET", "/foo-bar//", 404, NULL },
+        { "GET", "/foo-bar/1.0/", 404, NULL },
+        { "GET", "//foo-bar/", 404, NULL },
+        { "GET", "/%C3%A9t%C3%A9/", 404, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char m[64], uri[128];
+        snprintf(m, sizeof m, "REQUEST_METHOD=%s", cases[i].method);
+        snprintf(uri, sizeof uri, "REQUEST_URI=%s", cases[i].uri);
+        struct resp r = request(m, uri, "SCRIPT_NAME=", NULL);
+        ck_assert_msg(r.status == cases[i].status, "%s %s: %d", cases[i].method, cases[i].uri, r.status);
+        char *loc = header(&r, "Location");
+        if (cases[i].location)
+            ck_assert_str_eq(loc ? loc : "", cases[i].location);
+        else
+            ck_assert_msg(loc == NULL, "%s: Location %s", cases[i].uri, loc);
+        free(loc);
+        resp_free(&r);
+    }
+    /* A name too long for a project. */
+    char uri[320] = "REQUEST_URI=/";
+    memset(uri + 13, 'a', (NAME_MAX_LEN + 1));
+    memcpy(uri + 13 + (NAME_MAX_LEN + 1), "/", 2);
+    struct resp r = request("REQUEST_METHOD=GET", uri, "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r.status, 404);
     resp_free(&r);
 }
 END_TEST
@@ -859,6 +956,8 @@ Suite *suite_http(void)
     tcase_add_test(tc, welcome_and_health);
     tcase_add_test(tc, yank_shows_next_request);
     tcase_add_test(tc, added_and_removed_files_show_at_once);
+    tcase_add_test(tc, root_project_redirect);
+    tcase_add_test(tc, root_project_redirect_shadows_nothing);
     tcase_add_test(tc, packages_listing);
     tcase_add_test(tc, packages_listing_follows_tree);
     suite_add_tcase(s, tc);

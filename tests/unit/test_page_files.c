@@ -351,6 +351,9 @@ static const struct {
     /* The listing shows every file's name and sha256: either login. */
     { "/packages", AUTH_LIST | AUTH_DOWNLOAD, 301 },
     { "/packages/", AUTH_LIST | AUTH_DOWNLOAD, 200 },
+    /* pypiserver's /<project>/ redirect lists like /simple/. */
+    { "/Bar/", AUTH_LIST, 301 },
+    { "/nothing-here", AUTH_LIST, 301 },
 };
 static const unsigned login_settings[] = { 0, AUTH_UPDATE, AUTH_LIST, AUTH_DOWNLOAD, AUTH_LIST | AUTH_DOWNLOAD };
 
