@@ -60,7 +60,7 @@ export no_proxy='*' NO_PROXY='*'
 
 JSON_ACCEPT='application/vnd.pypi.simple.v1+json'
 HTML_ACCEPT='text/html'
-ROWS=(html json index r304 file)
+ROWS=(html json index listing r304 file)
 BACKENDS=(pf null static)
 NGINX_CONF=$TOP_DIR/contrib/nginx.conf
 APACHE_CONF=$TOP_DIR/contrib/apache-proxy-fcgi.conf
@@ -508,11 +508,15 @@ warm_ok=$(grep -c '^200$' "$T/warmup.codes" || true)
 ((warm_ok == NPROJ)) || warn "warm-up: only $warm_ok of $NPROJ project pages answered 200"
 log "warm-up: $warm_ok/$NPROJ pages in $WARMUP_S s"
 
-log "capture: /simple/ and $SAMPLE project pages (HTML and JSON) from /pf/"
+log "capture: /simple/, /packages/ and $SAMPLE project pages (HTML and JSON) from /pf/"
 cap=$T/www/static
-mkdir -p "$cap/simple"
+mkdir -p "$cap/simple" "$cap/packages-listing"
 [[ $(fetch "$cap/simple/index.html" "$BASE/pf/simple/" -H "Accept: $HTML_ACCEPT") == 200 ]] ||
     die "capture: /pf/simple/ did not answer 200"
+# The file listing: null and static serve it from packages-listing/, since
+# packages/ there is the package root (the row "file").
+[[ $(fetch "$cap/packages-listing/index.html" "$BASE/pf/packages/" -H "Accept: $HTML_ACCEPT") == 200 ]] ||
+    die "capture: /pf/packages/ did not answer 200"
 : >"$T/etags.txt"
 : >"$T/files.txt"
 while read -r p; do
@@ -556,7 +560,7 @@ CS_STOP_TIMEOUTS=$(json_get "$COLDSTART_JSON" stop_timeouts)
 
 # ---------------------------------------------------------------- 3: load tests (one front at a time)
 
-declare -A ACCEPT=([html]=$HTML_ACCEPT [json]=$JSON_ACCEPT [index]=$HTML_ACCEPT [r304]=$HTML_ACCEPT [file]='*/*' [cold]=$HTML_ACCEPT)
+declare -A ACCEPT=([html]=$HTML_ACCEPT [json]=$JSON_ACCEPT [index]=$HTML_ACCEPT [listing]=$HTML_ACCEPT [r304]=$HTML_ACCEPT [file]='*/*' [cold]=$HTML_ACCEPT)
 declare -A R=() SKIP=()
 KEYS=(requests duration_us rps p50_us p90_us p99_us max_us mean_us connect_err read_err write_err status_err timeout_err sent exhausted)
 
@@ -601,6 +605,7 @@ make_lists() {
         m=${MOUNT_OF[$s.$be]}
         sed "s|^|$m/simple/|; s|\$|/|" "$T/sample.txt" >"$d/html-$be.txt"
         echo "$m/simple/" >"$d/index-$be.txt"
+        if [[ $be == pf ]]; then echo "$m/packages/"; else echo "$m/packages-listing/"; fi >"$d/listing-$be.txt"
         sed "s|^|$m/packages/|" "$T/files.txt" >"$d/file-$be.txt"
     done
     cp "$d/html-pf.txt" "$d/json-pf.txt"
@@ -652,6 +657,7 @@ expected() { # expected ROW
         html) echo "$cap/simple/$p/index.html" ;;
         json) echo "$cap/simple/$p/index.json" ;;
         index) echo "$cap/simple/index.html" ;;
+        listing) echo "$cap/packages-listing/index.html" ;;
         file) echo "$ROOT/$(head -n1 "$T/files.txt")" ;;
     esac
 }
@@ -1256,6 +1262,7 @@ declare -A LABEL=(
     [html]="/simple/<project>/ HTML ($SAMPLE projects, avg $(avg_kib "${sample_html[@]}"))"
     [json]="/simple/<project>/ JSON ($SAMPLE projects, avg $(avg_kib "${sample_json[@]}"))"
     [index]="/simple/ ($NPROJ projects, $(kib "$cap/simple/index.html"))"
+    [listing]="/packages/ ($NFILES files, $(kib "$cap/packages-listing/index.html"))"
     [r304]="304 revalidation (If-None-Match, $SAMPLE project pages)"
     [file]="/packages/<file> (X-Sendfile or X-Accel-Redirect; static: the file)"
     [cold]="cold /simple/<project>/ (first request of each, sidecars present)"

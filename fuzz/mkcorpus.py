@@ -226,6 +226,16 @@ def corpus():
         "url-prefix": get("/mirror/simple/", "FUZZ_CONF=url-prefix=/mirror", "PATH_INFO=/simple/"),
         "path-info": request(["REQUEST_METHOD=GET", "SCRIPT_NAME=/pypi", "PATH_INFO=/simple/flat-project/"]),
         "traversal": get("/packages/%2e%2e/htpasswd"),
+        "root-project": join_requests([
+            get("/Demo_Pkg/?x=1"), get("/demo-pkg", method="HEAD"), get("/legacy"),
+            get("/pypi/Other/", script_name="/pypi"),
+        ]),
+        "root-not-a-name": join_requests([get("/a%3Cb/"), get("/health/"), get("/demo-pkg/1.0/")]),
+        "packages-listing": join_requests([
+            get("/packages/"), get("/packages/", "HTTP_IF_NONE_MATCH=W/\"x\", *", method="HEAD"),
+            get("/packages"), get("/packages/", method="POST"),
+        ]),
+        "packages-login": get("/packages/", "FUZZ_CONF=authenticate=list"),
         "method": get("/simple/", method="DELETE"),
         "post-simple": get("/simple/", method="POST"),
         "login-list": get("/simple/", "FUZZ_CONF=authenticate=update,download,list",

@@ -97,6 +97,7 @@ enum pf_err index_open(const struct config *cfg, index_t **out)
     pthread_mutex_init(&idx->tree_lock, NULL);
     pthread_rwlock_init(&idx->map_lock, NULL);
     pthread_mutex_init(&idx->wait_lock, NULL);
+    pthread_mutex_init(&idx->list_lock, NULL);
     pthread_cond_init(&idx->built, NULL);
     pthread_cond_init(&idx->stop_cond, NULL);
     hmap_init(&idx->dirs);
@@ -163,6 +164,7 @@ void index_close(index_t *idx)
         index_project_release(idx, p);
     hmap_free(&idx->snaps);
     index_root_release(idx->root);
+    index_listing_release(idx->listing);
     struct tdir *d;
     pos = 0;
     while ((d = hmap_next(&idx->dirs, &pos)))
@@ -190,6 +192,7 @@ void index_close(index_t *idx)
     pthread_mutex_destroy(&idx->tree_lock);
     pthread_rwlock_destroy(&idx->map_lock);
     pthread_mutex_destroy(&idx->wait_lock);
+    pthread_mutex_destroy(&idx->list_lock);
     pthread_cond_destroy(&idx->built);
     pthread_cond_destroy(&idx->stop_cond);
     free(idx);

@@ -44,6 +44,18 @@ enum pf_err index_root(index_t *idx, struct index_root **out) PF_WUR;
 void index_root_release(struct index_root *r);
 enum pf_err index_root_page(struct index_root *r, enum page_format fmt, const struct page **out) PF_WUR;
 
+/* A current listing of every distribution file, referenced; release with
+ * index_listing_release. It is as current as index_root's list (the roots,
+ * directories read too soon after a change, and what requests and the
+ * rescan found since) and rebuilt when the tree's generation moves or a
+ * file was replaced under its name. Building it takes a current snapshot
+ * of every project, one after another (index_project: a record not built
+ * yet is built then, as for the project's page), and renders the page;
+ * one build at a time per process, others wait for it. PF_ETOOBIG when the
+ * page would pass RENDER_MAX_PAGE; nothing is cut. */
+enum pf_err index_listing(index_t *idx, struct index_listing **out) PF_WUR;
+void index_listing_release(struct index_listing *l);
+
 /* Finds the file at relpath (decoded, already checked by
  * urlpath_relpath_ok) in a current snapshot of its project. On success *proj
  * holds a reference and *file points into it. PF_ENOTFOUND otherwise. */

@@ -21,6 +21,7 @@
  *   index_build.c   building a project snapshot from the tree;
  *   index_snap.c    the snapshot cache and the page cache;
  *   index_list.c    the project list;
+ *   index_listing.c the listing of every file (/packages/);
  *   index_file.c    finding and opening one file of a snapshot;
  *   index_yank.c    pypi-fcgi yank.
  *
@@ -37,9 +38,13 @@
  *   wait_lock (mutex)   building (the builds in progress, with the built
  *                       condition) and the sweep thread's stop flag (with
  *                       stop_cond).
- * Order: tree_lock before map_lock (index_root looks up the cached list
- * while it holds the tree); wait_lock is never held together with another
- * of them. gen, each pentry's pgen, a snapshot's refs and hot, and a
+ *   list_lock (mutex)   listing (the current file listing) and its build:
+ *                       held while the listing is built, so one process
+ *                       builds it once.
+ * Order: list_lock before the others (a listing build takes snapshots);
+ * tree_lock before map_lock (index_root looks up the cached list while it
+ * holds the tree); wait_lock is never held together with tree_lock or
+ * map_lock. gen, each pentry's pgen, a snapshot's refs and hot, and a
  * snapshot's pages are atomics read without a lock.
  * Beside these, the records of one directory are written under its
  * sidecar lock (sidecar_lock: a flock shared with other processes and with
@@ -114,6 +119,9 @@ struct index {
     hmap_t dirs;     /* key -> struct tdir */
     hmap_t pentries; /* name -> struct pentry; never removed while open */
     _Atomic uint64_t gen; /* bumped whenever any project's file set changes */
+    /* bumped when a directory with files changed and kept their names (a
+     * file replaced under its name: its sha256 in the listing changes) */
+    _Atomic uint64_t fgen;
     size_t nracy;    /* directories in the tree read too soon after a change */
     uint64_t nfiles;
     hmap_t logged;   /* unparsable names already logged */
@@ -129,6 +137,9 @@ struct index {
     size_t cost, budget;
     struct index_root *root;
     struct building *building;
+    /* The file listing: guarded by list_lock. */
+    pthread_mutex_t list_lock;
+    struct index_listing *listing;
     /* The sweep thread. */
     pthread_t sweeper;
     bool sweeping;
@@ -170,6 +181,9 @@ enum pf_err project_build(struct index *idx, const char *name, struct index_proj
 void project_free(struct index_project *p);
 size_t project_cost(const struct index_project *p);
 void page_free(struct page *pg);
+/* A page of the bytes of b, which it takes (b is left empty), with its
+ * hash. */
+enum pf_err page_make(buf_t *b, struct page **out) PF_WUR;
 /* Renders the page in format fmt of the project p or, when p is NULL, of
  * the project list r, and installs it in *slot unless another thread
  * installed one first (then the one rendered here is freed). *out is the

@@ -184,7 +184,7 @@ enum pf_err index_project(index_t *idx, const char *name, struct index_project *
     }
 }
 
-static enum pf_err make_page(buf_t *b, struct page **out)
+enum pf_err page_make(buf_t *b, struct page **out)
 {
     struct page *pg = calloc(1, sizeof *pg);
     if (!pg)
@@ -213,7 +213,7 @@ enum pf_err page_render(struct page *_Atomic *slot, enum page_format fmt, const 
                       : (fmt == PAGE_JSON ? render_root_json(r, &b) : render_root_html(r, &b));
     struct page *pg = NULL;
     if (!e)
-        e = make_page(&b, &pg);
+        e = page_make(&b, &pg);
     buf_free(&b);
     if (e)
         return e;

@@ -334,6 +334,10 @@ static enum pf_err tree_apply(struct index *idx, struct tdir *nd)
         if ((e = tdir_link_files(idx, nd)))
             return e;
     } else {
+        /* Same names, yet the directory changed: one may be a new file
+         * renamed over the old (--overwrite), with another sha256. */
+        if (old && nd->nfiles && !fs_stamp_eq(&old->sig, &nd->sig))
+            atomic_fetch_add(&idx->fgen, 1);
         /* Same files: move the projects' directory pointers over. */
         for (size_t i = 0; i < nd->nfiles; i++) {
             pentry_del_dir(nd->files[i].proj, old);

@@ -64,4 +64,15 @@ struct index_root {
     struct page *_Atomic pages[2];
 };
 
+/* The listing of every distribution file (for /packages/), rendered when
+ * it is built. Immutable. */
+struct index_listing {
+    atomic_int refs;
+    uint64_t gen;        /* tree generation it reflects */
+    uint64_t fgen;       /* the tree's count of files replaced under their names */
+    bool racy;           /* built from a snapshot that is not to be trusted */
+    uint64_t nfiles;
+    struct page *page;
+};
+
 #endif

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* page_files.c: /packages/<path> and its PEP 658 .metadata, offloaded or streamed. */
+/* page_files.c: /packages/<path> and its PEP 658 .metadata, offloaded or streamed; the /packages/ listing. */
 #include "config.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -140,4 +141,49 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
         stream(app, req, resp, f);
     else
         offload(app, req, resp, f);
+}
+
+static void release_listing(void *owner, void *l)
+{
+    (void)owner;
+    index_listing_release(l);
+}
+
+/* The listing of every file (pip's --find-links, as pypiserver serves it),
+ * validated and cached as the /simple/ project list is. */
+static void listing(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    struct index_listing *l;
+    enum pf_err e = index_listing(app->idx, &l);
+    if (e) {
+        /* Never a page cut at a cap: pip would take it for the whole index. */
+        http_log(req, LOG_ERROR, "cannot build the file listing: %s", pf_strerror(e));
+        if (e == PF_EIO)
+            http_error(resp, 503, "The file listing could not be built: %s.", pf_strerror(e));
+        else
+            http_err_page(resp, e, HTTP_BLAME_SERVER, "The file listing could not be built");
+        return;
+    }
+    http_resp_hold(resp, release_listing, NULL, l);
+    const struct page *pg = l->page;
+    char etag[36];
+    snprintf(etag, sizeof etag, "\"%s\"", pg->hash);
+    http_header(resp, "Content-Type", "text/html; charset=utf-8");
+    http_header(resp, "ETag", "%s", etag);
+    /* As the simple pages: every client revalidates, so a new file shows. */
+    http_header(resp, "Cache-Control", "max-age=0, must-revalidate");
+    if (http_etag_match(req->if_none_match, etag)) {
+        resp->status = 304;
+        return;
+    }
+    resp->body = pg->body;
+    resp->body_len = pg->len;
+}
+
+void page_packages(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    if (sv_eq(buf_sv(&req->path), SV_LIT("/packages")))
+        page_redirect(req, resp, "/packages/");
+    else
+        listing(app, req, resp);
 }

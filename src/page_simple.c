@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* page_simple.c: /simple/ and /simple/<project>/ (PEP 503, PEP 691), with redirects. */
+/* page_simple.c: /simple/ and /simple/<project>/ (PEP 503, PEP 691), with redirects; pypiserver's /<project>/. */
 #include "config.h"
 #include <string.h>
 #include "accept.h"
@@ -129,4 +129,22 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
         return;
     }
     send_page(req, resp, pg, t);
+}
+
+void page_project_redirect(const struct app *app, struct http_req *req, struct http_resp *resp)
+{
+    (void)app;
+    /* route.c matched "/<name>" or "/<name>/" with a valid name. No
+     * lookup: the project page answers for a project that is not here. */
+    sv_t name = sv_make(req->path.p + 1, req->path.len - 1);
+    if (name.len && name.p[name.len - 1] == '/')
+        name.len--;
+    char norm[NAME_MAX_LEN + 1];
+    if (!name_is_valid(name) || name_normalize(name, norm, sizeof norm) == 0) {
+        http_error(resp, 404, "Not Found");
+        return;
+    }
+    char target[NAME_MAX_LEN + 16];
+    snprintf(target, sizeof target, "/simple/%s/", norm);
+    page_redirect(req, resp, target);
 }

@@ -26,9 +26,16 @@ void page_welcome(const struct app *app, struct http_req *req, struct http_resp 
 void page_health(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_simple.c */
 void page_simple(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* /<name>/ and /<name>: 301 to /simple/<normalized>/, as pypiserver does,
+ * so that the server root works as an index URL (pip asks for
+ * <index>/<name>/). */
+void page_project_redirect(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_upload.c */
 void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_files.c */
 void page_files(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* /packages/: every file with its sha256 (pip --find-links); /packages
+ * redirects there. */
+void page_packages(const struct app *app, struct http_req *req, struct http_resp *resp);
 
 #endif

@@ -173,3 +173,36 @@ enum pf_err render_root_json(const struct index_root *r, buf_t *out)
     buf_append_str(out, "]}\n");
     return buf_err(out);
 }
+
+enum pf_err render_listing_head(buf_t *out)
+{
+    buf_append_str(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<title>Packages</title>\n</head>\n"
+                        "<body>\n<h1>Packages</h1>\n");
+    return buf_err(out);
+}
+
+enum pf_err render_listing_files(const struct index_project *p, buf_t *out)
+{
+    buf_t url;
+    buf_init(&url, 8192);
+    for (size_t i = 0; i < p->nfiles && !buf_err(out); i++) {
+        const struct index_file *f = &p->files[i];
+        buf_reset(&url);
+        escape_url_path(&url, sv_cstr(f->relpath));
+        buf_printf(&url, "#sha256=%s", f->rec.sha256);
+        buf_fail(out, buf_err(&url));
+        buf_append_str(out, "<a href=\"");
+        escape_attr(out, buf_sv(&url));
+        buf_append_str(out, "\">");
+        escape_html(out, sv_cstr(f->filename));
+        buf_append_str(out, "</a><br />\n");
+    }
+    buf_free(&url);
+    return buf_err(out);
+}
+
+enum pf_err render_listing_tail(buf_t *out)
+{
+    buf_append_str(out, "</body>\n</html>\n");
+    return buf_err(out);
+}

@@ -19,6 +19,14 @@ enum pf_err render_project_json(const struct index_project *p, buf_t *out) PF_WU
 enum pf_err render_root_html(const struct index_root *r, buf_t *out) PF_WUR;
 enum pf_err render_root_json(const struct index_root *r, buf_t *out) PF_WUR;
 
+/* The listing of every file behind /packages/ (what pip's --find-links
+ * reads), written a project at a time: the head, then each snapshot's
+ * files, then the tail. Links are relative to /packages/ and carry the
+ * file's sha256. Each returns buf_err(out). */
+enum pf_err render_listing_head(buf_t *out) PF_WUR;
+enum pf_err render_listing_files(const struct index_project *p, buf_t *out) PF_WUR;
+enum pf_err render_listing_tail(buf_t *out) PF_WUR;
+
 /* Formats microseconds since the epoch as ISO 8601 UTC with 6 fraction
  * digits and a Z (PEP 700 upload-time); buf needs 28 bytes. */
 void render_time(int64_t usec, char buf[32]);

@@ -2,15 +2,20 @@
 /* route.c: the route table and request dispatch. */
 #include "config.h"
 #include <string.h>
+#include "name.h"
 #include "pages.h"
 #include "route.h"
 
 enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
-enum match { EXACT, PREFIX };
+/* NAME: "/<name>" or "/<name>/" for a valid project name (name.h), when
+ * no row above it matched the path, whatever the method: it never takes a
+ * URL another row serves (GET /legacy stays a 405). */
+enum match { EXACT, PREFIX, NAME };
 
 /* Adding a route is one line here and one handler. need is the action
  * (AUTH_*) a request must be allowed under --authenticate before its
- * handler runs, 0 for none. */
+ * handler runs, 0 for none; with two, either one being asked for asks
+ * for a login. */
 static const struct route {
     const char *path;
     enum match match;
@@ -28,8 +33,24 @@ static const struct route {
     { "/health", EXACT, M_GET | M_HEAD, 0, page_health },
     { "/simple", EXACT, M_GET | M_HEAD, AUTH_LIST, page_simple },
     { "/simple/", PREFIX, M_GET | M_HEAD, AUTH_LIST, page_simple },
+    /* The listing shows every file's name and sha256: a login when either
+     * the lists or the downloads need one. */
+    { "/packages", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
+    { "/packages/", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
     { "/packages/", PREFIX, M_GET | M_HEAD, AUTH_DOWNLOAD, page_files },
+    /* pypiserver's /<project>/, so that the server root works as an index
+     * URL: last, as NAME takes only what no row above matched. */
+    { "/", NAME, M_GET | M_HEAD, AUTH_LIST, page_project_redirect },
 };
+
+/* True when path is "/<name>" or "/<name>/" with a valid project name. */
+static bool name_path(const char *path)
+{
+    sv_t seg = sv_cstr(path + 1);
+    if (seg.len && seg.p[seg.len - 1] == '/')
+        seg.len--;
+    return memchr(seg.p, '/', seg.len) == NULL && name_is_valid(seg);
+}
 
 static int method_bit(const char *m)
 {
@@ -62,7 +83,12 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
     int allowed = 0, method = method_bit(req->method);
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const struct route *r = &routes[i];
-        bool hit = r->match == EXACT ? strcmp(path, r->path) == 0 : strncmp(path, r->path, strlen(r->path)) == 0;
+        bool hit;
+        switch (r->match) {
+        case EXACT: hit = strcmp(path, r->path) == 0; break;
+        case PREFIX: hit = strncmp(path, r->path, strlen(r->path)) == 0; break;
+        default: hit = !allowed && name_path(path); break;
+        }
         if (!hit)
             continue;
         if (method & r->methods) {

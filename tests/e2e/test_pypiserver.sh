@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # test_pypiserver.sh: what users coming from pypiserver rely on, through
 # lighttpd (contrib/lighttpd.conf) with real twine, pip and curl: the URL the
-# welcome page shows behind a proxy, and --overwrite on a flat root (the
-# layout pypiserver keeps).
+# welcome page shows behind a proxy, --overwrite on a flat root (the layout
+# pypiserver keeps), the server root as an index URL (/<project>/ redirects
+# to /simple/<project>/) and the /packages/ listing pip's --find-links reads.
 #
 # Run:  PYPI_FCGI=/abs/build/src/pypi-fcgi TOP_SRCDIR=/abs/src bash tests/e2e/test_pypiserver.sh
 # (make check-e2e does this). KEEP=1, VERBOSE=1 and E2E_WRAP as in lib.sh.
@@ -35,6 +36,90 @@ python3 "$MKDIST" wheel --out "$D/a" --name flat-demo --version 1.0 --requires-p
 python3 "$MKDIST" wheel --out "$D/b" --name flat-demo --version 1.0 --requires-python '>=3.8' >>"$T/mkdist.log" 2>&1
 WHL=flat_demo-1.0-py3-none-any.whl
 cp "$D/a/$WHL" "$ROOT/"
+# A project in its own directory that needs the flat one, in two versions.
+mkdir -p "$ROOT/sub-lib"
+{
+    python3 "$MKDIST" wheel --out "$ROOT/sub-lib" --name sub-lib --version 1.0
+    python3 "$MKDIST" wheel --out "$ROOT/sub-lib" --name sub-lib --version 2.0 --requires-dist flat-demo
+    python3 "$MKDIST" sdist --out "$ROOT/sub-lib" --name sub-lib --version 2.0
+} >>"$T/mkdist.log" 2>&1
+
+VENV=$T/venv
+have_venv=0
+if out=$(e2e_venv "$VENV"); then
+    have_venv=1
+else
+    skip "pip through the server root and /packages/" "python3 -m venv failed: $out"
+fi
+
+# sha FILE: its sha256, hex.
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+# redirect_is DESC WANT-STATUS WANT-LOCATION URL [CURL-OPTS...]
+redirect_is() {
+    local desc=$1 want="$2 $3" url=$4
+    shift 4
+    expect_eq "$desc" "$want" "$(curl -s -o /dev/null --max-time 20 -w '%{http_code} %{redirect_url}' "$@" "$url")"
+}
+
+# listed PAGE RELPATH FILE: PAGE has the /packages/ line of RELPATH.
+listed() {
+    grep -qF "<a href=\"$2#sha256=$(sha "$ROOT/$2")\">$3</a>" "$1"
+}
+
+# The server root as an index URL, and /packages/ (keep mode).
+root_urls() {
+    # ---- /<project>/ -------------------------------------------------------------
+    redirect_is "/Flat_Demo/?x=1 redirects to /simple/flat-demo/, without the query" \
+        301 "$BASE/simple/flat-demo/" "$BASE/Flat_Demo/?x=1"
+    redirect_is "/flat-demo (no slash) redirects too" 301 "$BASE/simple/flat-demo/" "$BASE/flat-demo"
+    redirect_is "HEAD /sub-lib/ redirects" 301 "$BASE/simple/sub-lib/" -I "$BASE/sub-lib/"
+    redirect_is "/no-such-project/ redirects without a lookup (its page is 404)" \
+        301 "$BASE/simple/no-such-project/" "$BASE/no-such-project/"
+    expect_eq "... and that page is 404" 404 "$(http_code "$BASE/simple/no-such-project/")"
+    redirect_is "/simple still redirects to /simple/" 301 "$BASE/simple/" "$BASE/simple"
+    redirect_is "/packages redirects to /packages/" 301 "$BASE/packages/" "$BASE/packages"
+    expect_eq "/health is still the health check" 200 "$(http_code "$BASE/health")"
+    expect_eq "GET /legacy is still 405" 405 "$(http_code "$BASE/legacy")"
+    expect_eq "/a/b/ (two segments) is 404" 404 "$(http_code "$BASE/a/b/")"
+    expect_eq "/%3Cscript%3E/ (not a name) is 404" 404 "$(http_code "$BASE/%3Cscript%3E/")"
+
+    # ---- /packages/ --------------------------------------------------------------
+    local code etag
+    code=$(fetch "$BASE/packages/" "$T/pk")
+    expect_eq "/packages/: 200" 200 "$code"
+    expect_eq "/packages/ is HTML" "text/html; charset=utf-8" "$(header "$T/pk.hdr" Content-Type)"
+    check "/packages/ lists the flat wheel with its sha256" listed "$T/pk.body" "$WHL" "$WHL"
+    local f
+    for f in sub_lib-1.0-py3-none-any.whl sub_lib-2.0-py3-none-any.whl sub_lib-2.0.tar.gz; do
+        check "/packages/ lists sub-lib/$f with its sha256" listed "$T/pk.body" "sub-lib/$f" "$f"
+    done
+    expect_eq "/packages/ lists the 4 files, no more" 4 "$(grep -c '<a href=' "$T/pk.body")"
+    etag=$(header "$T/pk.hdr" ETag)
+    expect_eq "/packages/ with If-None-Match: its ETag: 304" 304 \
+        "$(http_code "$BASE/packages/" -H "If-None-Match: $etag")"
+
+    [ $have_venv = 1 ] || return 0
+    # ---- real pip ----------------------------------------------------------------
+    local out
+    if out=$(pip_run "$VENV" "$BASE/" download --no-deps -d "$T/dl" Flat_Demo 2>&1); then
+        pass "pip download --no-deps -i $BASE/ Flat_Demo"
+        check "... got the flat wheel, bytes unchanged" cmp -s "$ROOT/$WHL" "$T/dl/$WHL"
+        check "... asking /flat-demo/ (301)" wait_for_log "$ST/access.log" '"GET /flat-demo/ HTTP/1\.1" 301 .*pip/'
+        check "... then /simple/flat-demo/ (200)" wait_for_log "$ST/access.log" \
+            '"GET /simple/flat-demo/ HTTP/1\.1" 200 .*pip/'
+    else
+        fail "pip download --no-deps -i $BASE/ Flat_Demo" "$(echo "$out" | tail -n 25)"
+    fi
+    if out=$(pip_env timeout 240 "$VENV/bin/python" -m pip install --disable-pip-version-check --no-cache-dir \
+        --retries 0 --timeout 10 --no-index --find-links "$BASE/packages/" sub-lib 2>&1); then
+        pass "pip install --no-index --find-links $BASE/packages/ sub-lib"
+        expect_eq "... installed sub-lib 2.0 and its dependency flat-demo 1.0 from the listing" "2.0 1.0" \
+            "$(pip_env "$VENV/bin/python" -c 'import sub_lib, flat_demo; print(sub_lib.__version__, flat_demo.__version__)')"
+    else
+        fail "pip install --no-index --find-links $BASE/packages/ sub-lib" "$(echo "$out" | tail -n 25)"
+    fi
+}
 
 # up ARGS...: an upload of $D/b's wheel with curl; prints the status.
 up() {
@@ -64,9 +149,14 @@ for mode in keep overwrite; do
         check "... and not lighttpd's port" test -z "$(grep -F "pypi.example.com:$E2E_PORT" "$T/welcome.body")"
         fetch "$BASE/" "$T/welcome2" >/dev/null
         check "with the port in Host, the URL keeps it" grep -qF "$BASE/simple/" "$T/welcome2.body"
+        root_urls
         expect_eq "without --overwrite, other bytes under the flat file's name get 409" 409 "$(up)"
         check "the flat file is unchanged" cmp -s "$D/a/$WHL" "$ROOT/$WHL"
     else
+        # The listing is built before the upload, then the same file name
+        # gets other bytes: it must not keep the old sha256.
+        fetch "$BASE/packages/" "$T/pk1" >/dev/null
+        check "/packages/ before the upload shows the old sha256" listed "$T/pk1.body" "$WHL" "$WHL"
         expect_eq "--overwrite replaces the flat file: 200" 200 "$(up)"
         check "the flat file now holds the new bytes" cmp -s "$D/b/$WHL" "$ROOT/$WHL"
         check "no second copy under ROOT/flat-demo/" test ! -e "$ROOT/flat-demo"
@@ -74,6 +164,9 @@ for mode in keep overwrite; do
         expect_eq "the page lists the file once" 1 "$(grep -o "$WHL#" <<<"$page" | wc -l)"
         check "the page shows the new sha256" grep -q "$(sha256sum "$D/b/$WHL" | cut -d' ' -f1)" <<<"$page"
         check "the page shows the new Requires-Python" grep -q '&gt;=3.8' <<<"$page"
+        fetch "$BASE/packages/" "$T/pk2" >/dev/null
+        check "/packages/ shows the new sha256 of the flat file" listed "$T/pk2.body" "$WHL" "$WHL"
+        expect_eq "... and lists it once" 1 "$(grep -c "$WHL#" "$T/pk2.body")"
     fi
     lt_stop "$mode" && pass "$mode: lighttpd stopped" || fail "$mode: lighttpd stopped"
 done

@@ -10,7 +10,9 @@
 #include <unistd.h>
 #include "buf.h"
 #include "conf.h"
+#include "digest.h"
 #include "index.h"
+#include "name.h"
 #include "route.h"
 #include "suites.h"
 #include "testutil.h"
@@ -322,7 +324,7 @@ START_TEST(not_found_and_not_acceptable)
     ck_assert_ptr_nonnull(strstr(r.body, "application/vnd.pypi.simple.v1+json"));
     ck_assert_ptr_nonnull(strstr(r.body, "text/html"));
     resp_free(&r);
-    r = GET("/nowhere");
+    r = GET("/no/where");
     ck_assert_int_eq(r.status, 404);
     resp_free(&r);
     r = request("REQUEST_METHOD=POST", "REQUEST_URI=/simple/", "SCRIPT_NAME=", NULL);
@@ -405,7 +407,8 @@ START_TEST(traversal_refused)
         "REQUEST_URI=/packages/foo-bar/.pypi-fcgi/foo_bar-1.0.tar.gz.rec",
         "REQUEST_URI=/packages/foo-bar/./foo_bar-1.0.tar.gz",
         "REQUEST_URI=/packages/notes.txt",
-        "REQUEST_URI=/packages/",
+        "REQUEST_URI=/packages/.",
+        "REQUEST_URI=/packages/..",
     };
     for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
         struct resp r = request("REQUEST_METHOD=GET", uris[i], "SCRIPT_NAME=", NULL);
@@ -583,6 +586,237 @@ START_TEST(added_and_removed_files_show_at_once)
 }
 END_TEST
 
+/* pypiserver's /<project>/: the server root works as an index URL. */
+START_TEST(root_project_redirect)
+{
+    static const struct {
+        const char *uri, *script, *location;
+    } cases[] = {
+        { "/foo-bar/", "", "/simple/foo-bar/" },
+        { "/foo-bar", "", "/simple/foo-bar/" },
+        { "/Foo_Bar/?x=1&y=%2F", "", "/simple/foo-bar/" },
+        /* No lookup: the project page answers for a project not here. */
+        { "/nope/", "", "/simple/nope/" },
+        /* A name no route takes with its slash: a project called health. */
+        { "/health/", "", "/simple/health/" },
+        { "/pypi/Foo.Bar/", "/pypi", "/pypi/simple/foo-bar/" },
+        { "/pypi/foo-bar", "/pypi", "/pypi/simple/foo-bar/" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char uri[128], sn[128];
+        snprintf(uri, sizeof uri, "REQUEST_URI=%s", cases[i].uri);
+        snprintf(sn, sizeof sn, "SCRIPT_NAME=%s", cases[i].script);
+        struct resp r = request("REQUEST_METHOD=GET", uri, sn, NULL);
+        ck_assert_msg(r.status == 301, "%s: %d", cases[i].uri, r.status);
+        assert_header(&r, "Location", cases[i].location);
+        resp_free(&r);
+        r = request("REQUEST_METHOD=HEAD", uri, sn, NULL);
+        ck_assert_msg(r.status == 301, "HEAD %s: %d", cases[i].uri, r.status);
+        assert_header(&r, "Location", cases[i].location);
+        ck_assert_uint_eq(r.body_len, 0);
+        resp_free(&r);
+    }
+    /* The redirect leads to the page. */
+    struct resp r = GET("/simple/foo-bar/");
+    ck_assert_int_eq(r.status, 200);
+    resp_free(&r);
+    r = request("REQUEST_METHOD=POST", "REQUEST_URI=/foo-bar/", "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r.status, 405);
+    assert_header(&r, "Allow", "GET, HEAD");
+    resp_free(&r);
+}
+END_TEST
+
+/* The other routes keep their meaning, and what is not one project name
+ * is not redirected. */
+START_TEST(root_project_redirect_shadows_nothing)
+{
+    static const struct {
+        const char *method, *uri;
+        int status;
+        const char *location;
+    } cases[] = {
+        { "GET", "/", 200, NULL },
+        { "GET", "/health", 200, NULL },
+        { "GET", "/simple", 301, "/simple/" },
+        { "GET", "/simple/", 200, NULL },
+        { "GET", "/packages", 301, "/packages/" },
+        { "GET", "/packages/", 200, NULL },
+        { "GET", "/legacy", 405, NULL },
+        { "GET", "/legacy/", 405, NULL },
+        { "HEAD", "/legacy", 405, NULL },
+        /* Hostile or not a name: 404, as before. */
+        { "GET", "/foo%3Cscript%3E/", 404, NULL },
+        { "GET", "/foo%22bar/", 404, NULL },
+        { "GET", "/foo%0D%0ALocation:%20x/", 404, NULL },
+        { "GET", "/-foo/", 404, NULL },
+        { "GET", "/foo-/", 404, NULL },
+        { "GET", "/.pypi-fcgi/", 404, NULL },
+        { "GET", "/foo%20bar/", 404, NULL },
+        { "GET", "/foo-bar//", 404, NULL },
+        { "GET", "/foo-bar/1.0/", 404, NULL },
+        { "GET", "//foo-bar/", 404, NULL },
+        { "GET", "/%C3%A9t%C3%A9/", 404, NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char m[64], uri[128];
+        snprintf(m, sizeof m, "REQUEST_METHOD=%s", cases[i].method);
+        snprintf(uri, sizeof uri, "REQUEST_URI=%s", cases[i].uri);
+        struct resp r = request(m, uri, "SCRIPT_NAME=", NULL);
+        ck_assert_msg(r.status == cases[i].status, "%s %s: %d", cases[i].method, cases[i].uri, r.status);
+        char *loc = header(&r, "Location");
+        if (cases[i].location)
+            ck_assert_str_eq(loc ? loc : "", cases[i].location);
+        else
+            ck_assert_msg(loc == NULL, "%s: Location %s", cases[i].uri, loc);
+        free(loc);
+        resp_free(&r);
+    }
+    /* A name too long for a project. */
+    char uri[320] = "REQUEST_URI=/";
+    memset(uri + 13, 'a', (NAME_MAX_LEN + 1));
+    memcpy(uri + 13 + (NAME_MAX_LEN + 1), "/", 2);
+    struct resp r = request("REQUEST_METHOD=GET", uri, "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r.status, 404);
+    resp_free(&r);
+}
+END_TEST
+
+/* The sha256 of the file at rel below the root, hex. */
+static void file_sha256(const char *rel, char hex[DIGEST_HEX_LEN + 1])
+{
+    char *p;
+    size_t len;
+    ck_assert_int_ge(asprintf(&p, "%s/%s", root, rel), 0);
+    char *data = tu_read_file(p, &len);
+    ck_assert_ptr_nonnull(data);
+    digest_sha256_hex(data, len, hex);
+    free(data);
+    free(p);
+}
+
+/* The line of the listing for rel, whose file is name. */
+static bool listed(const char *body, const char *rel, const char *name)
+{
+    char hex[DIGEST_HEX_LEN + 1], line[512];
+    file_sha256(rel, hex);
+    snprintf(line, sizeof line, "<a href=\"%s#sha256=%s\">%s</a>", rel, hex, name);
+    return strstr(body, line) != NULL;
+}
+
+/* /packages/: every file with its sha256, for pip --find-links. */
+START_TEST(packages_listing)
+{
+    struct resp r = GET("/packages/");
+    ck_assert_int_eq(r.status, 200);
+    assert_header(&r, "Content-Type", "text/html; charset=utf-8");
+    assert_header(&r, "Cache-Control", "max-age=0, must-revalidate");
+    ck_assert_msg(listed(r.body, "foo-bar/foo_bar-1.0.tar.gz", "foo_bar-1.0.tar.gz"), "%s", r.body);
+    ck_assert(listed(r.body, "foo-bar/foo_bar-1.0-py3-none-any.whl", "foo_bar-1.0-py3-none-any.whl"));
+    ck_assert(listed(r.body, "foo-bar/foo_bar-2.0rc1-py3-none-any.whl", "foo_bar-2.0rc1-py3-none-any.whl"));
+    ck_assert(listed(r.body, "baz-0.9.tar.gz", "baz-0.9.tar.gz"));
+    ck_assert_uint_eq(tu_count(r.body, "<a href="), 4);
+    ck_assert_ptr_null(strstr(r.body, "notes.txt"));
+    /* Projects by name, then each project's files by version. */
+    ck_assert(strstr(r.body, "baz-0.9") < strstr(r.body, "foo_bar-1.0-"));
+    ck_assert(strstr(r.body, "foo_bar-1.0.tar.gz") < strstr(r.body, "foo_bar-2.0rc1"));
+
+    /* 304 with the ETag, HEAD with no body. */
+    char *etag = header(&r, "ETag");
+    ck_assert_ptr_nonnull(etag);
+    char inm[128];
+    snprintf(inm, sizeof inm, "HTTP_IF_NONE_MATCH=\"x\", %s", etag);
+    struct resp r2 = GET("/packages/", inm);
+    ck_assert_int_eq(r2.status, 304);
+    ck_assert_uint_eq(r2.body_len, 0);
+    assert_header(&r2, "ETag", etag);
+    resp_free(&r2);
+    r2 = request("REQUEST_METHOD=HEAD", "REQUEST_URI=/packages/", "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r2.status, 200);
+    ck_assert_uint_eq(r2.body_len, 0);
+    char *l1 = header(&r, "Content-Length"), *l2 = header(&r2, "Content-Length");
+    ck_assert_str_eq(l1, l2);
+    free(l1);
+    free(l2);
+    resp_free(&r2);
+    r2 = request("REQUEST_METHOD=POST", "REQUEST_URI=/packages/", "SCRIPT_NAME=", NULL);
+    ck_assert_int_eq(r2.status, 405);
+    assert_header(&r2, "Allow", "GET, HEAD");
+    resp_free(&r2);
+
+    /* Under a prefix: the same page (its links are relative), and the
+     * redirect keeps the prefix and leaves the query out. */
+    r2 = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/packages/?x=1", "SCRIPT_NAME=/pypi",
+                 "PATH_INFO=/packages/", NULL);
+    ck_assert_int_eq(r2.status, 200);
+    ck_assert_str_eq(r2.body, r.body);
+    resp_free(&r2);
+    r2 = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/packages?x=1", "SCRIPT_NAME=/pypi", NULL);
+    ck_assert_int_eq(r2.status, 301);
+    assert_header(&r2, "Location", "/pypi/packages/");
+    resp_free(&r2);
+    free(etag);
+    resp_free(&r);
+}
+END_TEST
+
+/* The listing follows the tree: a new file, a removed one, a file
+ * replaced under its name (a new sha256), a new project. */
+START_TEST(packages_listing_follows_tree)
+{
+    struct resp r = GET("/packages/");
+    char *etag = header(&r, "ETag");
+    resp_free(&r);
+    wheel("foo-bar/foo_bar-3.0-py3-none-any.whl", "foo_bar-3.0.dist-info",
+          "Metadata-Version: 2.1\nName: foo-bar\nVersion: 3.0\n");
+    /* Seen by the tree once its directory is looked at: here through the
+     * project page (the rescan does it otherwise). */
+    r = GET("/simple/foo-bar/");
+    resp_free(&r);
+    r = GET("/packages/");
+    ck_assert(listed(r.body, "foo-bar/foo_bar-3.0-py3-none-any.whl", "foo_bar-3.0-py3-none-any.whl"));
+    char *etag2 = header(&r, "ETag");
+    ck_assert_str_ne(etag, etag2);
+    resp_free(&r);
+    /* baz replaced under its name by other bytes, as --overwrite does. */
+    char *tmp, *dst;
+    ck_assert_int_ge(asprintf(&tmp, "%s/tmp.tar.gz", root), 0);
+    ck_assert_int_ge(asprintf(&dst, "%s/baz-0.9.tar.gz", root), 0);
+    tu_make_sdist(tmp, "baz-0.9", "Metadata-Version: 1.0\nName: baz\nVersion: 0.9\nSummary: again\n");
+    ck_assert_int_eq(rename(tmp, dst), 0);
+    /* Directory names: one that a URL cannot carry as it is, with HTML
+     * in it, is not in the tree; the odd ones it keeps are listed. */
+    mkdirs("a&b\"<x>");
+    sdist("a&b\"<x>/qux-1.0.tar.gz", "qux-1.0", "Metadata-Version: 1.0\nName: qux\nVersion: 1.0\n");
+    mkdirs("odd+dir@v=1,x!~y");
+    sdist("odd+dir@v=1,x!~y/quux-1.0.tar.gz", "quux-1.0", "Metadata-Version: 1.0\nName: quux\nVersion: 1.0\n");
+    r = GET("/packages/");
+    ck_assert(listed(r.body, "baz-0.9.tar.gz", "baz-0.9.tar.gz"));
+    ck_assert_ptr_null(strstr(r.body, "qux-1.0"));
+    ck_assert_ptr_null(strstr(r.body, "<x>"));
+    ck_assert_msg(listed(r.body, "odd+dir@v=1,x!~y/quux-1.0.tar.gz", "quux-1.0.tar.gz"), "%s", r.body);
+    char *p;
+    ck_assert_int_ge(asprintf(&p, "%s/foo-bar/foo_bar-1.0.tar.gz", root), 0);
+    ck_assert_int_eq(unlink(p), 0);
+    free(p);
+    resp_free(&r);
+    r = GET("/simple/foo-bar/");
+    resp_free(&r);
+    r = GET("/packages/");
+    ck_assert_ptr_null(strstr(r.body, "foo_bar-1.0.tar.gz"));
+    ck_assert_uint_eq(tu_count(r.body, "<a href="), 5);
+    /* Each listed file is served at its link. */
+    struct resp d = GET("/packages/odd+dir@v=1,x!~y/quux-1.0.tar.gz");
+    ck_assert_int_eq(d.status, 200);
+    resp_free(&d);
+    resp_free(&r);
+    free(tmp);
+    free(dst);
+    free(etag);
+    free(etag2);
+}
+END_TEST
+
 /* nginx without fastcgi_split_path_info passes the whole path as
  * SCRIPT_NAME: refuse with a message that says what to fix. */
 START_TEST(test_http_script_name_whole_path)
@@ -722,6 +956,10 @@ Suite *suite_http(void)
     tcase_add_test(tc, welcome_and_health);
     tcase_add_test(tc, yank_shows_next_request);
     tcase_add_test(tc, added_and_removed_files_show_at_once);
+    tcase_add_test(tc, root_project_redirect);
+    tcase_add_test(tc, root_project_redirect_shadows_nothing);
+    tcase_add_test(tc, packages_listing);
+    tcase_add_test(tc, packages_listing_follows_tree);
     suite_add_tcase(s, tc);
     tc = tcase_create("x-sendfile");
     tcase_add_checked_fixture(tc, setup_xsendfile, teardown);

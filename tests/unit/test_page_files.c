@@ -348,6 +348,12 @@ static const struct {
     { "/packages/bar/bar-1.0-py3-none-any.whl.metadata", AUTH_DOWNLOAD, 200 },
     { "/packages/bar/nothing-1.0.tar.gz", AUTH_DOWNLOAD, 404 },
     { "/health", 0, 200 },
+    /* The listing shows every file's name and sha256: either login. */
+    { "/packages", AUTH_LIST | AUTH_DOWNLOAD, 301 },
+    { "/packages/", AUTH_LIST | AUTH_DOWNLOAD, 200 },
+    /* pypiserver's /<project>/ redirect lists like /simple/. */
+    { "/Bar/", AUTH_LIST, 301 },
+    { "/nothing-here", AUTH_LIST, 301 },
 };
 static const unsigned login_settings[] = { 0, AUTH_UPDATE, AUTH_LIST, AUTH_DOWNLOAD, AUTH_LIST | AUTH_DOWNLOAD };
 
