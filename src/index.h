@@ -50,9 +50,11 @@ enum pf_err index_root_page(struct index_root *r, enum page_format fmt, const st
  * rescan found since) and rebuilt when the tree's generation moves or a
  * file was replaced under its name. Building it takes a current snapshot
  * of every project, one after another (index_project: a record not built
- * yet is built then, as for the project's page), and renders the page;
- * one build at a time per process, others wait for it. PF_ETOOBIG when the
- * page would pass RENDER_MAX_PAGE; nothing is cut. */
+ * yet is built then, as for the project's page), and renders the page.
+ * One build at a time per process, and no caller waits for it: while it
+ * runs, others get the listing before it, or PF_EUNAVAIL when there is
+ * none yet. PF_ETOOBIG when the page would pass RENDER_MAX_PAGE; nothing
+ * is cut. */
 enum pf_err index_listing(index_t *idx, struct index_listing **out) PF_WUR;
 void index_listing_release(struct index_listing *l);
 

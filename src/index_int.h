@@ -38,11 +38,11 @@
  *   wait_lock (mutex)   building (the builds in progress, with the built
  *                       condition) and the sweep thread's stop flag (with
  *                       stop_cond).
- *   list_lock (mutex)   listing (the current file listing) and its build:
- *                       held while the listing is built, so one process
- *                       builds it once.
- * Order: list_lock before the others (a listing build takes snapshots);
- * tree_lock before map_lock (index_root looks up the cached list while it
+ *   list_lock (mutex)   listing (the current file listing) and
+ *                       listing_building (one build at a time per
+ *                       process); never held while the listing is built,
+ *                       nor together with another of these locks.
+ * Order: tree_lock before map_lock (index_root looks up the cached list while it
  * holds the tree); wait_lock is never held together with tree_lock or
  * map_lock. gen, each pentry's pgen, a snapshot's refs and hot, and a
  * snapshot's pages are atomics read without a lock.
@@ -137,9 +137,11 @@ struct index {
     size_t cost, budget;
     struct index_root *root;
     struct building *building;
-    /* The file listing: guarded by list_lock. */
+    /* The file listing and whether a thread builds one: guarded by
+     * list_lock. */
     pthread_mutex_t list_lock;
     struct index_listing *listing;
+    bool listing_building;
     /* The sweep thread. */
     pthread_t sweeper;
     bool sweeping;

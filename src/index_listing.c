@@ -54,22 +54,34 @@ static enum pf_err build(struct index *idx, const struct index_root *r, struct i
 enum pf_err index_listing(index_t *idx, struct index_listing **out)
 {
     *out = NULL;
-    pthread_mutex_lock(&idx->list_lock);
     /* Read before the list: a file replaced during the build leaves the
      * listing built here behind, and the next request builds it again. */
     uint64_t fgen = atomic_load(&idx->fgen);
     struct index_root *r;
     enum pf_err e = index_root(idx, &r);
+    if (e) {
+        index_root_release(r); /* a stale list may come beside the error */
+        return e;
+    }
+    pthread_mutex_lock(&idx->list_lock);
     struct index_listing *l = idx->listing;
-    if (!e && l && !l->racy && l->gen == r->gen && l->fgen == fgen) {
-        atomic_fetch_add(&l->refs, 1);
+    bool current = l && !l->racy && l->gen == r->gen && l->fgen == fgen;
+    if (current || idx->listing_building) {
+        /* A build takes minutes on a large tree whose records are not
+         * built yet: no request waits for one. While it runs the others
+         * get the listing before it, or, with none yet, PF_EUNAVAIL
+         * (503: pip retries it). */
+        if (l)
+            atomic_fetch_add(&l->refs, 1);
         pthread_mutex_unlock(&idx->list_lock);
         index_root_release(r);
         *out = l;
-        return PF_EOK;
+        return l ? PF_EOK : PF_EUNAVAIL;
     }
-    l = NULL;
-    if (!e && !(l = calloc(1, sizeof *l)))
+    idx->listing_building = true;
+    pthread_mutex_unlock(&idx->list_lock);
+
+    if (!(l = calloc(1, sizeof *l)))
         e = PF_ENOMEM;
     if (!e) {
         atomic_init(&l->refs, 2); /* the index's and the caller's */
@@ -78,15 +90,19 @@ enum pf_err index_listing(index_t *idx, struct index_listing **out)
         e = build(idx, r, l);
     }
     index_root_release(r);
+    pthread_mutex_lock(&idx->list_lock);
+    idx->listing_building = false;
+    struct index_listing *old = NULL;
+    if (!e) {
+        old = idx->listing;
+        idx->listing = l;
+    }
+    pthread_mutex_unlock(&idx->list_lock);
     if (e) {
-        pthread_mutex_unlock(&idx->list_lock);
         if (l)
             listing_free(l);
         return e;
     }
-    struct index_listing *old = idx->listing;
-    idx->listing = l;
-    pthread_mutex_unlock(&idx->list_lock);
     index_listing_release(old);
     *out = l;
     return PF_EOK;

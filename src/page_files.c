@@ -155,6 +155,14 @@ static void listing(const struct app *app, struct http_req *req, struct http_res
 {
     struct index_listing *l;
     enum pf_err e = index_listing(app->idx, &l);
+    if (e == PF_EUNAVAIL) {
+        /* The first build is running (on another thread): pip retries a
+         * 503, and no thread is held waiting for the build. */
+        http_log(req, LOG_INFO, "the file listing is being built: answered 503");
+        http_error(resp, 503, "The file listing is being built; try again in a few seconds.");
+        http_header(resp, "Retry-After", "5");
+        return;
+    }
     if (e) {
         /* Never a page cut at a cap: pip would take it for the whole index. */
         http_log(req, LOG_ERROR, "cannot build the file listing: %s", pf_strerror(e));

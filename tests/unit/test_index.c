@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "digest.h"
 #include "index.h"
+#include "index_int.h"
 #include "sidecar.h"
 #include "suites.h"
 #include "testutil.h"
@@ -526,6 +527,48 @@ START_TEST(yank_in_readonly_dir)
 }
 END_TEST
 
+/* No request waits for a /packages/ listing being built (a first build of
+ * a large tree reads every file): while one runs, others get the listing
+ * before it, or PF_EUNAVAIL with none yet. The build in progress is the
+ * flag it sets, set here by hand: no thread, no clock. */
+START_TEST(listing_never_waits)
+{
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/a' '%s/b'", root, root), 0);
+    sdist("a/a-1.0.tar.gz", "a-1.0", "Name: a\nVersion: 1.0\n");
+    struct config cfg;
+    index_t *idx = open_idx(&cfg);
+    struct index_listing *l, *l2;
+
+    idx->listing_building = true;
+    ck_assert_int_eq(index_listing(idx, &l), PF_EUNAVAIL);
+    ck_assert_ptr_null(l);
+    idx->listing_building = false;
+
+    ck_assert_int_eq(index_listing(idx, &l), PF_EOK);
+    ck_assert_ptr_nonnull(strstr(l->page->body, "a-1.0.tar.gz"));
+    ck_assert(!idx->listing_building);
+
+    /* The tree changes while another thread builds: the listing before it. */
+    sdist("b/b-2.0.tar.gz", "b-2.0", "Name: b\nVersion: 2.0\n");
+    ck_assert_uint_eq(nfiles_of(idx, "b"), 1);
+    idx->listing_building = true;
+    ck_assert_int_eq(index_listing(idx, &l2), PF_EOK);
+    ck_assert_ptr_eq(l2, l);
+    ck_assert_ptr_null(strstr(l2->page->body, "b-2.0.tar.gz"));
+    index_listing_release(l2);
+    idx->listing_building = false;
+
+    /* That build done, the next request builds a current one. */
+    ck_assert_int_eq(index_listing(idx, &l2), PF_EOK);
+    ck_assert_ptr_ne(l2, l);
+    ck_assert_ptr_nonnull(strstr(l2->page->body, "b-2.0.tar.gz"));
+    index_listing_release(l2);
+    index_listing_release(l);
+    index_close(idx);
+    conf_free(&cfg);
+}
+END_TEST
+
 Suite *suite_index(void)
 {
     Suite *s = suite_create("index");
@@ -543,6 +586,7 @@ Suite *suite_index(void)
     tcase_add_test(tc, readonly_dir_records_in_state_dir);
     tcase_add_test(tc, unusable_state_dir_falls_back);
     tcase_add_test(tc, yank_in_readonly_dir);
+    tcase_add_test(tc, listing_never_waits);
     suite_add_tcase(s, tc);
     return s;
 }
