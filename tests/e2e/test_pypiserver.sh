@@ -171,5 +171,14 @@ for mode in keep overwrite; do
     lt_stop "$mode" && pass "$mode: lighttpd stopped" || fail "$mode: lighttpd stopped"
 done
 
+# pypiserver's command lines: what they mean here, or exit 2 with what to
+# use instead (the unit tests hold every option; this is the real binary).
+out=$("$PYPI_FCGI" run -p 8080 "$ROOT" 2>&1)
+expect_eq "pypi-fcgi run -p 8080 ROOT exits 2" 2 "$?"
+check "... naming --listen and the web server" grep -q -- "--listen" <<<"$out"
+out=$("$PYPI_FCGI" run -P "$T/htpasswd" -a update,download,list -o --disable-fallback -t "$ROOT" 2>&1)
+check "pypiserver's -a, -o and --disable-fallback are taken (-t)" grep -q '^authenticate = update,download,list$' <<<"$out"
+check "... -o is --overwrite" grep -q '^overwrite = yes$' <<<"$out"
+
 expect_eq "no pypi-fcgi process of this test is left" "" "$(our_responders)"
 e2e_done
