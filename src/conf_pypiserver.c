@@ -8,17 +8,6 @@
 #include <string.h>
 #include "sv.h"
 
-__attribute__((format(printf, 2, 3)))
-static enum pf_err fail(buf_t *err, const char *fmt, ...)
-{
-    va_list ap;
-    buf_reset(err);
-    va_start(ap, fmt);
-    (void)buf_vprintf(err, fmt, ap);
-    va_end(ap);
-    return PF_EINVAL;
-}
-
 /* pypiserver --server-base-url takes the prefix with or without its
  * slashes ("/", "pypi/", "/pypi"); url-prefix has one form, "/pypi", or
  * empty for the root. */
@@ -163,19 +152,19 @@ enum pf_err conf_pypiserver_take(struct config *cfg, int argc, char **argv, int 
     if (!p)
         return PF_EOK;
     if (p->why && !p->same)
-        return fail(err, "pypiserver's '%s' is refused: %s", a, p->why);
+        return conf_fail(err, "pypiserver's '%s' is refused: %s", a, p->why);
     if (!p->arg && v)
-        return fail(err, "'%s': %.*s takes no value", a, (int)(v - a - 1), a);
+        return conf_fail(err, "'%s': %.*s takes no value", a, (int)(v - a - 1), a);
     bool joined = v != NULL;
     if (p->arg && !v) {
         if (*i + 1 >= argc)
-            return fail(err, "option %s needs a value", a);
+            return conf_fail(err, "option %s needs a value", a);
         v = argv[++*i];
     }
     if (v && p->same && in_list(p->same, v))
         return PF_EOK;
     if (p->why)
-        return fail(err, "pypiserver's '%s%s%s' is refused: %s", a, joined ? "" : " ", joined ? "" : v, p->why);
+        return conf_fail(err, "pypiserver's '%s%s%s' is refused: %s", a, joined ? "" : " ", joined ? "" : v, p->why);
     if (!p->setting)
         return PF_EOK;
     if (p->parse)
