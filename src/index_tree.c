@@ -273,6 +273,18 @@ out:
 
 static void tree_remove(struct index *idx, struct tdir *d);
 
+/* Removes from the tree the subdirectory sub of parent, with all below it. */
+static void remove_sub(struct index *idx, const struct tdir *parent, const char *sub)
+{
+    char *rel = fs_join(parent->rel, sub);
+    char *k = rel ? dir_key(parent->root, rel) : NULL;
+    struct tdir *d = k ? hmap_get(&idx->dirs, sv_cstr(k)) : NULL;
+    if (d)
+        tree_remove(idx, d);
+    free(k);
+    free(rel);
+}
+
 /* Detaches the files of d from their projects, bumping what changes. */
 static void tdir_unlink_files(struct index *idx, struct tdir *d)
 {
@@ -366,13 +378,7 @@ static enum pf_err tree_apply(struct index *idx, struct tdir *nd)
             kept = strcmp(old->subs[j], nd->subs[i]) == 0;
         if (kept)
             continue;
-        char *rel = fs_join(old->rel, old->subs[j]);
-        char *k = rel ? dir_key(old->root, rel) : NULL;
-        struct tdir *gone = k ? hmap_get(&idx->dirs, sv_cstr(k)) : NULL;
-        if (gone)
-            tree_remove(idx, gone);
-        free(k);
-        free(rel);
+        remove_sub(idx, old, old->subs[j]);
     }
     tdir_free(old);
     return PF_EOK;
@@ -381,13 +387,7 @@ static enum pf_err tree_apply(struct index *idx, struct tdir *nd)
 static void tree_remove(struct index *idx, struct tdir *d)
 {
     for (size_t j = 0; j < d->nsubs; j++) {
-        char *rel = fs_join(d->rel, d->subs[j]);
-        char *k = rel ? dir_key(d->root, rel) : NULL;
-        struct tdir *sub = k ? hmap_get(&idx->dirs, sv_cstr(k)) : NULL;
-        if (sub)
-            tree_remove(idx, sub);
-        free(k);
-        free(rel);
+        remove_sub(idx, d, d->subs[j]);
     }
     tdir_unlink_files(idx, d);
     hmap_del(&idx->dirs, sv_cstr(d->key));
