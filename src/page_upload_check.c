@@ -116,27 +116,34 @@ static enum pf_err check_name_safe(struct upload *u, const char **ext)
     return PF_EOK;
 }
 
+/* The upload's file name read as a wheel's (wheel) or an sdist's into df;
+ * otherwise the upload is refused with the name. */
+static enum pf_err parse_filename(struct upload *u, bool wheel, distfile_t *df)
+{
+    if (distfile_parse(sv_cstr(u->filename), df) == PF_EOK && df->kind == (wheel ? DISTFILE_WHEEL : DISTFILE_SDIST))
+        return PF_EOK;
+    if (wheel)
+        return upload_reject(u, 400, "Invalid wheel filename: '%s'.", u->filename);
+    return upload_reject(u, 400, "Invalid source distribution filename: %s", u->filename);
+}
+
 /* The file's name: safe, the right extension, and naming the project and
  * version of the form. */
 enum pf_err upload_check_filename(struct upload *u)
 {
-    const char *fn = u->filename, *ft = upload_field(u, F_FILETYPE), *ext;
+    const char *ft = upload_field(u, F_FILETYPE), *ext;
     if (!auth_may_upload(u->app->auth, u->user, u->project))
         return upload_reject(u, 403, "The user '%s' isn't allowed to upload to project '%s'.", u->user, u->project);
     if (check_name_safe(u, &ext))
         return PF_EINVAL;
-    sv_t s = sv_cstr(fn);
     bool wheel = strcmp(ext, ".whl") == 0;
     if (wheel != (strcmp(ft, "bdist_wheel") == 0))
         return upload_reject(u, 400,
                              "Invalid file extension: Extension %s is invalid for filetype %s. See "
                              "https://www.python.org/dev/peps/pep-0527 for more information.",
                              ext, ft);
-    if (distfile_parse(s, &u->df) != PF_EOK || u->df.kind != (wheel ? DISTFILE_WHEEL : DISTFILE_SDIST)) {
-        if (wheel)
-            return upload_reject(u, 400, "Invalid wheel filename: '%s'.", fn);
-        return upload_reject(u, 400, "Invalid source distribution filename: %s", fn);
-    }
+    if (parse_filename(u, wheel, &u->df))
+        return PF_EINVAL;
     if (strcmp(u->df.project, u->project) != 0) {
         char under[NAME_MAX_LEN + 1];
         snprintf(under, sizeof under, "%s", u->project);
@@ -174,11 +181,8 @@ enum pf_err upload_bare_fields(struct upload *u)
     if (!u->seen[F_FILETYPE])
         set_field(u, F_FILETYPE, sv_cstr(wheel ? "bdist_wheel" : "sdist"));
     distfile_t df;
-    if (distfile_parse(sv_cstr(u->filename), &df) != PF_EOK || df.kind != (wheel ? DISTFILE_WHEEL : DISTFILE_SDIST)) {
-        if (wheel)
-            return upload_reject(u, 400, "Invalid wheel filename: '%s'.", u->filename);
-        return upload_reject(u, 400, "Invalid source distribution filename: %s", u->filename);
-    }
+    if (parse_filename(u, wheel, &df))
+        return PF_EINVAL;
     set_field(u, F_NAME, df.name);
     set_field(u, F_VERSION, df.version);
     if (strcmp(upload_field(u, F_FILETYPE), "bdist_wheel") == 0 && !u->seen[F_PYVERSION])
