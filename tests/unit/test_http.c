@@ -105,6 +105,22 @@ static void assert_header(const struct resp *r, const char *name, const char *wa
     free(v);
 }
 
+/* A request for uri under the mount point script is a 301 to location;
+ * returns its body length. */
+static size_t expect_redirect(const char *method, const char *uri, const char *script, const char *location)
+{
+    char m[32], u[128], sn[128];
+    snprintf(m, sizeof m, "REQUEST_METHOD=%s", method);
+    snprintf(u, sizeof u, "REQUEST_URI=%s", uri);
+    snprintf(sn, sizeof sn, "SCRIPT_NAME=%s", script);
+    struct resp r = request(m, u, sn, NULL);
+    ck_assert_msg(r.status == 301, "%s %s: %d", method, uri, r.status);
+    assert_header(&r, "Location", location);
+    size_t n = r.body_len;
+    resp_free(&r);
+    return n;
+}
+
 static void mkdirs(const char *rel)
 {
     ck_assert_int_eq(tu_sh("mkdir -p '%s/%s'", root, rel), 0);
@@ -291,15 +307,8 @@ START_TEST(redirects_keep_prefix)
         { "/pypi/simple/FOO--bar/", "/pypi", "/pypi/simple/foo-bar/" },
         { "/pypi", "/pypi", "/pypi/" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char uri[128], sn[128];
-        snprintf(uri, sizeof uri, "REQUEST_URI=%s", cases[i].uri);
-        snprintf(sn, sizeof sn, "SCRIPT_NAME=%s", cases[i].script);
-        struct resp r = request("REQUEST_METHOD=GET", uri, sn, NULL);
-        ck_assert_msg(r.status == 301, "%s: %d", cases[i].uri, r.status);
-        assert_header(&r, "Location", cases[i].location);
-        resp_free(&r);
-    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        expect_redirect("GET", cases[i].uri, cases[i].script, cases[i].location);
     /* Under a prefix the pages are served as at the root. */
     struct resp r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/simple/foo-bar/?x=1", "SCRIPT_NAME=/pypi",
                             "PATH_INFO=/simple/foo-bar/", NULL);
@@ -603,18 +612,8 @@ START_TEST(root_project_redirect)
         { "/pypi/foo-bar", "/pypi", "/pypi/simple/foo-bar/" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char uri[128], sn[128];
-        snprintf(uri, sizeof uri, "REQUEST_URI=%s", cases[i].uri);
-        snprintf(sn, sizeof sn, "SCRIPT_NAME=%s", cases[i].script);
-        struct resp r = request("REQUEST_METHOD=GET", uri, sn, NULL);
-        ck_assert_msg(r.status == 301, "%s: %d", cases[i].uri, r.status);
-        assert_header(&r, "Location", cases[i].location);
-        resp_free(&r);
-        r = request("REQUEST_METHOD=HEAD", uri, sn, NULL);
-        ck_assert_msg(r.status == 301, "HEAD %s: %d", cases[i].uri, r.status);
-        assert_header(&r, "Location", cases[i].location);
-        ck_assert_uint_eq(r.body_len, 0);
-        resp_free(&r);
+        expect_redirect("GET", cases[i].uri, cases[i].script, cases[i].location);
+        ck_assert_uint_eq(expect_redirect("HEAD", cases[i].uri, cases[i].script, cases[i].location), 0);
     }
     /* The redirect leads to the page. */
     struct resp r = GET("/simple/foo-bar/");
