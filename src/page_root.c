@@ -6,34 +6,6 @@
 #include "escape.h"
 #include "pages.h"
 
-/* The URL this index is served at, as the client reached it: the Host
- * header as sent, port or none. A Host without a port means the default
- * one, also when the web server listens elsewhere (a load balancer or proxy
- * in front), so SERVER_PORT is added only to SERVER_NAME, the fallback when
- * there is no usable Host. The Host header is client-supplied: only
- * host-name characters are taken, and the result is escaped on output like
- * everything else. */
-static void base_url(struct http_req *req, buf_t *out)
-{
-    const char *https = http_param(req, "HTTPS");
-    const char *scheme = http_param(req, "REQUEST_SCHEME");
-    bool tls = (https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0)) || (scheme && strcmp(scheme, "https") == 0);
-    const char *host = http_param(req, "HTTP_HOST");
-    bool from_host = host && *host && strlen(host) < 256 &&
-                     strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(host);
-    if (!from_host)
-        host = http_param(req, "SERVER_NAME");
-    if (!host || !*host || strlen(host) >= 256 ||
-        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
-        host = "localhost";
-    (void)buf_printf(out, "%s://%s", tls ? "https" : "http", host);
-    const char *port = http_param(req, "SERVER_PORT");
-    if (!from_host && !strchr(host, ':') && !strchr(host, ']') && port && strcmp(port, tls ? "443" : "80") != 0 &&
-        *port && strspn(port, "0123456789") == strlen(port) && strlen(port) <= 5)
-        (void)buf_printf(out, ":%s", port);
-    (void)buf_append_sv(out, buf_sv(&req->prefix));
-}
-
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
     struct index_root *r;
@@ -47,7 +19,7 @@ void page_welcome(const struct app *app, struct http_req *req, struct http_resp 
     /* The buffers keep their first failure: one check at the end. */
     buf_t url, b;
     buf_init(&url, 1024);
-    base_url(req, &url);
+    page_base_url(app, req, &url);
     (void)buf_append_str(&url, "/simple/");
     buf_init(&b, 4096);
     buf_fail(&b, buf_err(&url));

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "auth.h"
 #include "escape.h"
+#include <string.h>
 #include "pages.h"
 
 bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need,
@@ -12,6 +13,35 @@ bool page_auth(const struct app *app, struct http_req *req, struct http_resp *re
     if (!(app->cfg->authenticate & need))
         return true;
     return auth_allow(app->auth, req, resp, need, user);
+}
+
+/* The URL this index is served at, as the client reached it: the Host
+ * header as sent, port or none. A Host without a port means the default
+ * one, also when the web server listens elsewhere (a load balancer or proxy
+ * in front), so SERVER_PORT is added only to SERVER_NAME, the fallback when
+ * there is no usable Host. The Host header is client-supplied: only
+ * host-name characters are taken, and the result is escaped on output like
+ * everything else. */
+void page_base_url(const struct app *app, struct http_req *req, buf_t *out)
+{
+    (void)app;
+    const char *https = http_param(req, "HTTPS");
+    const char *scheme = http_param(req, "REQUEST_SCHEME");
+    bool tls = (https && (strcmp(https, "on") == 0 || strcmp(https, "1") == 0)) || (scheme && strcmp(scheme, "https") == 0);
+    const char *host = http_param(req, "HTTP_HOST");
+    bool from_host = host && *host && strlen(host) < 256 &&
+                     strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") == strlen(host);
+    if (!from_host)
+        host = http_param(req, "SERVER_NAME");
+    if (!host || !*host || strlen(host) >= 256 ||
+        strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]") != strlen(host))
+        host = "localhost";
+    (void)buf_printf(out, "%s://%s", tls ? "https" : "http", host);
+    const char *port = http_param(req, "SERVER_PORT");
+    if (!from_host && !strchr(host, ':') && !strchr(host, ']') && port && strcmp(port, tls ? "443" : "80") != 0 &&
+        *port && strspn(port, "0123456789") == strlen(port) && strlen(port) <= 5)
+        (void)buf_printf(out, ":%s", port);
+    (void)buf_append_sv(out, buf_sv(&req->prefix));
 }
 
 void page_redirect(struct http_req *req, struct http_resp *resp, const char *path)

@@ -14,6 +14,11 @@
  * calls it with the route's column before the handler runs. */
 bool page_auth(const struct app *app, struct http_req *req, struct http_resp *resp, unsigned need,
                char user[AUTH_MAX_USER + 1]);
+/* Appends the URL this index is served at as the client reached it
+ * (scheme, host, and the mount point, no trailing slash) to out. The
+ * host comes from the Host header, cut to host-name characters, else
+ * SERVER_NAME and SERVER_PORT; callers escape it on output. */
+void page_base_url(const struct app *app, struct http_req *req, buf_t *out);
 /* Sends a 301 to prefix + path (a path below the mount point). */
 void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
 /* Hands resp the reference p or r (index_project, index_root) that its
