@@ -30,6 +30,13 @@ struct index_file {
     sidecar_t rec;      /* sha256, size, Requires-Python, yank, metadata */
 };
 
+/* True when the file's core metadata is offered as PEP 658 metadata:
+ * a wheel's (an sdist's PKG-INFO is kept, but may be dynamic). */
+static inline bool index_file_pep658(const struct index_file *f)
+{
+    return f->kind == DISTFILE_WHEEL && f->rec.has_metadata;
+}
+
 struct watch;  /* a directory whose state a snapshot depends on */
 struct pentry; /* the project in the index's tree */
 
