@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "log.h"
+#include "welcome.h"
 
 enum pf_err conf_fail(buf_t *err, const char *fmt, ...)
 {
@@ -239,6 +240,29 @@ static void print_password_checks(const struct config *cfg, const struct conf_se
         fprintf(f, "# %s: %ld (%s)\n", s->name, conf_password_checks(cfg), s->unset);
 }
 
+/* pypiserver takes ^/[a-z0-9/_-]+$ in any case. A path that another
+ * route serves is refused: the check would hide it (the routes to come,
+ * /RPC2 and /pypi, with them). A single segment may also be a project's
+ * name: like /health, it then only shadows the server root's /<name>/
+ * shortcut for that project, not its /simple/<name>/ page. */
+static enum pf_err parse_health(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    static const char *const routes[] = { "/simple", "/packages", "/legacy", "/RPC2", "/pypi" };
+    size_t n = strlen(v);
+    if (strcmp(v, "/") == 0)
+        return conf_fail(err, "%s: '/' is the welcome page and the upload URL", s->name);
+    if (n < 2 || n > 200 || v[0] != '/' || strstr(v, "//") ||
+        strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_-") != n)
+        return conf_fail(err, "%s: '%s' is not a path such as /healthz ('/', then letters, digits, '_', '-' and "
+                              "single '/')", s->name, v);
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        size_t r = strlen(routes[i]);
+        if (strncmp(v, routes[i], r) == 0 && (v[r] == '\0' || v[r] == '/'))
+            return conf_fail(err, "%s: '%s' would hide %s, which pypi-fcgi serves", s->name, v, routes[i]);
+    }
+    return set_str(&cfg->health_endpoint, v);
+}
+
 #define FIELD(name) offsetof(struct config, name)
 
 /* In the order of --help and of the printed configuration. */
@@ -302,6 +326,17 @@ const struct conf_setting conf_settings[] = {
       .lo = 0, .hi = 1000000,
       .help = "failed logins per client address (REMOTE_ADDR) and minute before its logins get 429 (0: no "
               "limit)" },
+    { .name = "welcome", .arg = "FILE", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(welcome),
+      .unset = "pypi-fcgi's own welcome page",
+      .help = "the welcome page (GET /): an HTML file in pypiserver's template form, {{URL}}, {{VERSION}}, "
+              "{{NUMPKGS}}, {{PACKAGES}}, {{SIMPLE}} filled in; read once at start (at most 64 KiB)" },
+    { .name = "health-endpoint", .arg = "PATH", .deflt = "/health", .type = CONF_PATH,
+      .field = FIELD(health_endpoint), .parse = parse_health,
+      .help = "the path of the health check below the index's URL, answered without a login" },
+    { .name = "cache-control", .arg = "AGE", .deflt = "0", .type = CONF_LONG, .field = FIELD(cache_control),
+      .lo = 0, .hi = 2147483647,
+      .help = "package files are sent with Cache-Control: public, max-age=AGE (private under --authenticate "
+              "download); 0: kept a year as immutable (no-cache with --overwrite)" },
 };
 const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
 
@@ -358,6 +393,7 @@ void conf_free(struct config *cfg)
         free(cfg->roots[i]);
     free(cfg->roots);
     free(cfg->accel_prefix);
+    free(cfg->welcome_text);
     free(cfg->conf_file);
     memset(cfg, 0, sizeof *cfg);
 }
@@ -572,6 +608,13 @@ enum pf_err conf_check(struct config *cfg, buf_t *err)
         }
         free(cfg->roots[i]);
         cfg->roots[i] = real;
+    }
+    if (cfg->welcome) {
+        free(cfg->welcome_text);
+        cfg->welcome_text = NULL;
+        enum pf_err e = welcome_load(cfg->welcome, &cfg->welcome_text, err);
+        if (e)
+            return e;
     }
     if ((cfg->authenticate & (AUTH_DOWNLOAD | AUTH_LIST)) && !cfg->htpasswd && !cfg->trust_remote_user)
         return conf_fail(err, "authenticate: download and list need a way to log in: --htpasswd FILE or --trust-remote-user");

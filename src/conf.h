@@ -42,6 +42,10 @@ struct config {
     char *state_dir;     /* NULL: records only beside the files */
     long password_checks; /* hashes computed at once; 0: conf_password_checks decides */
     long login_failures; /* failed logins per client address and minute; 0: no limit */
+    char *welcome;       /* --welcome FILE; NULL: pypi-fcgi's own welcome page */
+    char *welcome_text;  /* its contents, read and checked by conf_check */
+    char *health_endpoint; /* the health check's path below the mount point */
+    long cache_control;  /* max-age of package files, seconds; 0: pypi-fcgi's own Cache-Control */
     char *conf_file;   /* the -c file, if any */
     bool check_only;     /* -t */
 };
@@ -133,8 +137,8 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *value, bu
 /* Initialises cfg with every default. */
 void conf_init(struct config *cfg);
 /* Checks the roots exist and are directories, and normalises their paths;
- * refuses combinations that would let anybody in (trust-remote-user on a
- * TCP listener without saying "tcp"). */
+ * reads the --welcome file; refuses combinations that would let anybody in
+ * (trust-remote-user on a TCP listener without saying "tcp"). */
 enum pf_err conf_check(struct config *cfg, buf_t *err) PF_WUR;
 void conf_free(struct config *cfg);
 void conf_usage(FILE *f);
