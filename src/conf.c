@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include "log.h"
 #include "welcome.h"
@@ -263,6 +264,51 @@ static enum pf_err parse_health(struct config *cfg, const struct conf_setting *s
     return set_str(&cfg->health_endpoint, v);
 }
 
+/* An address as inet_pton reads it; an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d, REMOTE_ADDR on a dual-stack socket) as the IPv4 one. */
+static bool read_addr(const char *text, struct conf_addr *a)
+{
+    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    if (inet_pton(AF_INET, text, a->a) == 1) {
+        a->family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, text, a->a) != 1)
+        return false;
+    a->family = AF_INET6;
+    if (memcmp(a->a, mapped, sizeof mapped) == 0) {
+        memmove(a->a, a->a + 12, 4);
+        a->family = AF_INET;
+    }
+    return true;
+}
+
+static enum pf_err parse_proxies(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    struct conf_addr a[CONF_MAX_PROXIES];
+    size_t n = 0;
+    sv_t rest = sv_cstr(v);
+    while (rest.len) {
+        sv_t w = sv_trim(sv_split(&rest, ','));
+        char text[INET6_ADDRSTRLEN + 1];
+        if (n == CONF_MAX_PROXIES)
+            return conf_fail(err, "%s: more than %d addresses", s->name, CONF_MAX_PROXIES);
+        if (!w.len || w.len >= sizeof text)
+            return conf_fail(err, "%s: '%.*s' is not an IPv4 or IPv6 address", s->name, (int)w.len, w.p);
+        memcpy(text, w.p, w.len);
+        text[w.len] = '\0';
+        if (!read_addr(text, &a[n]))
+            return conf_fail(err, "%s: '%s' is not an IPv4 or IPv6 address (list each proxy, not a network)",
+                             s->name, text);
+        n++;
+    }
+    if (!n)
+        return conf_fail(err, "%s: empty list", s->name);
+    memcpy(cfg->proxies, a, n * sizeof a[0]);
+    cfg->nproxies = n;
+    return set_str(&cfg->trusted_proxy, v);
+}
+
 #define FIELD(name) offsetof(struct config, name)
 
 /* In the order of --help and of the printed configuration. */
@@ -337,6 +383,10 @@ const struct conf_setting conf_settings[] = {
       .lo = 0, .hi = 2147483647,
       .help = "package files are sent with Cache-Control: public, max-age=AGE (private under --authenticate "
               "download); 0: kept a year as immutable (no-cache with --overwrite)" },
+    { .name = "trusted-proxy", .arg = "ADDRS", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(trusted_proxy),
+      .unset = "none: X-Forwarded-* headers are ignored", .parse = parse_proxies,
+      .help = "comma-separated addresses of proxies whose X-Forwarded-Host, -Proto and -Prefix set the URLs "
+              "pypi-fcgi prints, for requests whose REMOTE_ADDR is one of them" },
 };
 const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
 
@@ -371,6 +421,18 @@ long conf_password_checks(const struct config *cfg)
         return cfg->password_checks;
     long n = cfg->threads / 4;
     return n > 0 ? n : 1;
+}
+
+bool conf_proxy_trusted(const struct config *cfg, const char *addr)
+{
+    struct conf_addr a;
+    if (!cfg->nproxies || !addr || strlen(addr) > INET6_ADDRSTRLEN || !read_addr(addr, &a))
+        return false;
+    for (size_t i = 0; i < cfg->nproxies; i++)
+        if (cfg->proxies[i].family == a.family &&
+            memcmp(cfg->proxies[i].a, a.a, a.family == AF_INET ? 4 : sizeof a.a) == 0)
+            return true;
+    return false;
 }
 
 long conf_env_number(const char *v)

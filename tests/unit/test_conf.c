@@ -205,6 +205,19 @@ static const struct set_case set_cases[] = {
     { "cache-control", "2147483648", PF_EINVAL, "'2147483648'" },
     { "cache-control", "-1", PF_EINVAL, "'-1'" },
     { "cache-control", "1h", PF_EINVAL, "'1h'" },
+    { "trusted-proxy", "127.0.0.1", PF_EOK, "trusted-proxy = 127.0.0.1" },
+    { "trusted-proxy", "10.0.0.1, ::1,fd00::2", PF_EOK, "trusted-proxy = 10.0.0.1, ::1,fd00::2" },
+    { "trusted-proxy", "::ffff:192.0.2.1", PF_EOK, "trusted-proxy = ::ffff:192.0.2.1" },
+    { "trusted-proxy", "", PF_EINVAL, "empty list" },
+    { "trusted-proxy", "10.0.0.0/8", PF_EINVAL, "'10.0.0.0/8' is not an IPv4 or IPv6 address (list each proxy" },
+    { "trusted-proxy", "proxy.example", PF_EINVAL, "'proxy.example' is not an IPv4 or IPv6 address" },
+    { "trusted-proxy", "127.0.0.1,,::1", PF_EINVAL, "'' is not an IPv4 or IPv6 address" },
+    { "trusted-proxy", "1.2.3.4.5", PF_EINVAL, "'1.2.3.4.5'" },
+    { "trusted-proxy", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", PF_EINVAL, "'1' is not" },
+    { "trusted-proxy",
+      "1.0.0.1,1.0.0.2,1.0.0.3,1.0.0.4,1.0.0.5,1.0.0.6,1.0.0.7,1.0.0.8,1.0.0.9,1.0.0.10,1.0.0.11,1.0.0.12,"
+      "1.0.0.13,1.0.0.14,1.0.0.15,1.0.0.16,1.0.0.17",
+      PF_EINVAL, "more than 16 addresses" },
     { "bogus", "1", PF_EINVAL, "'bogus'" },
     { "Threads", "1", PF_EINVAL, "'Threads'" },
     { "", "1", PF_EINVAL, "''" },
@@ -875,7 +888,7 @@ static bool default_is_prose(const char *name)
 {
     return !strcmp(name, "root") || !strcmp(name, "listen") || !strcmp(name, "url-prefix") ||
            !strcmp(name, "htpasswd") || !strcmp(name, "upload-acl") || !strcmp(name, "password-checks") ||
-           !strcmp(name, "state-dir") || !strcmp(name, "welcome");
+           !strcmp(name, "state-dir") || !strcmp(name, "welcome") || !strcmp(name, "trusted-proxy");
 }
 
 START_TEST(test_conf_defaults_match_table)
@@ -1423,6 +1436,55 @@ START_TEST(test_conf_welcome_file)
 }
 END_TEST
 
+/* Which REMOTE_ADDR values --trusted-proxy trusts. */
+struct proxy_case {
+    const char *list; /* NULL: the default, none */
+    const char *addr;
+    bool trusted;
+};
+
+static const struct proxy_case proxy_cases[] = {
+    { NULL, "127.0.0.1", false },
+    { "127.0.0.1", "127.0.0.1", true },
+    { "127.0.0.1", "127.0.0.2", false },
+    { "127.0.0.1", "::1", false },
+    { "127.0.0.1", "::ffff:127.0.0.1", true }, /* a dual-stack socket's form */
+    { "::ffff:127.0.0.1", "127.0.0.1", true },
+    { "10.1.2.3, ::1", "::1", true },
+    { "10.1.2.3, ::1", "0:0:0:0:0:0:0:1", true },
+    { "10.1.2.3, ::1", "10.1.2.3", true },
+    { "fd00::1", "fd00::2", false },
+    { "fd00::1", "FD00:0::1", true },
+    { "127.0.0.1", "127.0.0.1 ", false },
+    { "127.0.0.1", "127.0.0.1%lo", false },
+    { "127.0.0.1", "", false },
+    { "127.0.0.1", "localhost", false },
+    { "127.0.0.1", NULL, false },
+    { "127.0.0.1", "0127.0.0.1", false },
+};
+
+START_TEST(test_conf_proxy_trusted_table)
+{
+    const struct proxy_case *c = &proxy_cases[_i];
+    struct config cfg;
+    buf_t err;
+    buf_init(&err, 4096);
+    conf_init(&cfg);
+    if (c->list)
+        ck_assert_msg(conf_set(&cfg, "trusted-proxy", c->list, &err) == PF_EOK, "%s", err.p);
+    ck_assert_msg(conf_proxy_trusted(&cfg, c->addr) == c->trusted, "case %d: %s in %s", _i, c->addr ? c->addr : "NULL",
+                  c->list ? c->list : "(none)");
+    /* A later line replaces the list whole. */
+    if (c->list) {
+        ck_assert_int_eq(conf_set(&cfg, "trusted-proxy", "192.0.2.99", &err), PF_EOK);
+        ck_assert(!conf_proxy_trusted(&cfg, c->addr));
+        ck_assert(conf_proxy_trusted(&cfg, "192.0.2.99"));
+    }
+    conf_free(&cfg);
+    buf_free(&err);
+}
+END_TEST
+
 /* LISTEN_PID and LISTEN_FDS: only a whole number counts. */
 struct env_case {
     const char *v;
@@ -1461,6 +1523,7 @@ Suite *suite_conf(void)
     tcase_add_test(tc, test_conf_switches);
     tcase_add_test(tc, test_conf_trust_over_tcp);
     tcase_add_test(tc, test_conf_welcome_file);
+    tcase_add_loop_test(tc, test_conf_proxy_trusted_table, 0, (int)NELEM(proxy_cases));
     tcase_add_test(tc, test_conf_anonymous_uploads);
     tcase_add_test(tc, test_conf_password_checks);
     tcase_add_loop_test(tc, test_conf_text_table, 0, (int)NELEM(text_cases));
