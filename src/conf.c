@@ -241,11 +241,11 @@ static void print_password_checks(const struct config *cfg, const struct conf_se
         fprintf(f, "# %s: %ld (%s)\n", s->name, conf_password_checks(cfg), s->unset);
 }
 
-/* pypiserver takes ^/[a-z0-9/_-]+$ in any case. A path that another
- * route serves is refused: the check would hide it (the routes to come,
- * /RPC2 and /pypi, with them). A single segment may also be a project's
- * name: like /health, it then only shadows the server root's /<name>/
- * shortcut for that project, not its /simple/<name>/ page. */
+/* pypiserver takes ^/[a-z0-9/_-]+$ in any case. A path below a route
+ * of the index is refused, the check would hide it: pypiserver's /RPC2 and
+ * the JSON API's /pypi too. A path of one segment may also be a project's
+ * name: like /health, it then takes the server root's /<name> shortcut
+ * from that one project, never its /simple/<name>/ page. */
 static enum pf_err parse_health(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
 {
     static const char *const routes[] = { "/simple", "/packages", "/legacy", "/RPC2", "/pypi" };
