@@ -28,11 +28,13 @@
     X(multipart)     \
     X(name)          \
     X(page_files)    \
+    X(pages)         \
     X(sidecar)       \
     X(upload)        \
     X(urlpath)       \
     X(vec)           \
-    X(version)
+    X(version)       \
+    X(welcome)
 
 #define PF_SUITE_DECL(n) Suite *suite_##n(void);
 PF_SUITES(PF_SUITE_DECL)
