@@ -29,6 +29,7 @@
     X(name)          \
     X(page_files)    \
     X(pkginfo)       \
+    X(render_api)    \
     X(sidecar)       \
     X(upload)        \
     X(urlpath)       \
