@@ -416,6 +416,24 @@ START_TEST(test_pkginfo_single_body_untouched)
 }
 END_TEST
 
+/* The JSON API's names: one per key, distinct, in its spelling; "" past
+ * the last. */
+START_TEST(test_pkginfo_key_names)
+{
+    for (int k = 0; k < PKGINFO_NKEYS; k++) {
+        const char *n = pkginfo_key_name((enum pkginfo_key)k);
+        ck_assert_msg(n && *n, "key %d", k);
+        ck_assert_msg(strspn(n, "abcdefghijklmnopqrstuvwxyz_") == strlen(n), "%s", n);
+        for (int j = 0; j < k; j++)
+            ck_assert_str_ne(n, pkginfo_key_name((enum pkginfo_key)j));
+    }
+    ck_assert_str_eq(pkginfo_key_name(PKGINFO_REQUIRES_DIST), "requires_dist");
+    ck_assert_str_eq(pkginfo_key_name(PKGINFO_PROJECT_URLS), "project_urls");
+    ck_assert_str_eq(pkginfo_key_name(PKGINFO_HOME_PAGE), "home_page");
+    ck_assert_str_eq(pkginfo_key_name(PKGINFO_NKEYS), "");
+}
+END_TEST
+
 Suite *suite_pkginfo(void)
 {
     Suite *s = suite_create("pkginfo");
@@ -435,6 +453,7 @@ Suite *suite_pkginfo(void)
     tcase_add_test(tc, test_pkginfo_single_unfolds);
     tcase_add_test(tc, test_pkginfo_single_description_dedent);
     tcase_add_test(tc, test_pkginfo_single_body_untouched);
+    tcase_add_test(tc, test_pkginfo_key_names);
     suite_add_tcase(s, tc);
     return s;
 }
