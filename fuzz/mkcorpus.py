@@ -35,6 +35,21 @@ BOUNDARY = "6d2a1c7f0b9e4c1d8a3b5e7f9c0d2e4f"
 PIP_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01"
 
 
+def e2e_metadata():
+    """The METADATA that tests/e2e/mkdist.py writes for a wheel with a few options."""
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
+    import mkdist
+    del sys.path[0]
+    a = mkdist.argparse.Namespace(name="Demo.Pkg", version="1.0", summary=None, requires_python=">=3.8",
+                                  requires_dist=["requests>=2", 'pytest; extra == "test"'],
+                                  header=["Project-URL: Source, https://example.test/src",
+                                          "Classifier: Programming Language :: Python :: 3",
+                                          "Provides-Extra: test", "Description-Content-Type: text/markdown"],
+                                  description="# Demo\n\nA *markdown* description.\n")
+    return mkdist.metadata_text(a)
+
+
 def metadata(name, version, extra=""):
     return "Metadata-Version: 2.1\nName: %s\nVersion: %s\n%s\nA description.\n" % (name, version, extra)
 
@@ -462,6 +477,35 @@ def corpus():
         "wheel-entries-lie": many_entries_wheel(300, count16=1),
         "wheel-entries-zip64": many_entries_wheel(300, count64=1500001),
         "wheel-zip64": many_entries_wheel(0, count64=1),
+    }
+
+    # pkginfo: METADATA / PKG-INFO bytes as kept beside a distribution.
+    c["pkginfo"] = {
+        "metadata-2.1": e2e_metadata(),
+        "pkg-info-1.1": "\n".join([
+            "Metadata-Version: 1.1", "Name: Demo.Pkg", "Version: 1.0", "Summary: A summary folded",
+            "        onto two lines", "Home-page: https://example.test/", "Author: A. Author",
+            "Author-email: a@example.test", "License: MIT", "Description: Demo",
+            "        ====", "        ", "        Setuptools' 8 spaces.", "       |distutils' 7 and a bar.",
+            "        ", "            indented code", "Keywords: demo,pkg", "Platform: UNKNOWN",
+            "Classifier: Programming Language :: Python :: 3", "Classifier: License :: OSI Approved :: MIT License",
+            "Requires: other", ""]),
+        "crlf": ("Metadata-Version: 2.1\r\nName: demo-pkg\r\nVersion: 1.0\r\nSummary: crlf\r\n  folded\r\n"
+                 "Project-URL: Home,\r\n https://example.test/\r\n\r\nBody\r\n\r\n"),
+        # Every string a page prints, hostile: quotes, backslashes, control
+        # bytes, </script>, invalid UTF-8, NULs; Project-URL labels that are
+        # the same once unfolded or once invalid bytes are replaced.
+        "hostile": (b"Metadata-Version: 2.4\nName: \"demo\\pkg\x00\nVersion: 1.0\nName: second\n"
+                    b"Summary: </script><script>alert(1)</script>\nAuthor: \x01\x1f\x7f\xff\xc3(\xed\xa0\x80\n"
+                    b"Classifier: a & b\nRequires-Dist: x; extra == \"y\"\nDynamic: Summary\n"
+                    b"Project-URL: Home, https://a.test/\nProject-URL: Home,https://b.test/\n"
+                    b"Project-URL: Two\n  words, https://c.test/\nProject-URL: Two words, https://d.test/\n"
+                    b"Project-URL: \xff, https://e.test/\nProject-URL: \xfe, https://f.test/\n"
+                    b"Project-URL: no comma\nLicense-File: LICENSE\n junk: continuation\nno colon\n"
+                    b"\n  body \"q\" \\ \x00 <b>&amp;\r\n \t\n"),
+        "many-values": "Name: many\n" + "".join("Classifier: C %d\nProject-URL: L%d, https://x.test/%d\n" % (i, i % 7, i)
+                                                 for i in range(60)),
+        "only-body": "\nJust a body, no fields.\n",
     }
 
     # sidecar: records; first byte even = "end" line appended by the harness.

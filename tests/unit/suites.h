@@ -29,6 +29,8 @@
     X(name)          \
     X(page_files)    \
     X(pages)         \
+    X(pkginfo)       \
+    X(render_api)    \
     X(sidecar)       \
     X(upload)        \
     X(urlpath)       \
