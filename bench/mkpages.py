@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""mkpages.py: render PEP 503/691 pages for a tree into a null-fcgi page directory (self-test stand-in).
+"""mkpages.py: render PEP 503/691 and JSON API pages for a tree into a null-fcgi page directory (self-test stand-in).
 
 Only used by bench.sh when BENCH_SELFTEST=1, where null-fcgi stands in for
 pypi-fcgi on /pf/: it needs a page for every project (warm-up, capture, cold
-pages, the listing). Layout (see null-fcgi.c): OUT/simple/index.html,
-OUT/simple/<p>/index.html, OUT/simple/<p>/index.json and OUT/packages/index.html
-(every file), each with a .hdr file of headers (Content-Type, ETag, Vary). The
-pages are plausible, not a reference for pypi-fcgi's output.
+pages, the listing, the JSON API pages). Layout (see null-fcgi.c):
+OUT/simple/index.html, OUT/simple/<p>/index.html, OUT/simple/<p>/index.json,
+OUT/packages/index.html (every file) and OUT/pypi/<p>/json (the JSON API page,
+its URLs relative: the stand-in cannot know the base it is reached at), each
+with a .hdr file of headers (Content-Type, ETag, Vary). The pages are
+plausible, not a reference for pypi-fcgi's output.
 
     mkpages.py ROOT OUT
 """
@@ -74,6 +76,13 @@ def main(argv):
         doc = {"meta": {"api-version": "1.1"}, "name": p, "files": jfiles, "versions": []}
         write_page(os.path.join(pd, "index.json"), json.dumps(doc, separators=(",", ":")).encode(),
                    "application/vnd.pypi.simple.v1+json")
+        urls = [{"filename": fn, "url": "../../../packages/%s/%s" % (p, fn), "size": size,
+                 "digests": {"sha256": digest} if digest else {}} for fn, size, digest in files]
+        api = {"info": {"name": p, "project_url": "../../../simple/%s/" % p}, "last_serial": 0,
+               "releases": {}, "urls": urls, "vulnerabilities": []}
+        ad = os.path.join(out, "pypi", p)
+        os.makedirs(ad, exist_ok=True)
+        write_page(os.path.join(ad, "json"), json.dumps(api, separators=(",", ":")).encode(), "application/json")
     os.makedirs(os.path.join(out, "packages"), exist_ok=True)
     write_page(os.path.join(out, "packages", "index.html"),
                (head + "<title>Files</title>\n</head>\n<body>\n" + "".join(listing) + "</body>\n</html>\n").encode(),
