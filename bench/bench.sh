@@ -711,7 +711,7 @@ expected() { # expected ROW FRONT
 # probe_rows FRONT: each backend must serve the captured bytes (or a 304)
 # before it is measured; a row it cannot serve is skipped with the reason.
 probe_rows() {
-    local s=$1 row be list path etag code
+    local s=$1 row be list path etag code want
     for row in "${ROWS[@]}"; do
         for be in "${BACKENDS[@]}"; do
             list=$T/lists/$s/$row-$be.txt
@@ -733,6 +733,11 @@ probe_rows() {
                     else
                         die "$row ($s): $be does not serve the captured bytes for $path"
                     fi
+                fi
+                # the Content-Type too, where pypi-fcgi's was captured (not for a package file)
+                want=$(expected "$row" "$s").hdr
+                if [[ $code == 200 && -f $want && $(header content-type "$T/cap/probe.hdr") != "$(header content-type "$want")" ]]; then
+                    warn "$row ($s): $be answered Content-Type '$(header content-type "$T/cap/probe.hdr")', pypi-fcgi '$(header content-type "$want")'"
                 fi
             fi
         done
