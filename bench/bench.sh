@@ -1016,8 +1016,8 @@ done
 # changed A B: records of snapshot A that B lacks or has with another inode or
 # mtime (hashed again). new_or_changed A B: records of B that A lacks or that
 # changed (hashed between A and B).
-changed() { awk 'NR == FNR { a[$1] = $2 " " $3; next } ($1 in a) { if (a[$1] != $2 " " $3) n++; delete a[$1] } END { print n + length(a) }' "$1" "$2"; }
-new_or_changed() { awk 'NR == FNR { a[$1] = $2 " " $3; next } !($1 in a) || a[$1] != $2 " " $3 { n++ } END { print n + 0 }' "$1" "$2"; }
+changed() { awk 'FILENAME == ARGV[1] { a[$1] = $2 " " $3; next } ($1 in a) { if (a[$1] != $2 " " $3) n++; delete a[$1] } END { print n + length(a) }' "$1" "$2"; }
+new_or_changed() { awk 'FILENAME == ARGV[1] { a[$1] = $2 " " $3; next } !($1 in a) || a[$1] != $2 " " $3 { n++ } END { print n + 0 }' "$1" "$2"; }
 
 declare -A X=() # results of the parts beyond throughput
 if ((EXTRAS)) && [[ $BENCH_SELFTEST != 1 ]]; then
