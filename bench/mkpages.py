@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
-"""mkpages.py: render PEP 503/691 pages for a tree into a null-fcgi page directory (self-test stand-in).
+"""mkpages.py: render PEP 503/691 and JSON API pages for a tree into a null-fcgi page directory (self-test stand-in).
 
 Only used by bench.sh when BENCH_SELFTEST=1, where null-fcgi stands in for
 pypi-fcgi on /pf/: it needs a page for every project (warm-up, capture, cold
-pages). Layout (see null-fcgi.c): OUT/simple/index.html, OUT/simple/<p>/index.html
-and OUT/simple/<p>/index.json, each with a .hdr file of headers (Content-Type,
-ETag, Vary). The pages are plausible, not a reference for pypi-fcgi's output.
+pages, the listing, the JSON API pages). Layout (see null-fcgi.c):
+OUT/simple/index.html, OUT/simple/<p>/index.html, OUT/simple/<p>/index.json,
+OUT/packages/index.html (every file) and OUT/pypi/<p>/json (the JSON API page,
+its URLs relative: the stand-in cannot know the base it is reached at), each
+with a .hdr file of headers (Content-Type, ETag, Vary). The pages are
+plausible, not a reference for pypi-fcgi's output.
 
     mkpages.py ROOT OUT
 """
@@ -41,6 +44,7 @@ def main(argv):
     write_page(os.path.join(out, "simple", "index.html"),
                (head + "<title>Simple index</title>\n</head>\n<body>\n" + links + "</body>\n</html>\n").encode(),
                "text/html; charset=utf-8")
+    listing = []
     for p in projects:
         d = os.path.join(root, p)
         files = []
@@ -62,6 +66,8 @@ def main(argv):
         for fn, size, digest in files:
             url = "../../packages/%s/%s" % (p, fn)
             frag = "#sha256=" + digest if digest else ""
+            listing.append('<a href="%s/%s%s">%s/%s</a><br>\n'
+                           % (html.escape(p), html.escape(fn), frag, html.escape(p), html.escape(fn)))
             body.append('<a href="%s%s">%s</a><br>\n' % (html.escape(url), frag, html.escape(fn)))
             jfiles.append({"filename": fn, "url": url, "hashes": {"sha256": digest} if digest else {},
                            "size": size})
@@ -70,6 +76,17 @@ def main(argv):
         doc = {"meta": {"api-version": "1.1"}, "name": p, "files": jfiles, "versions": []}
         write_page(os.path.join(pd, "index.json"), json.dumps(doc, separators=(",", ":")).encode(),
                    "application/vnd.pypi.simple.v1+json")
+        urls = [{"filename": fn, "url": "../../../packages/%s/%s" % (p, fn), "size": size,
+                 "digests": {"sha256": digest} if digest else {}} for fn, size, digest in files]
+        api = {"info": {"name": p, "project_url": "../../../simple/%s/" % p}, "last_serial": 0,
+               "releases": {}, "urls": urls, "vulnerabilities": []}
+        ad = os.path.join(out, "pypi", p)
+        os.makedirs(ad, exist_ok=True)
+        write_page(os.path.join(ad, "json"), json.dumps(api, separators=(",", ":")).encode(), "application/json")
+    os.makedirs(os.path.join(out, "packages"), exist_ok=True)
+    write_page(os.path.join(out, "packages", "index.html"),
+               (head + "<title>Files</title>\n</head>\n<body>\n" + "".join(listing) + "</body>\n</html>\n").encode(),
+               "text/html; charset=utf-8")
     print("mkpages: %d project pages in %s" % (len(projects), out))
     return 0
 

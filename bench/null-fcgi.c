@@ -6,12 +6,14 @@
  * work is one hash lookup on REQUEST_URI and one FCGX_PutStr of a response
  * composed at start-up.
  *
- *   null-fcgi [-t THREADS] [-l SOCKET] [-p PREFIX] [-a] [-x ROOT | -r URI] DIR
+ *   null-fcgi [-t THREADS] [-l SOCKET] [-p PREFIX]... [-a] [-x ROOT | -r URI] DIR
  *
  *   -t N       worker threads (default 4)
  *   -l SOCKET  listen on "/unix/path" or "host:port" (default: fd 0, as
  *              lighttpd bin-path and spawn-fcgi hand it over)
- *   -p PREFIX  strip this mount prefix from REQUEST_URI before the lookup
+ *   -p PREFIX  strip this mount prefix from REQUEST_URI before the lookup;
+ *              up to MAX_PREFIXES of them, the first that matches is stripped
+ *              (the self-test's stand-in answers both /pf and /pypi)
  *   -a         PEP 691 stand-in: a request for ".../" whose Accept contains
  *              application/vnd.pypi.simple.v1+json gets ".../index.json"
  *   -x ROOT    stand-in file route: /packages/REST answers with
@@ -52,6 +54,7 @@
 
 #define JSON_TYPE "application/vnd.pypi.simple.v1+json"
 #define MAX_THREADS 1024
+#define MAX_PREFIXES 4
 
 struct page {
     char *key;         /* URL path, e.g. "/simple/foo/" */
@@ -69,8 +72,9 @@ static struct page **table;
 static size_t table_mask;
 static struct page *pages;
 static size_t npages, pages_cap;
-static const char *prefix = "";
-static size_t prefix_len;
+static const char *prefixes[MAX_PREFIXES];
+static size_t prefix_lens[MAX_PREFIXES];
+static int nprefixes;
 static int accept_json;
 static const char *xroot;
 static const char *xaccel;
@@ -298,9 +302,13 @@ static void handle(FCGX_Request *req)
     if (!uri)
         uri = "";
     size_t len = strcspn(uri, "?");
-    if (prefix_len && len >= prefix_len && memcmp(uri, prefix, prefix_len) == 0) {
-        uri += prefix_len;
-        len -= prefix_len;
+    for (int i = 0; i < nprefixes; i++) {
+        size_t pl = prefix_lens[i];
+        if (pl && len >= pl && memcmp(uri, prefixes[i], pl) == 0) {
+            uri += pl;
+            len -= pl;
+            break;
+        }
     }
     struct page *p = lookup(uri, len);
     if (p) {
@@ -377,7 +385,7 @@ static void *sigthread(void *set)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: null-fcgi [-t THREADS] [-l SOCKET] [-p PREFIX] [-a] [-x ROOT | -r URI] DIR\n");
+    fprintf(stderr, "usage: null-fcgi [-t THREADS] [-l SOCKET] [-p PREFIX]... [-a] [-x ROOT | -r URI] DIR\n");
     exit(2);
 }
 
@@ -391,7 +399,12 @@ int main(int argc, char **argv)
         switch (opt) {
         case 't': nthreads = atoi(optarg); break;
         case 'l': listen_path = optarg; break;
-        case 'p': prefix = optarg; break;
+        case 'p':
+            if (nprefixes == MAX_PREFIXES)
+                usage();
+            prefixes[nprefixes] = optarg;
+            prefix_lens[nprefixes++] = strlen(optarg);
+            break;
         case 'a': accept_json = 1; break;
         case 'x': xroot = optarg; break;
         case 'r': xaccel = optarg; break;
@@ -400,7 +413,6 @@ int main(int argc, char **argv)
     }
     if (optind != argc - 1 || nthreads < 1 || nthreads > MAX_THREADS || (xroot && xaccel))
         usage();
-    prefix_len = strlen(prefix);
     load_dir = argv[optind];
     if (nftw(load_dir, load_one, 32, FTW_PHYS) != 0)
         die(load_dir);
