@@ -458,7 +458,8 @@ bool meta_next(sv_t *md, sv_t *name, sv_t *value)
             sv_t cont = sv_split(md, '\n');
             end = cont.p + cont.len;
         }
-        while (start < end && (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n'))
+        /* An empty first line stays: meta_field reads it as "absent". */
+        while (start < end && (*start == ' ' || *start == '\t'))
             start++;
         while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
             end--;
@@ -476,8 +477,12 @@ bool meta_field(sv_t md, const char *name, sv_t *value)
             continue;
         /* The first line only: continuation lines are not joined. */
         long nl = sv_index(v, '\n');
-        if (nl >= 0)
-            v = sv_trim(sv_make(v.p, (size_t)nl));
+        if (nl >= 0) {
+            v.len = (size_t)nl;
+            if (v.len && v.p[v.len - 1] == '\r')
+                v.len--;
+            v = sv_trim(v);
+        }
         if (v.len == 0)
             return false;
         *value = v;

@@ -54,8 +54,9 @@ enum pf_err meta_zip_check(int fd, uint64_t *entries) PF_WUR;
 
 /* Takes the next field off the front of the RFC 822 style header block
  * md: *name is its name, *value its value with its continuation lines
- * (those that start with a space or tab), folds included, trimmed at both
- * ends. Lines that are not fields are skipped. False at the end of the
+ * (those that start with a space or tab), folds included, without the
+ * blanks that start it or the white space that ends it (an empty first
+ * line is kept: the value then starts with a line break). Lines that are not fields are skipped. False at the end of the
  * block: *md is then the body after the blank line (empty when none). */
 bool meta_next(sv_t *md, sv_t *name, sv_t *value);
 

@@ -108,23 +108,27 @@ static sv_t dedent(sv_t line)
  * breaks and lose their indent, others are joined by one space. */
 static enum pf_err unfold(buf_t *out, sv_t value, bool description)
 {
-    bool first = true, any = false;
+    bool first = true, started = false;
     while (value.len || first) {
         sv_t line = sv_split(&value, '\n');
         if (line.len && line.p[line.len - 1] == '\r')
             line.len--;
+        bool was_first = first;
+        first = false;
+        if (was_first && value.len && sv_trim(line).len == 0)
+            continue; /* "Field:" alone, the value below it */
         if (description) {
-            if (!first)
+            if (started)
                 buf_append_char(out, '\n');
-            buf_append_sv(out, first ? line : dedent(line));
+            buf_append_sv(out, was_first ? line : dedent(line));
+            started = true;
         } else {
             sv_t t = sv_trim(line);
-            if (any && t.len)
+            if (started && t.len)
                 buf_append_char(out, ' ');
             buf_append_sv(out, t);
-            any = any || t.len;
+            started = started || t.len;
         }
-        first = false;
     }
     return buf_err(out);
 }

@@ -43,8 +43,9 @@ static const struct next_case next_cases[] = {
      * nothing, not to the field before. */
     { "Name: foo\njunk\n cont: x\nVersion: 1\n", "Name=foo\nVersion=1\n", "" },
     { " lead: x\n\tmore\nName: foo\n", "Name=foo\n", "" },
-    /* A value that starts on its continuation line. */
-    { "Summary:\n  below\nName: foo\n", "Summary=below\nName=foo\n", "" },
+    /* A value that starts on its continuation line keeps its empty first
+     * line (meta_field reads it as absent; unfolding skips it). */
+    { "Summary:\n  below\nName: foo\n", "Summary=\n  below\nName=foo\n", "" },
     /* An empty value, and a whitespace-only continuation. */
     { "Keywords:\nSummary: a\n \nName: b\n", "Keywords=\nSummary=a\nName=b\n", "" },
     /* Names are as written (case, spaces before the colon). */
@@ -111,6 +112,11 @@ static const struct field_case field_cases[] = {
     { "Name: x\n\nSummary: in the body\n", "Summary", NULL },
     { "junk\n Summary: a continuation\n", "Summary", NULL },
     { "", "Summary", NULL },
+    /* A fold under an empty first line is not the value; a CRLF fold
+     * leaves no '\r' in it. */
+    { "Summary:\n  below\n", "Summary", NULL },
+    { "Name:\r\n evil\r\n", "Name", NULL },
+    { "Requires-Python: >=3.8\r\n , <4\r\n", "Requires-Python", ">=3.8" },
 };
 
 START_TEST(test_meta_field_first_line)
@@ -389,6 +395,7 @@ START_TEST(test_pkginfo_single_unfolds)
 {
     assert_single_text("Summary: a long\n  summary\n\there\n", PKGINFO_SUMMARY, "a long summary here");
     assert_single_text("Summary: a\r\n b\r\n", PKGINFO_SUMMARY, "a b");
+    assert_single_text("Summary:\r\n  below\r\n", PKGINFO_SUMMARY, "below");
     assert_single_text("Author: x\n", PKGINFO_AUTHOR, "x");
     /* Absent: nothing appended. */
     assert_single_text("Author: x\n", PKGINFO_LICENSE, "");
@@ -404,6 +411,8 @@ START_TEST(test_pkginfo_single_description_dedent)
                        PKGINFO_DESCRIPTION, "Title\n=====\n\n  indented\ntabbed\nshort\n  deep");
     /* CRLF folds lose their '\r'. */
     assert_single_text("Description: a\r\n        b\r\n", PKGINFO_DESCRIPTION, "a\nb");
+    /* A description that starts below its field: no empty first line. */
+    assert_single_text("Description:\n        a\n        b\n", PKGINFO_DESCRIPTION, "a\nb");
     /* A '|' after other than 7 spaces is text. */
     assert_single_text("Description: a\n    |b\n        |c\n", PKGINFO_DESCRIPTION, "a\n|b\n|c");
 }
