@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "escape.h"
+#include "name.h"
 #include "render.h"
+#include "vec.h"
 
 /* Every writer below appends without looking at each result: out keeps
  * its first failure (buf.h) and each page function returns it once. */
@@ -74,34 +76,77 @@ static void split_project_url(sv_t v, sv_t *label, sv_t *url)
     *url = comma < 0 ? sv_make(v.p + v.len, 0) : sv_trim(sv_make(v.p + comma + 1, v.len - (size_t)comma - 1));
 }
 
+/* A Project-URL's label as it is printed (unfolded, JSON-escaped), at
+ * [off, off + len) of a scratch buffer, and where its value is. */
+struct label {
+    size_t off, len, i;
+};
+
+/* Labels in byte order, then in the order given; base is the scratch
+ * buffer they are in. */
+static int by_label(const void *a, const void *b, void *base)
+{
+    const struct label *x = a, *y = b;
+    const char *k = base;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(k + x->off, k + y->off, n);
+    if (!c)
+        c = x->len < y->len ? -1 : x->len > y->len;
+    return c ? c : (x->i < y->i ? -1 : x->i > y->i);
+}
+
 /* project_urls: an object of the Project-URL values, the first of each
- * label; null when there are none. */
+ * label as printed (two labels that differ only in folds or in bytes
+ * that are no UTF-8 are one key); null when there are none. The labels
+ * are sorted once, so this stays n log n in the values. */
 static void put_project_urls(buf_t *out, buf_t *tmp, const struct pkginfo *pi)
 {
-    size_t n = 0;
+    struct label *ls = NULL;
+    size_t n = 0, cap = 0;
+    buf_t keys;
+    buf_init(&keys, RENDER_MAX_PAGE);
     for (size_t i = 0; i < pi->nmulti; i++) {
         if (pi->multi[i].key != PKGINFO_PROJECT_URLS)
             continue;
-        sv_t label, url, other, ignored;
-        split_project_url(pi->multi[i].value, &label, &url);
-        bool dup = false;
-        for (size_t j = 0; j < i && !dup; j++) {
-            if (pi->multi[j].key != PKGINFO_PROJECT_URLS)
-                continue;
-            split_project_url(pi->multi[j].value, &other, &ignored);
-            dup = sv_eq(label, other);
+        if (vec_reserve(&ls, &cap, n, sizeof *ls, 8)) {
+            buf_fail(out, PF_ENOMEM);
+            break;
         }
-        if (dup)
+        sv_t label, url;
+        split_project_url(pi->multi[i].value, &label, &url);
+        buf_reset(tmp);
+        pkginfo_unfold(tmp, label);
+        size_t off = keys.len;
+        escape_json(&keys, buf_sv(tmp));
+        ls[n++] = (struct label){ off, keys.len - off, i };
+    }
+    buf_fail(out, buf_err(&keys));
+    bool *dup = calloc(pi->nmulti ? pi->nmulti : 1, sizeof *dup);
+    if (!dup)
+        buf_fail(out, PF_ENOMEM);
+    if (!buf_err(out) && n) {
+        qsort_r(ls, n, sizeof *ls, by_label, keys.p);
+        for (size_t k = 1; k < n; k++)
+            dup[ls[k].i] = ls[k].len == ls[k - 1].len && memcmp(keys.p + ls[k].off, keys.p + ls[k - 1].off, ls[k].len) == 0;
+    }
+    size_t shown = 0;
+    for (size_t i = 0; i < pi->nmulti && !buf_err(out); i++) {
+        if (pi->multi[i].key != PKGINFO_PROJECT_URLS || dup[i])
             continue;
-        buf_append_char(out, n++ ? ',' : '{');
+        sv_t label, url;
+        split_project_url(pi->multi[i].value, &label, &url);
+        buf_append_char(out, shown++ ? ',' : '{');
         put_value(out, tmp, label);
         buf_append_char(out, ':');
         put_value(out, tmp, url);
     }
-    if (n)
+    if (shown)
         buf_append_char(out, '}');
     else
         buf_append_str(out, "null");
+    free(dup);
+    free(ls);
+    buf_free(&keys);
 }
 
 /* A URL below base: path, then name (escaped for a URL path), then
@@ -184,10 +229,16 @@ static void put_info(buf_t *out, buf_t *tmp, const struct index_project *p, size
         put_key(out, &first, pkginfo_key_name(strings5[i]));
         put_single(out, tmp, pi, strings5[i]);
     }
-    /* The name as the project writes it, when its metadata says. */
+    /* The name as the project writes it, when its metadata says so and
+     * it is this project's (a file copied into the tree by hand may say
+     * otherwise). */
     put_key(out, &first, "name");
-    if (pi->single[PKGINFO_NAME].p)
-        put_single(out, tmp, pi, PKGINFO_NAME);
+    char norm[NAME_MAX_LEN + 1];
+    buf_reset(tmp);
+    pkginfo_single(tmp, pi, PKGINFO_NAME);
+    if (pi->single[PKGINFO_NAME].p && !buf_err(tmp) && name_is_valid(buf_sv(tmp)) &&
+        name_normalize(buf_sv(tmp), norm, sizeof norm) && strcmp(norm, p->name) == 0)
+        put_str(out, buf_sv(tmp));
     else
         put_str(out, sv_cstr(p->name));
     put_key(out, &first, "package_url");
@@ -283,9 +334,10 @@ static int by_version(const void *a, const void *b)
     return c ? c : (fa < fb ? -1 : fa > fb);
 }
 
-/* "releases": every version with its files. The files are grouped by
- * version string once, so this stays linear in the files (a version's
- * files need not be next to each other in p: 1.0 and 1.0.0 sort equal). */
+/* "releases": every version with its files, in version order. The files
+ * are grouped by version string once (a version's files need not be next
+ * to each other in p: 1.0 and 1.0.0 sort equal), and each version finds
+ * its group by bisection, so this stays n log n in the files. */
 static void put_releases(buf_t *out, buf_t *tmp, const struct index_project *p, sv_t base)
 {
     const struct index_file **by = malloc((p->nfiles ? p->nfiles : 1) * sizeof *by);
@@ -297,19 +349,25 @@ static void put_releases(buf_t *out, buf_t *tmp, const struct index_project *p, 
         by[i] = &p->files[i];
     qsort(by, p->nfiles, sizeof *by, by_version);
     buf_append_str(out, "\"releases\":{");
-    for (size_t i = 0; i < p->nfiles && !buf_err(out);) {
-        if (i)
+    for (size_t v = 0; v < p->nversions && !buf_err(out); v++) {
+        size_t lo = 0, hi = p->nfiles;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(by[mid]->version, p->versions[v]) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (v)
             buf_append_char(out, ',');
-        put_str(out, sv_cstr(by[i]->version));
+        put_str(out, sv_cstr(p->versions[v]));
         buf_append_str(out, ":[");
-        size_t j = i;
-        for (; j < p->nfiles && strcmp(by[j]->version, by[i]->version) == 0; j++) {
-            if (j > i)
+        for (size_t j = lo; j < p->nfiles && strcmp(by[j]->version, p->versions[v]) == 0; j++) {
+            if (j > lo)
                 buf_append_char(out, ',');
             put_file(out, tmp, by[j], base);
         }
         buf_append_char(out, ']');
-        i = j;
     }
     buf_append_char(out, '}');
     free(by);

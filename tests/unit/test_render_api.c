@@ -225,7 +225,9 @@ START_TEST(test_render_api_escapes)
                              "Classifier: a & b\nRequires-Dist: q; extra == \"x\\\"y\"\n"
                              "Project-URL: </script>, javascript:\"x\"\n\nbody \"q\" \\ <\x00>\r\nline\n";
     char *page = render_page(p, 0, true, md, sizeof md - 1);
-    assert_has(page, "\"name\":\"ev\\\"il\\\\\"");
+    /* A Name that is not this project's (no valid name at all here) is
+     * not printed: the index's name is. */
+    assert_has(page, "\"name\":\"evil\"");
     assert_has(page, "\"summary\":\"\\u003c/script\\u003e\\u003cscript\\u003ealert(1)\\u003c/script\\u003e\"");
     assert_has(page, "\"author\":\"tab\\there\\u0001\\u001f\\u007f end\"");
     assert_has(page, "\"author_email\":\"\\ufffd\\ufffd bad \xc3\xa9 good \\ufffd\\ufffd\"");
@@ -238,6 +240,24 @@ START_TEST(test_render_api_escapes)
     assert_has(page, "\"yanked\":true,\"yanked_reason\":\"\\\"\\u003c/script\\u003e\\u003cb\\u003e\\\\\\u0001"
                      "\\u007f\\ufffd\"}");
     assert_has(page, "\"requires_python\":\"\\u003c4,\\\"x\\\"\"");
+    free(page);
+    free_project(p);
+}
+END_TEST
+
+/* The metadata's Name is printed as written when it is this project's,
+ * and the index's name when it is another's. */
+START_TEST(test_render_api_name)
+{
+    static const struct fspec fs[] = { { "foo_bar-1.0.tar.gz", "1.0", false, NULL, false, NULL } };
+    struct index_project *p = make_project("foo-bar", fs, NELEM(fs));
+    static const char own[] = "Name: Foo.Bar\n";
+    char *page = render_page(p, 0, false, own, sizeof own - 1);
+    assert_has(page, "\"name\":\"Foo.Bar\"");
+    free(page);
+    static const char other[] = "Name: something-else\n";
+    page = render_page(p, 0, false, other, sizeof other - 1);
+    assert_has(page, "\"name\":\"foo-bar\"");
     free(page);
     free_project(p);
 }
@@ -257,6 +277,23 @@ START_TEST(test_render_api_url_escapes)
 END_TEST
 
 /* ---- versions ---- */
+
+/* "releases" follows the versions' order (9.0 before 10.0), not the
+ * order of their strings. */
+START_TEST(test_render_api_release_order)
+{
+    static const struct fspec fs[] = {
+        { "o-9.0.tar.gz", "9.0", false, NULL, false, NULL },
+        { "o-10.0.tar.gz", "10.0", false, NULL, false, NULL },
+    };
+    struct index_project *p = make_project("o", fs, NELEM(fs));
+    char *page = RENDER(p, 1, true, "");
+    char *r9 = strstr(page, "\"9.0\":[{"), *r10 = strstr(page, "\"10.0\":[{");
+    ck_assert(r9 && r10 && r9 < r10);
+    free(page);
+    free_project(p);
+}
+END_TEST
 
 /* 1.0 and 1.0.0 compare equal and sort together, but are two releases
  * with their own files. */
@@ -340,6 +377,13 @@ START_TEST(test_render_api_project_urls)
     assert_has(page, "\"project_urls\":{\"Source\":\"https://a.test/\",\"Docs\":\"https://d.test/\","
                      "\"no comma here\":\"\",\"Two\":\"words, https://c.test/\","
                      "\"Folded label\":\"https://f.test/\"},");
+    free(page);
+    /* Labels that print the same are one key, the first: a fold against
+     * a space, two bytes that are no UTF-8 (both U+FFFD). */
+    page = RENDER(p, 0, false,
+                  "Project-URL: Two\n  words, https://1.test/\nProject-URL: Two words, https://2.test/\n"
+                  "Project-URL: \xff, https://3.test/\nProject-URL: \xfe, https://4.test/\n");
+    assert_has(page, "\"project_urls\":{\"Two words\":\"https://1.test/\",\"\\ufffd\":\"https://3.test/\"},");
     free(page);
     free_project(p);
 }
@@ -490,6 +534,8 @@ Suite *suite_render_api(void)
     tcase_add_test(tc, test_render_api_exact);
     tcase_add_test(tc, test_render_api_no_metadata);
     tcase_add_test(tc, test_render_api_escapes);
+    tcase_add_test(tc, test_render_api_name);
+    tcase_add_test(tc, test_render_api_release_order);
     tcase_add_test(tc, test_render_api_url_escapes);
     tcase_add_test(tc, test_render_api_equal_versions);
     tcase_add_test(tc, test_render_api_yanked);
