@@ -275,36 +275,67 @@ bool index_project_keep(index_t *idx, struct index_project *p, struct page *_Ato
     return true;
 }
 
-/* True when every file of versions[v] is yanked. */
-static bool version_yanked(const struct index_project *p, size_t v)
-{
-    for (size_t i = 0; i < p->nfiles; i++)
-        if (strcmp(p->files[i].version, p->versions[v]) == 0 && !p->files[i].rec.yanked)
-            return false;
-    return true;
-}
-
 static bool version_pre(const char *s)
 {
     version_t v;
     return version_parse(sv_cstr(s), &v) != PF_EOK || version_is_prerelease(&v);
 }
 
-size_t index_latest_version(const struct index_project *p)
+/* index_latest_version, worked out: one pass over the files marks the
+ * versions with a file not yanked (a file's version is, but for equal
+ * versions written differently, the one of the file before or the next),
+ * then the versions are looked at from the highest down. */
+static size_t latest_of(const struct index_project *p)
 {
-    size_t n = p->nversions, fallback = n ? n - 1 : 0;
+    size_t n = p->nversions, cur = 0;
+    if (n == 0)
+        return 0;
+    bool *live = calloc(n, sizeof *live);
+    if (!live)
+        return n - 1;
+    for (size_t i = 0; i < p->nfiles; i++) {
+        const char *v = p->files[i].version;
+        if (strcmp(v, p->versions[cur]) != 0) {
+            if (cur + 1 < n && strcmp(v, p->versions[cur + 1]) == 0)
+                cur++;
+            else
+                for (size_t j = 0; j < n; j++)
+                    if (strcmp(v, p->versions[j]) == 0) {
+                        cur = j;
+                        break;
+                    }
+        }
+        live[cur] |= !p->files[i].rec.yanked;
+    }
+    size_t fallback = n - 1;
     bool have_fallback = false;
     for (size_t v = n; v-- > 0;) {
-        if (version_yanked(p, v))
+        if (!live[v])
             continue;
-        if (!version_pre(p->versions[v]))
-            return v;
+        if (!version_pre(p->versions[v])) {
+            fallback = v;
+            break;
+        }
         if (!have_fallback) {
             fallback = v;
             have_fallback = true;
         }
     }
+    free(live);
     return fallback;
+}
+
+size_t index_latest_version(const struct index_project *p)
+{
+    /* Worked out once per snapshot, which is immutable; a race only works
+     * it out twice. */
+    struct index_project *mp = (struct index_project *)p;
+    size_t l = atomic_load(&mp->latest);
+    if (!l) {
+        l = latest_of(p) + 1;
+        atomic_store(&mp->latest, l);
+    }
+    return l - 1;
 }
 
 const struct index_file *index_version_source(const struct index_project *p, size_t v)
@@ -333,14 +364,17 @@ const char *index_project_summary(index_t *idx, struct index_project *p)
     char *md = NULL;
     size_t len = 0;
     buf_t b;
-    buf_init(&b, 4096);
+    buf_init(&b, META_MAX_SIZE);
     enum pf_err e = f ? index_read_metadata(idx, f, &md, &len) : PF_EOK;
-    sv_t v;
+    struct pkginfo pi;
     if (e)
         LOG(LOG_WARN, "%s: the metadata of %s cannot be read (%s): searched by name only", p->name, f->filename,
             pf_strerror(e));
-    else if (md && meta_field(sv_make(md, len), "Summary", &v))
-        (void)pkginfo_unfold(&b, v);
+    else if (md && !(e = pkginfo_parse(sv_make(md, len), &pi))) {
+        /* As the JSON API shows it: the whole Summary, unfolded. */
+        (void)pkginfo_single(&b, &pi, PKGINFO_SUMMARY);
+        pkginfo_free(&pi);
+    }
     free(md);
     /* Not kept after an error: the next request tries again. */
     size_t n = b.len < INDEX_MAX_SUMMARY ? b.len : INDEX_MAX_SUMMARY;

@@ -59,6 +59,7 @@ struct index_project {
      * on first use: api[0] the project's, api[1 + i] that of versions[i]. */
     struct page *_Atomic *api;
     char *_Atomic summary;   /* the latest release's Summary, read on first use */
+    atomic_size_t latest;    /* index_latest_version + 1; 0 until first asked */
     /* Cache bookkeeping, guarded by the index's map lock; hot is set by
      * every hit (second-chance eviction), without the write lock */
     struct index_project *lru_prev, *lru_next;
