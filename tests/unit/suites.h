@@ -32,7 +32,8 @@
     X(upload)        \
     X(urlpath)       \
     X(vec)           \
-    X(version)
+    X(version)       \
+    X(xmlrpc)
 
 #define PF_SUITE_DECL(n) Suite *suite_##n(void);
 PF_SUITES(PF_SUITE_DECL)
