@@ -39,6 +39,28 @@ void index_project_release(index_t *idx, struct index_project *p);
 enum pf_err index_project_page(index_t *idx, struct index_project *p, enum page_format fmt,
                                const struct page **out) PF_WUR;
 
+/* For the JSON API (/pypi/) and search. The latest release of p: the
+ * highest of its versions that is no pre-release and has a file not
+ * yanked, else the highest with a file not yanked, else the highest. */
+size_t index_latest_version(const struct index_project *p);
+/* The file whose core metadata describes versions[v] of p: a wheel's
+ * METADATA before an sdist's PKG-INFO, a file not yanked first. NULL when
+ * no file of that version has its metadata kept. */
+const struct index_file *index_version_source(const struct index_project *p, size_t v);
+/* The Summary of p's latest release, one line of at most
+ * INDEX_MAX_SUMMARY bytes, read from its metadata on first use and kept in
+ * p; "" when there is none or it cannot be read (logged). Owned by p. */
+#define INDEX_MAX_SUMMARY 1024
+const char *index_project_summary(index_t *idx, struct index_project *p);
+/* Installs pg (owned by the caller: a page of p, see page_make) in the
+ * slot of p, unless a page is there already, and counts its memory in the
+ * cache's budget. True when installed: p owns it then. */
+bool index_project_keep(index_t *idx, struct index_project *p, struct page *_Atomic *slot, struct page *pg);
+/* A page of the bytes of b, which it takes (b is left empty), with its
+ * hash; freed with page_free (or by the snapshot it is installed in). */
+enum pf_err page_make(buf_t *b, struct page **out) PF_WUR;
+void page_free(struct page *pg);
+
 /* A current project list, referenced; release with index_root_release. */
 enum pf_err index_root(index_t *idx, struct index_root **out) PF_WUR;
 void index_root_release(struct index_root *r);

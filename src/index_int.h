@@ -182,10 +182,6 @@ enum pf_err project_build(struct index *idx, const char *name, struct index_proj
 /* index_snap.c */
 void project_free(struct index_project *p);
 size_t project_cost(const struct index_project *p);
-void page_free(struct page *pg);
-/* A page of the bytes of b, which it takes (b is left empty), with its
- * hash. */
-enum pf_err page_make(buf_t *b, struct page **out) PF_WUR;
 /* Renders the page in format fmt of the project p or, when p is NULL, of
  * the project list r, and installs it in *slot unless another thread
  * installed one first (then the one rendered here is freed). *out is the

@@ -89,7 +89,7 @@ static enum pf_err record_read(int fd, const distfile_t *df, struct state *sc, c
     if (lseek(fd, 0, SEEK_SET) == 0) {
         enum pf_err me = meta_extract(fd, df->kind, df->project, md);
         if (me == PF_EOK)
-            sidecar_set_metadata(rec, df->kind, md->p, md->len);
+            sidecar_set_metadata(rec, md->p, md->len);
         else
             LOG(LOG_WARN, "%s/%s%s%s: no usable %s (%s); indexed without it", rootpath, dirrel, *dirrel ? "/" : "",
                 name, df->kind == DISTFILE_WHEEL ? "METADATA" : "PKG-INFO", pf_strerror(me));

@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include "index_int.h"
+#include "log.h"
+#include "meta.h"
 #include "name.h"
+#include "pkginfo.h"
 #include "render.h"
 
 /* What an allocation really takes: its usable size and malloc's header. */
@@ -17,7 +20,7 @@ static size_t mem(const void *ptr)
 /* The memory a snapshot holds, so the cache budget is what RSS sees. */
 size_t project_cost(const struct index_project *p)
 {
-    size_t c = mem(p) + mem(p->name) + mem(p->files) + mem(p->versions) + mem(p->watches);
+    size_t c = mem(p) + mem(p->name) + mem(p->files) + mem(p->versions) + mem(p->watches) + mem(p->api);
     for (size_t i = 0; i < p->nfiles; i++) {
         const struct index_file *f = &p->files[i];
         c += mem(f->filename) + mem(f->relpath) + mem(f->version) + mem(f->rec.requires_python) +
@@ -34,6 +37,7 @@ void page_free(struct page *pg)
 {
     if (pg) {
         free(pg->body);
+        free(pg->base);
         free(pg);
     }
 }
@@ -55,6 +59,11 @@ void project_free(struct index_project *p)
     free(p->watches);
     page_free(p->pages[0]);
     page_free(p->pages[1]);
+    if (p->api)
+        for (size_t i = 0; i <= p->nversions; i++)
+            page_free(p->api[i]);
+    free(p->api);
+    free(p->summary);
     free(p->name);
     free(p);
 }
@@ -227,6 +236,19 @@ enum pf_err page_render(struct page *_Atomic *slot, enum page_format fmt, const 
     return PF_EOK;
 }
 
+/* Counts pg, just installed in p, in the cache's budget. */
+static void account(struct index *idx, struct index_project *p, const struct page *pg)
+{
+    pthread_rwlock_wrlock(&idx->map_lock);
+    if (p->lru_next) { /* still in the cache: account for it */
+        size_t c = mem(pg) + mem(pg->body) + mem(pg->base);
+        p->cost += c;
+        idx->cost += c;
+        lru_trim(idx, p);
+    }
+    pthread_rwlock_unlock(&idx->map_lock);
+}
+
 enum pf_err index_project_page(index_t *idx, struct index_project *p, enum page_format fmt, const struct page **out)
 {
     struct page *pg = atomic_load(&p->pages[fmt]);
@@ -238,17 +260,100 @@ enum pf_err index_project_page(index_t *idx, struct index_project *p, enum page_
     enum pf_err e = page_render(&p->pages[fmt], fmt, p, NULL, &pg, &fresh);
     if (e)
         return e;
-    if (fresh) {
-        pthread_rwlock_wrlock(&idx->map_lock);
-        if (p->lru_next) { /* still in the cache: account for it */
-            size_t c = mem(pg) + mem(pg->body);
-            p->cost += c;
-            idx->cost += c;
-            lru_trim(idx, p);
-        }
-        pthread_rwlock_unlock(&idx->map_lock);
-    }
+    if (fresh)
+        account(idx, p, pg);
     *out = pg;
     return PF_EOK;
 }
 
+bool index_project_keep(index_t *idx, struct index_project *p, struct page *_Atomic *slot, struct page *pg)
+{
+    struct page *expected = NULL;
+    if (!atomic_compare_exchange_strong(slot, &expected, pg))
+        return false;
+    account(idx, p, pg);
+    return true;
+}
+
+/* True when every file of versions[v] is yanked. */
+static bool version_yanked(const struct index_project *p, size_t v)
+{
+    for (size_t i = 0; i < p->nfiles; i++)
+        if (strcmp(p->files[i].version, p->versions[v]) == 0 && !p->files[i].rec.yanked)
+            return false;
+    return true;
+}
+
+static bool version_pre(const char *s)
+{
+    version_t v;
+    return version_parse(sv_cstr(s), &v) != PF_EOK || version_is_prerelease(&v);
+}
+
+size_t index_latest_version(const struct index_project *p)
+{
+    size_t n = p->nversions, fallback = n ? n - 1 : 0;
+    bool have_fallback = false;
+    for (size_t v = n; v-- > 0;) {
+        if (version_yanked(p, v))
+            continue;
+        if (!version_pre(p->versions[v]))
+            return v;
+        if (!have_fallback) {
+            fallback = v;
+            have_fallback = true;
+        }
+    }
+    return fallback;
+}
+
+const struct index_file *index_version_source(const struct index_project *p, size_t v)
+{
+    const struct index_file *best = NULL;
+    int best_rank = 0;
+    for (size_t i = 0; i < p->nfiles; i++) {
+        const struct index_file *f = &p->files[i];
+        if (!f->rec.has_metadata || strcmp(f->version, p->versions[v]) != 0)
+            continue;
+        int rank = 1 + (f->kind == DISTFILE_WHEEL ? 2 : 0) + (f->rec.yanked ? 0 : 1);
+        if (rank > best_rank) {
+            best = f;
+            best_rank = rank;
+        }
+    }
+    return best;
+}
+
+const char *index_project_summary(index_t *idx, struct index_project *p)
+{
+    char *s = atomic_load(&p->summary);
+    if (s)
+        return s;
+    const struct index_file *f = p->nversions ? index_version_source(p, index_latest_version(p)) : NULL;
+    char *md = NULL;
+    size_t len = 0;
+    buf_t b;
+    buf_init(&b, 4096);
+    enum pf_err e = f ? index_read_metadata(idx, f, &md, &len) : PF_EOK;
+    sv_t v;
+    if (e)
+        LOG(LOG_WARN, "%s: the metadata of %s cannot be read (%s): searched by name only", p->name, f->filename,
+            pf_strerror(e));
+    else if (md && meta_field(sv_make(md, len), "Summary", &v))
+        (void)pkginfo_unfold(&b, v);
+    free(md);
+    /* Not kept after an error: the next request tries again. */
+    size_t n = b.len < INDEX_MAX_SUMMARY ? b.len : INDEX_MAX_SUMMARY;
+    while (n < b.len && n && ((unsigned char)b.p[n] & 0xC0) == 0x80)
+        n--; /* not inside a UTF-8 sequence */
+    s = e || buf_err(&b) ? NULL : strndup(b.p ? b.p : "", n);
+    buf_free(&b);
+    if (!s)
+        return "";
+    char *expected = NULL;
+    if (!atomic_compare_exchange_strong(&p->summary, &expected, s)) {
+        free(s);
+        return expected;
+    }
+    return s;
+}

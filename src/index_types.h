@@ -17,6 +17,7 @@ struct page {
     char *body;
     size_t len;
     char hash[33]; /* first 128 bits of the body's SHA-256, hex: the ETag core */
+    char *base;    /* the base URL its absolute links were written with, or NULL */
 };
 
 /* One distribution file in a project snapshot. */
@@ -29,6 +30,13 @@ struct index_file {
     bool stored;        /* rec is on disk (not only in this process) */
     sidecar_t rec;      /* sha256, size, Requires-Python, yank, metadata */
 };
+
+/* True when the file's core metadata is offered as PEP 658 metadata:
+ * a wheel's (an sdist's PKG-INFO is kept, but may be dynamic). */
+static inline bool index_file_pep658(const struct index_file *f)
+{
+    return f->kind == DISTFILE_WHEEL && f->rec.has_metadata;
+}
 
 struct watch;  /* a directory whose state a snapshot depends on */
 struct pentry; /* the project in the index's tree */
@@ -47,6 +55,10 @@ struct index_project {
     uint64_t pgen;           /* the tree's generation for this project at build time */
     bool racy;               /* built from a directory changed too recently to trust */
     struct page *_Atomic pages[2]; /* rendered on first use */
+    /* The JSON API's pages (/pypi/<name>/json and per version), rendered
+     * on first use: api[0] the project's, api[1 + i] that of versions[i]. */
+    struct page *_Atomic *api;
+    char *_Atomic summary;   /* the latest release's Summary, read on first use */
     /* Cache bookkeeping, guarded by the index's map lock; hot is set by
      * every hit (second-chance eviction), without the write lock */
     struct index_project *lru_prev, *lru_next;

@@ -439,23 +439,45 @@ enum pf_err meta_extract(int fd, enum distfile_kind kind, const char *project, b
     return extract_tar(fd, out);
 }
 
-bool meta_field(sv_t md, const char *name, sv_t *value)
+bool meta_next(sv_t *md, sv_t *name, sv_t *value)
 {
-    sv_t key = sv_cstr(name);
-    while (md.len) {
-        sv_t line = sv_split(&md, '\n');
+    while (md->len) {
+        sv_t line = sv_split(md, '\n');
         if (line.len && line.p[line.len - 1] == '\r')
             line.len--;
         if (line.len == 0)
-            return false; /* end of the header block: the body follows */
+            return false; /* end of the header block: *md is the body */
         if (line.p[0] == ' ' || line.p[0] == '\t')
-            continue;
+            continue; /* a continuation of a line that was no field */
         long colon = sv_index(line, ':');
         if (colon < 0)
             continue;
-        if (!sv_ieq(sv_make(line.p, (size_t)colon), key))
+        *name = sv_make(line.p, (size_t)colon);
+        const char *start = line.p + colon + 1, *end = line.p + line.len;
+        while (md->len && (md->p[0] == ' ' || md->p[0] == '\t')) {
+            sv_t cont = sv_split(md, '\n');
+            end = cont.p + cont.len;
+        }
+        while (start < end && (*start == ' ' || *start == '\t' || *start == '\r' || *start == '\n'))
+            start++;
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+            end--;
+        *value = sv_make(start, (size_t)(end - start));
+        return true;
+    }
+    return false;
+}
+
+bool meta_field(sv_t md, const char *name, sv_t *value)
+{
+    sv_t key = sv_cstr(name), n, v;
+    while (meta_next(&md, &n, &v)) {
+        if (!sv_ieq(n, key))
             continue;
-        sv_t v = sv_trim(sv_make(line.p + colon + 1, line.len - (size_t)colon - 1));
+        /* The first line only: continuation lines are not joined. */
+        long nl = sv_index(v, '\n');
+        if (nl >= 0)
+            v = sv_trim(sv_make(v.p, (size_t)nl));
         if (v.len == 0)
             return false;
         *value = v;

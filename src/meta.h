@@ -52,6 +52,13 @@ enum pf_err meta_extract(int fd, enum distfile_kind kind, const char *project, b
  * PF_EIO when fd cannot be read, PF_ENOMEM. */
 enum pf_err meta_zip_check(int fd, uint64_t *entries) PF_WUR;
 
+/* Takes the next field off the front of the RFC 822 style header block
+ * md: *name is its name, *value its value with its continuation lines
+ * (those that start with a space or tab), folds included, trimmed at both
+ * ends. Lines that are not fields are skipped. False at the end of the
+ * block: *md is then the body after the blank line (empty when none). */
+bool meta_next(sv_t *md, sv_t *name, sv_t *value);
+
 /* Finds the first header field called name (case-insensitive) in the
  * RFC 822 style header block of metadata and sets *value to it, trimmed
  * (continuation lines are not joined). False when absent or empty. */

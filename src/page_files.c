@@ -129,6 +129,10 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
         http_error(resp, http_err_status(e, HTTP_BLAME_SERVER), "%s", e == PF_ENOTFOUND ? "Not Found" : pf_strerror(e));
         return;
     }
+    if (want_md && !index_file_pep658(f)) {
+        http_error(resp, 404, "Not Found: only a wheel's metadata is served (PEP 658).");
+        return;
+    }
     if (want_md) {
         metadata(app, req, resp, f);
         return;

@@ -404,7 +404,7 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     struct timeval now;
     gettimeofday(&now, NULL);
     rec.first_seen_usec = (int64_t)now.tv_sec * 1000000 + now.tv_usec;
-    sidecar_set_metadata(&rec, u->df.kind, md.p, md.len);
+    sidecar_set_metadata(&rec, md.p, md.len);
     rec.uploader = u->user[0] ? strdup(u->user) : NULL;
     enum store_result res;
     buf_t err;

@@ -63,7 +63,7 @@ static void put_html_link(buf_t *out, buf_t *url, const struct index_file *f)
             escape_attr(out, sv_cstr(f->rec.yank_reason));
         buf_append_char(out, '"');
     }
-    if (f->rec.has_metadata)
+    if (index_file_pep658(f))
         buf_printf(out, " data-dist-info-metadata=\"sha256=%s\" data-core-metadata=\"sha256=%s\"",
                    f->rec.metadata_sha256, f->rec.metadata_sha256);
     buf_append_char(out, '>');
@@ -109,7 +109,7 @@ static void put_json_file(buf_t *out, buf_t *url, const struct index_file *f)
         put_json_str(out, f->rec.requires_python);
     }
     /* core-metadata only; never dist-info-metadata (pip 22.3-23.1 crash on it). */
-    if (f->rec.has_metadata)
+    if (index_file_pep658(f))
         buf_printf(out, ",\"core-metadata\":{\"sha256\":\"%s\"}", f->rec.metadata_sha256);
     if (!f->rec.yanked)
         buf_append_str(out, ",\"yanked\":false");

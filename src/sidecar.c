@@ -418,16 +418,14 @@ out:
     return e;
 }
 
-void sidecar_set_metadata(sidecar_t *rec, enum distfile_kind kind, const char *md, size_t len)
+void sidecar_set_metadata(sidecar_t *rec, const char *md, size_t len)
 {
     sv_t rp;
     if (meta_field(sv_make(md ? md : "", len), "Requires-Python", &rp) && rp.len <= SIDECAR_MAX_FIELD)
         rec->requires_python = strndup(rp.p, rp.len);
-    if (kind == DISTFILE_WHEEL) {
-        rec->has_metadata = true;
-        rec->metadata_len = len;
-        digest_sha256_hex(md ? md : "", len, rec->metadata_sha256);
-    }
+    rec->has_metadata = true;
+    rec->metadata_len = len;
+    digest_sha256_hex(md ? md : "", len, rec->metadata_sha256);
 }
 
 const void *sidecar_metadata_of(const sidecar_t *rec, const char *md)

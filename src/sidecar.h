@@ -12,8 +12,10 @@
 #include "error.h"
 
 /* Sidecars live in a dot-directory beside the files they describe:
- * DIR/.pypi-fcgi/FILENAME.rec, and for wheels DIR/.pypi-fcgi/FILENAME.metadata
- * (the METADATA bytes served for PEP 658). Both are written to a temporary
+ * DIR/.pypi-fcgi/FILENAME.rec, and DIR/.pypi-fcgi/FILENAME.metadata: the
+ * core metadata (a wheel's METADATA, served for PEP 658; an sdist's
+ * PKG-INFO, read for the JSON API and search, never served as PEP 658
+ * metadata: only a wheel's is static). Both are written to a temporary
  * file, fsync'd and renamed into place, the metadata first. */
 #define SIDECAR_DIR ".pypi-fcgi"
 #define SIDECAR_REC_SUFFIX ".rec"
@@ -62,13 +64,13 @@ enum pf_err sidecar_store(int dirfd, const char *filename, const sidecar_t *rec,
 /* Fills the fields of rec that come from a distribution's metadata, md
  * (len bytes: the METADATA of a wheel, the PKG-INFO of an sdist, as
  * meta_extract gave it): Requires-Python when it fits SIDECAR_MAX_FIELD
- * (left NULL when it does not, or when out of memory), and, for a wheel,
- * the hash and length of the METADATA file sidecar_store then writes
- * beside the record. The other fields are left as they are. */
-void sidecar_set_metadata(sidecar_t *rec, enum distfile_kind kind, const char *md, size_t len);
-/* The METADATA bytes to give sidecar_store with rec after
- * sidecar_set_metadata(rec, kind, md, len): md (never NULL) for a wheel,
- * NULL otherwise. */
+ * (left NULL when it does not, or when out of memory), and the hash and
+ * length of the .metadata file sidecar_store then writes beside the
+ * record. The other fields are left as they are. */
+void sidecar_set_metadata(sidecar_t *rec, const char *md, size_t len);
+/* The metadata bytes to give sidecar_store with rec after
+ * sidecar_set_metadata(rec, md, len): md (never NULL) when rec has
+ * metadata, NULL otherwise. */
 const void *sidecar_metadata_of(const sidecar_t *rec, const char *md);
 
 /* Takes the sidecar lock of the directory dirfd, which serialises the

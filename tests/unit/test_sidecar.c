@@ -853,13 +853,14 @@ START_TEST(test_sidecar_fresh)
 END_TEST
 
 /* The fields taken from a distribution's metadata: Requires-Python (when
- * it fits) for both kinds, the METADATA hash and length for a wheel only. */
+ * it fits), the metadata's hash and length, for a wheel's METADATA and an
+ * sdist's PKG-INFO alike. */
 START_TEST(test_sidecar_set_metadata)
 {
     static const char md[] = "Metadata-Version: 2.1\nName: foo\nVersion: 1.0\nRequires-Python: >=3.8\n\nbody";
     sidecar_t r;
     memset(&r, 0, sizeof r);
-    sidecar_set_metadata(&r, DISTFILE_WHEEL, md, sizeof md - 1);
+    sidecar_set_metadata(&r, md, sizeof md - 1);
     ck_assert_str_eq(r.requires_python, ">=3.8");
     ck_assert(r.has_metadata);
     ck_assert_uint_eq(r.metadata_len, sizeof md - 1);
@@ -869,15 +870,11 @@ START_TEST(test_sidecar_set_metadata)
     ck_assert_ptr_eq(sidecar_metadata_of(&r, md), md);
     sidecar_clear(&r);
 
-    sidecar_set_metadata(&r, DISTFILE_SDIST, md, sizeof md - 1);
-    ck_assert_str_eq(r.requires_python, ">=3.8");
-    ck_assert(!r.has_metadata);
-    ck_assert_uint_eq(r.metadata_len, 0);
+    /* A record without metadata stores none. */
     ck_assert_ptr_null(sidecar_metadata_of(&r, md));
-    sidecar_clear(&r);
 
-    /* An empty METADATA of a wheel is still served: its bytes are "". */
-    sidecar_set_metadata(&r, DISTFILE_WHEEL, NULL, 0);
+    /* An empty METADATA is still kept: its bytes are "". */
+    sidecar_set_metadata(&r, NULL, 0);
     ck_assert_ptr_null(r.requires_python);
     ck_assert(r.has_metadata);
     ck_assert_str_eq(r.metadata_sha256, SHA_EMPTY);
@@ -891,7 +888,7 @@ START_TEST(test_sidecar_set_metadata)
     int h = snprintf(big, 64, "Requires-Python: ");
     memset(big + h, '9', n);
     memcpy(big + h + n, "\n\n", 3);
-    sidecar_set_metadata(&r, DISTFILE_SDIST, big, strlen(big));
+    sidecar_set_metadata(&r, big, strlen(big));
     ck_assert_ptr_null(r.requires_python);
     sidecar_clear(&r);
     free(big);
@@ -944,7 +941,7 @@ START_TEST(test_sidecar_remove)
     int dfd = open_dir(dir);
     sidecar_t rec;
     minimal_record(&rec);
-    sidecar_set_metadata(&rec, DISTFILE_WHEEL, md, sizeof md - 1);
+    sidecar_set_metadata(&rec, md, sizeof md - 1);
     ck_assert_int_eq(sidecar_store(dfd, "foo-1.0-py3-none-any.whl", &rec, md, sizeof md - 1), PF_EOK);
     ck_assert_int_eq(sidecar_store(dfd, "foo-1.0.tar.gz", &rec, NULL, 0), PF_EOK);
     sidecar_remove(dfd, "foo-1.0-py3-none-any.whl");
