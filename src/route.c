@@ -9,8 +9,10 @@
 enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
 /* NAME: "/<name>" or "/<name>/" for a valid project name (name.h), when
  * no row above it matched the path, whatever the method: it never takes a
- * URL another row serves (GET /legacy stays a 405). */
-enum match { EXACT, PREFIX, NAME };
+ * URL another row serves (GET /legacy stays a 405). XML: a POST to the
+ * path itself with a text/xml body (the method is tested first: no other
+ * request pays for it). */
+enum match { EXACT, PREFIX, NAME, XML };
 
 /* Adding a route is one line here and one handler. need is the action
  * (AUTH_*) a request must be allowed under --authenticate before its
@@ -24,6 +26,9 @@ static const struct route {
     route_handler_fn fn;
 } routes[] = {
     { "/", EXACT, M_GET | M_HEAD, AUTH_LIST, page_welcome },
+    /* pip search posts its XML-RPC call to the index URL it is given,
+     * when that has a path: the upload URL. */
+    { "/", XML, M_POST, AUTH_LIST, page_rpc },
     /* twine posts to the URL it is given and aborts on a redirect, so
      * each upload URL is served with and without its slash. */
     { "/", EXACT, M_POST, AUTH_UPDATE, page_upload },
@@ -38,6 +43,9 @@ static const struct route {
     { "/packages", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
     { "/packages/", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
     { "/packages/", PREFIX, M_GET | M_HEAD, AUTH_DOWNLOAD, page_files },
+    /* pip search: xmlrpc.client posts to /RPC2 when the index URL has no
+     * path. */
+    { "/RPC2", EXACT, M_POST, AUTH_LIST, page_rpc },
     /* pypiserver's /<project>/, so that the server root works as an index
      * URL: last, as NAME takes only what no row above matched. */
     { "/", NAME, M_GET | M_HEAD, AUTH_LIST, page_project_redirect },
@@ -87,6 +95,7 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
         switch (r->match) {
         case EXACT: hit = strcmp(path, r->path) == 0; break;
         case PREFIX: hit = strncmp(path, r->path, strlen(r->path)) == 0; break;
+        case XML: hit = method == M_POST && strcmp(path, r->path) == 0 && page_rpc_is_xml(req); break;
         default: hit = !allowed && name_path(path); break;
         }
         if (!hit)
