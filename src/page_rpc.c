@@ -21,7 +21,7 @@
 
 /* Reads the whole body, at most XMLRPC_MAX_BODY bytes, into body. On
  * failure resp holds the answer (400, 408, 413) and false is returned. */
-static bool read_body(const struct app *app, struct http_req *req, struct http_resp *resp, buf_t *body)
+static bool read_body(struct http_req *req, struct http_resp *resp, buf_t *body)
 {
     const char *clen = http_param(req, "CONTENT_LENGTH");
     uint64_t expect = 0;
@@ -73,12 +73,11 @@ static bool read_body(const struct app *app, struct http_req *req, struct http_r
         http_error(resp, 400, "The XML-RPC call was cut off: %zu of %" PRIu64 " bytes arrived.", body->len, expect);
         return false;
     }
-    (void)app;
     return true;
 }
 
-/* Whether the terms of field found in text decide the match: each term
- * of that field found, or not, is counted in *found and *missed. */
+/* Counts the terms of field that text holds in *found, the others in
+ * *missed. */
 static void look_in(const struct xmlrpc_query *q, unsigned field, sv_t text, size_t *found, size_t *missed)
 {
     for (size_t i = 0; i < q->nterms; i++)
@@ -95,10 +94,11 @@ static size_t count_terms(const struct xmlrpc_query *q, unsigned field)
     return n;
 }
 
-/* Appends the hit for the project called name when it matches q. The
- * name decides alone where it can (a term found with "or", a term missed
- * with "and"); otherwise the project's snapshot is taken to read the
- * rest. Returns true when a hit was appended. */
+/* Appends the hit for the project called name when it matches q. A
+ * project the name alone rules out (a name term missed with "and"; with
+ * "or", none found and no summary term) costs no snapshot; the others
+ * take one, for the Summary to match or show and the latest release.
+ * Returns true when a hit was appended. */
 static bool match_project(const struct app *app, const struct xmlrpc_query *q, const char *name, buf_t *lower,
                           buf_t *out)
 {
@@ -148,7 +148,7 @@ static void search(const struct app *app, struct http_req *req, struct http_resp
         return;
     }
     buf_t lower;
-    buf_init(&lower, 1 << 20);
+    buf_init(&lower, INDEX_MAX_SUMMARY);
     size_t hits = 0;
     (void)xmlrpc_hits_begin(&resp->own);
     for (size_t i = 0; i < r->nprojects && hits < RPC_MAX_HITS && !buf_err(&resp->own); i++)
@@ -170,7 +170,7 @@ void page_rpc(const struct app *app, struct http_req *req, struct http_resp *res
         goto out;
     }
     call->store = NULL;
-    if (!read_body(app, req, resp, &body))
+    if (!read_body(req, resp, &body))
         goto out;
     enum pf_err e = xmlrpc_parse(buf_sv(&body), call);
     if (e) {

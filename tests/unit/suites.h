@@ -28,6 +28,7 @@
     X(multipart)     \
     X(name)          \
     X(page_files)    \
+    X(page_rpc)      \
     X(sidecar)       \
     X(upload)        \
     X(urlpath)       \
