@@ -26,12 +26,9 @@ static const struct route {
     route_handler_fn fn;
 } routes[] = {
     { "/", EXACT, M_GET | M_HEAD, AUTH_LIST, page_welcome },
-    /* pip search posts its XML-RPC call to the index URL it is given,
-     * when that has a path: the upload URL. */
-    { "/", XML, M_POST, AUTH_LIST, page_rpc },
     /* twine posts to the URL it is given and aborts on a redirect, so
-     * each upload URL is served with and without its slash. */
-    { "/", EXACT, M_POST, AUTH_UPDATE, page_upload },
+     * each upload URL is served with and without its slash (POST / is
+     * below, after the rows a cached page passes on its way). */
     { "/legacy", EXACT, M_POST, AUTH_UPDATE, page_upload },
     { "/legacy/", EXACT, M_POST, AUTH_UPDATE, page_upload },
     /* Load balancers ask without a login, also under --authenticate list. */
@@ -43,8 +40,10 @@ static const struct route {
     { "/packages", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
     { "/packages/", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
     { "/packages/", PREFIX, M_GET | M_HEAD, AUTH_DOWNLOAD, page_files },
-    /* pip search: xmlrpc.client posts to /RPC2 when the index URL has no
-     * path. */
+    /* pip search posts its XML-RPC call to the index URL it is given:
+     * to its path, here the upload URL, or to /RPC2 when it has none. */
+    { "/", XML, M_POST, AUTH_LIST, page_rpc },
+    { "/", EXACT, M_POST, AUTH_UPDATE, page_upload },
     { "/RPC2", EXACT, M_POST, AUTH_LIST, page_rpc },
     /* pypiserver's /<project>/, so that the server root works as an index
      * URL: last, as NAME takes only what no row above matched. */
