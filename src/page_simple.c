@@ -6,37 +6,12 @@
 #include "name.h"
 #include "pages.h"
 
-/* Answers with a cached page, or 304 when the client has it. This runs
- * for nearly every request: the head is put together without printf. */
+/* One validator per representation: the bytes of text/html and v1+html
+ * are equal but their Content-Type is not. */
 static void send_page(struct http_req *req, struct http_resp *resp, const struct page *pg, enum accept_type t)
 {
     static const char tag[] = { 'h', 'v', 'j' };
-    /* One validator per representation: the bytes of text/html and v1+html
-     * are equal but their Content-Type is not. */
-    char etag[40];
-    etag[0] = '"';
-    memcpy(etag + 1, pg->hash, 32);
-    etag[33] = '-';
-    etag[34] = tag[t];
-    etag[35] = '"';
-    etag[36] = '\0';
-    buf_t *h = &resp->head;
-    /* Every client revalidates, so a new upload shows up at once (pip >= 26.2
-     * honours Cache-Control on simple pages). */
-    (void)buf_append_str(h, "Content-Type: ");
-    (void)buf_append_str(h, accept_content_type(t));
-    (void)buf_append_str(h, "\r\nVary: Accept\r\nETag: ");
-    (void)buf_append(h, etag, 36);
-    if (buf_append_str(h, "\r\nCache-Control: max-age=0, must-revalidate\r\n")) {
-        http_error(resp, 500, "The response head is too large.");
-        return;
-    }
-    if (http_etag_match(req->if_none_match, etag)) {
-        resp->status = 304;
-        return;
-    }
-    resp->body = pg->body;
-    resp->body_len = pg->len;
+    page_send(req, resp, pg, accept_content_type(t), tag[t]);
 }
 
 static enum accept_type negotiate(struct http_req *req, struct http_resp *resp)

@@ -61,6 +61,37 @@ void page_redirect(struct http_req *req, struct http_resp *resp, const char *pat
     buf_free(&loc);
 }
 
+/* This runs for nearly every request: the head is put together without
+ * printf. */
+void page_send(struct http_req *req, struct http_resp *resp, const struct page *pg, const char *content_type,
+               char tag)
+{
+    char etag[40];
+    etag[0] = '"';
+    memcpy(etag + 1, pg->hash, 32);
+    etag[33] = '-';
+    etag[34] = tag;
+    etag[35] = '"';
+    etag[36] = '\0';
+    buf_t *h = &resp->head;
+    /* Every client revalidates, so a new upload shows up at once (pip >= 26.2
+     * honours Cache-Control on simple pages). */
+    (void)buf_append_str(h, "Content-Type: ");
+    (void)buf_append_str(h, content_type);
+    (void)buf_append_str(h, "\r\nVary: Accept\r\nETag: ");
+    (void)buf_append(h, etag, 36);
+    if (buf_append_str(h, "\r\nCache-Control: max-age=0, must-revalidate\r\n")) {
+        http_error(resp, 500, "The response head is too large.");
+        return;
+    }
+    if (http_etag_match(req->if_none_match, etag)) {
+        resp->status = 304;
+        return;
+    }
+    resp->body = pg->body;
+    resp->body_len = pg->len;
+}
+
 static void release_project(void *idx, void *p)
 {
     index_project_release(idx, p);

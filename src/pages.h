@@ -21,6 +21,11 @@ bool page_auth(const struct app *app, struct http_req *req, struct http_resp *re
 void page_base_url(const struct app *app, struct http_req *req, buf_t *out);
 /* Sends a 301 to prefix + path (a path below the mount point). */
 void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
+/* Answers with pg, a cached page, under Content-Type content_type, or with
+ * a 304 when the client has it: its ETag is the page's hash and tag (one
+ * per representation of the same page), and every client revalidates. */
+void page_send(struct http_req *req, struct http_resp *resp, const struct page *pg, const char *content_type,
+               char tag);
 /* Hands resp the reference p or r (index_project, index_root) that its
  * body borrows from; http_resp_free releases it. */
 void page_hold_project(const struct app *app, struct http_resp *resp, struct index_project *p);
@@ -42,6 +47,10 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
  * so that the server root works as an index URL (pip asks for
  * <index>/<name>/). */
 void page_project_redirect(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* page_api.c */
+/* The JSON API: /pypi/<name>/json, /pypi/<name>/<version>/json and
+ * pypiserver's /<name>/json. */
+void page_api(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_upload.c */
 void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_files.c */

@@ -71,8 +71,12 @@ enum pf_err pkginfo_parse(sv_t md, struct pkginfo *out)
         }
         out->multi[out->nmulti++] = (struct pkginfo_value){ (enum pkginfo_key)k, value };
     }
-    /* Metadata 2.1 puts the description in the body. */
-    sv_t body = sv_trim(md);
+    /* Metadata 2.1 puts the description in the body; the line breaks
+     * that end it are no part of it. */
+    sv_t body = md;
+    while (body.len && (body.p[body.len - 1] == '\n' || body.p[body.len - 1] == '\r' ||
+                        body.p[body.len - 1] == ' ' || body.p[body.len - 1] == '\t'))
+        body.len--;
     if (body.len) {
         out->single[PKGINFO_DESCRIPTION] = body;
         out->body = true;

@@ -61,7 +61,8 @@ struct pkginfo {
 const char *pkginfo_key_name(enum pkginfo_key k);
 
 /* Reads the header fields of md, and the body after them as the
- * description (Metadata 2.1) when there is one. PF_ENOMEM only. Free with
+ * description (Metadata 2.1) when there is one (without the white space
+ * that ends it). PF_ENOMEM only. Free with
  * pkginfo_free. */
 enum pf_err pkginfo_parse(sv_t md, struct pkginfo *out) PF_WUR;
 void pkginfo_free(struct pkginfo *pi);

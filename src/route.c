@@ -9,10 +9,10 @@
 enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
 /* NAME: "/<name>" or "/<name>/" for a valid project name (name.h), when
  * no row above it matched the path, whatever the method: it never takes a
- * URL another row serves (GET /legacy stays a 405). XML: a POST to the
- * path itself with a text/xml body (the method is tested first: no other
- * request pays for it). */
-enum match { EXACT, PREFIX, NAME, XML };
+ * URL another row serves (GET /legacy stays a 405). NAME_JSON: the same
+ * for "/<name>/json". XML: a POST to the path itself with a text/xml
+ * body (the method is tested first). */
+enum match { EXACT, PREFIX, NAME, NAME_JSON, XML };
 
 /* Adding a route is one line here and one handler. need is the action
  * (AUTH_*) a request must be allowed under --authenticate before its
@@ -40,21 +40,30 @@ static const struct route {
     { "/packages", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
     { "/packages/", EXACT, M_GET | M_HEAD, AUTH_LIST | AUTH_DOWNLOAD, page_packages },
     { "/packages/", PREFIX, M_GET | M_HEAD, AUTH_DOWNLOAD, page_files },
+    /* The JSON API (Warehouse's URLs): a page lists files as /simple/ does. */
+    { "/pypi/", PREFIX, M_GET | M_HEAD, AUTH_LIST, page_api },
     /* pip search posts its XML-RPC call to the index URL it is given:
      * to its path, here the upload URL, or to /RPC2 when it has none. */
     { "/", XML, M_POST, AUTH_LIST, page_rpc },
     { "/", EXACT, M_POST, AUTH_UPDATE, page_upload },
     { "/RPC2", EXACT, M_POST, AUTH_LIST, page_rpc },
+    /* pypiserver's /<project>/json; as NAME below, only what no row above
+     * matched. */
+    { "/", NAME_JSON, M_GET | M_HEAD, AUTH_LIST, page_api },
     /* pypiserver's /<project>/, so that the server root works as an index
      * URL: last, as NAME takes only what no row above matched. */
     { "/", NAME, M_GET | M_HEAD, AUTH_LIST, page_project_redirect },
 };
 
-/* True when path is "/<name>" or "/<name>/" with a valid project name. */
-static bool name_path(const char *path)
+/* True when path is "/<name>" followed by tail ("/" optional when
+ * slash), with a valid project name. */
+static bool name_path(const char *path, sv_t tail, bool slash)
 {
     sv_t seg = sv_cstr(path + 1);
-    if (seg.len && seg.p[seg.len - 1] == '/')
+    if (!sv_ends_with(seg, tail))
+        return false;
+    seg.len -= tail.len;
+    if (slash && seg.len && seg.p[seg.len - 1] == '/')
         seg.len--;
     return memchr(seg.p, '/', seg.len) == NULL && name_is_valid(seg);
 }
@@ -94,8 +103,9 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
         switch (r->match) {
         case EXACT: hit = strcmp(path, r->path) == 0; break;
         case PREFIX: hit = strncmp(path, r->path, strlen(r->path)) == 0; break;
+        case NAME: hit = !allowed && name_path(path, SV_LIT(""), true); break;
         case XML: hit = method == M_POST && strcmp(path, r->path) == 0 && page_rpc_is_xml(req); break;
-        default: hit = !allowed && name_path(path); break;
+        default: hit = !allowed && name_path(path, SV_LIT("/json"), false); break;
         }
         if (!hit)
             continue;

@@ -350,7 +350,11 @@ int store_cleanup(const char *root)
     while ((de = readdir(d))) {
         if (strncmp(de->d_name, STORE_TMP_PREFIX, strlen(STORE_TMP_PREFIX)) != 0)
             continue;
-        int fd = openat(tfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        /* Open for writing: an NFSv4 client emulates flock with a POSIX
+         * write lock, which a read-only descriptor cannot take (EBADF). */
+        int fd = openat(tfd, de->d_name, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0 && (errno == EACCES || errno == EROFS))
+            fd = openat(tfd, de->d_name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0)
             continue;
         /* A live writer holds its lock; the lock of a dead one is gone. */

@@ -13,6 +13,9 @@ Options:
   --import-name PKG    the package inside (default: file name part, lowercased)
   --requires-python S  Requires-Python
   --requires-dist D    Requires-Dist (repeatable)
+  --summary S          Summary (default: a line naming the distribution)
+  --header 'F: V'      one more metadata field (repeatable), e.g. Project-URL
+  --description TEXT   the description (the metadata's body)
   --pad-mib N          wheels: add PKG/data.bin, stored, so that the wheel is
                        just under N MiB (random bytes; for large uploads)
 
@@ -43,15 +46,18 @@ def metadata_text(a):
         "Metadata-Version: 2.1",
         "Name: %s" % a.name,
         "Version: %s" % a.version,
-        "Summary: pypi-fcgi end-to-end test distribution %s" % a.name,
+        "Summary: %s" % (a.summary if a.summary is not None else
+                         "pypi-fcgi end-to-end test distribution %s" % a.name),
         "License: MIT",
     ]
     if a.requires_python:
         lines.append("Requires-Python: %s" % a.requires_python)
     for d in a.requires_dist:
         lines.append("Requires-Dist: %s" % d)
+    lines.extend(a.header)
     lines.append("")
-    lines.append("Test distribution built by tests/e2e/mkdist.py.")
+    lines.append(a.description if a.description is not None else
+                 "Test distribution built by tests/e2e/mkdist.py.")
     return "\n".join(lines) + "\n"
 
 
@@ -165,6 +171,9 @@ def main(argv):
     p.add_argument("--requires-python")
     p.add_argument("--requires-dist", action="append", default=[])
     p.add_argument("--pad-mib", type=int, default=0)
+    p.add_argument("--summary")
+    p.add_argument("--header", action="append", default=[])
+    p.add_argument("--description")
     a = p.parse_args(argv)
     os.makedirs(a.out, exist_ok=True)
     print(build_wheel(a) if a.kind == "wheel" else build_sdist(a))

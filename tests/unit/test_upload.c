@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -788,6 +789,42 @@ START_TEST(test_store_tmp_write_full)
     ck_assert_int_eq(store_tmp_write(&t, "abc", 3), PF_EIO);
     close(t.fd);
     ck_assert_int_eq(pf_errstatus(PF_ENOSPACE), 507);
+}
+END_TEST
+
+/* store_cleanup removes the staging files no writer holds (also one it
+ * may not open for writing, which an NFSv4 client needs for the lock:
+ * it falls back to reading), keeps a live one, and ignores other names. */
+START_TEST(test_store_cleanup)
+{
+    char *dir = tu_mkdtemp();
+    char path[4096];
+    ck_assert_int_eq(tu_sh("mkdir -p '%s/" STORE_TMP_DIR "'", dir), 0);
+    snprintf(path, sizeof path, "%s/" STORE_TMP_DIR "/" STORE_TMP_PREFIX "dead", dir);
+    tu_write_file(path, "x", 1);
+    snprintf(path, sizeof path, "%s/" STORE_TMP_DIR "/" STORE_TMP_PREFIX "dead-ro", dir);
+    tu_write_file(path, "x", 1);
+    ck_assert_int_eq(chmod(path, 0400), 0);
+    snprintf(path, sizeof path, "%s/" STORE_TMP_DIR "/other", dir);
+    tu_write_file(path, "x", 1);
+    snprintf(path, sizeof path, "%s/" STORE_TMP_DIR "/" STORE_TMP_PREFIX "live", dir);
+    tu_write_file(path, "x", 1);
+    int live = open(path, O_RDWR | O_CLOEXEC);
+    ck_assert_int_ge(live, 0);
+    ck_assert_int_eq(flock(live, LOCK_EX), 0);
+
+    ck_assert_int_eq(store_cleanup(dir), 2);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/" STORE_TMP_DIR "/other", dir);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    snprintf(path, sizeof path, "%s/" STORE_TMP_DIR "/" STORE_TMP_PREFIX "dead", dir);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    /* Once its writer is gone, the live one goes too. */
+    close(live);
+    ck_assert_int_eq(store_cleanup(dir), 1);
+    ck_assert_int_eq(store_cleanup(dir), 0);
+    tu_rmrf(dir);
+    free(dir);
 }
 END_TEST
 
@@ -1674,6 +1711,7 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_disk_full_staging);
     tcase_add_test(tc, test_upload_disk_full_publish);
     tcase_add_test(tc, test_store_tmp_write_full);
+    tcase_add_test(tc, test_store_cleanup);
     tcase_add_test(tc, test_upload_fields_after_content);
     tcase_add_loop_test(tc, test_upload_rejects, 0, (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, test_upload_bad_archives);
