@@ -28,12 +28,14 @@ done
 ROOT=$T/root
 mkdir -p "$ROOT/Alpha_Widget" "$ROOT/beta-gadget"
 htpasswd -cbB -C 5 "$T/htpasswd" reader reader-pw 2>/dev/null
-# mkdist's Summary is "pypi-fcgi end-to-end test distribution NAME".
+SUM_A="Renders sprockets for tests"
+SUM_B="A gadget & <thing> of the BETA kind"
+# Only the latest release's Summary counts: 1.0's and 2.0rc1's are not it.
 {
-    python3 "$MKDIST" wheel --out "$ROOT/Alpha_Widget" --name Alpha_Widget --version 1.0
-    python3 "$MKDIST" wheel --out "$ROOT/Alpha_Widget" --name Alpha_Widget --version 1.2
-    python3 "$MKDIST" wheel --out "$ROOT/Alpha_Widget" --name Alpha_Widget --version 2.0rc1
-    python3 "$MKDIST" sdist --out "$ROOT/beta-gadget" --name beta-gadget --version 0.3
+    python3 "$MKDIST" wheel --out "$ROOT/Alpha_Widget" --name Alpha_Widget --version 1.0 --summary "Old cogs"
+    python3 "$MKDIST" wheel --out "$ROOT/Alpha_Widget" --name Alpha_Widget --version 1.2 --summary "$SUM_A"
+    python3 "$MKDIST" wheel --out "$ROOT/Alpha_Widget" --name Alpha_Widget --version 2.0rc1 --summary "Pre cogs"
+    python3 "$MKDIST" sdist --out "$ROOT/beta-gadget" --name beta-gadget --version 0.3 --summary "$SUM_B"
 } >>"$T/mkdist.log" 2>&1
 
 VENV=$T/venv
@@ -79,8 +81,6 @@ except x.Fault as f:
     print("fault", f.faultCode, f.faultString)' "$T/rpc.out"
 }
 
-SUM_A="pypi-fcgi end-to-end test distribution Alpha_Widget"
-SUM_B="pypi-fcgi end-to-end test distribution beta-gadget"
 
 open_checks() {
     local out
@@ -91,15 +91,21 @@ open_checks() {
         "alpha-widget 1.2 $SUM_A" "$(answer)"
     check "... as text/xml" grep -qi '^Content-Type: text/xml' <(curl -s -D - -o /dev/null -H 'Content-Type: text/xml' \
         --data-binary "@$T/c1" "$BASE/RPC2")
-    call "" GADGET or >"$T/c2"
+    call "" SPROCKETS or >"$T/c2"
     rpc "$T/c2" >/dev/null
-    expect_eq "summary 'GADGET' (any case) finds beta-gadget" "beta-gadget 0.3 $SUM_B" "$(answer)"
+    expect_eq "summary 'SPROCKETS' (any case) finds alpha-widget" "alpha-widget 1.2 $SUM_A" "$(answer)"
+    call "" cogs or >"$T/c2b"
+    rpc "$T/c2b" >/dev/null
+    expect_eq "summary 'cogs' (in releases other than the latest): none" "" "$(answer)"
+    call "" "<thing>" or >"$T/c2c"
+    rpc "$T/c2c" >/dev/null
+    expect_eq "summary '<thing>' finds beta-gadget, its Summary read back whole" "beta-gadget 0.3 $SUM_B" "$(answer)"
     call "alpha_WIDGET" "" and >"$T/c3"
     rpc "$T/c3" >/dev/null
     expect_eq "name 'alpha_WIDGET' finds alpha-widget (separators as PEP 503)" "alpha-widget 1.2 $SUM_A" "$(answer)"
-    call alpha distribution and >"$T/c4"
+    call alpha tests and >"$T/c4"
     rpc "$T/c4" >/dev/null
-    expect_eq "'and': name alpha and summary distribution" "alpha-widget 1.2 $SUM_A" "$(answer)"
+    expect_eq "'and': name alpha and summary tests" "alpha-widget 1.2 $SUM_A" "$(answer)"
     call alpha gadget and >"$T/c5"
     rpc "$T/c5" >/dev/null
     expect_eq "'and': name alpha and summary gadget: none" "" "$(answer)"
@@ -158,11 +164,12 @@ beta-gadget 0.3 $SUM_B" "$(answer)"
     else
         fail "pip search --index $BASE/ gadget" "$out"
     fi
-    if out=$(search "$BASE" distribution); then
-        check "pip search distribution (in the summaries only) shows both" \
-            test "$(grep -cE '^(alpha-widget|beta-gadget) ' <<<"$out")" = 2
+    if out=$(search "$BASE" sprockets kind); then
+        check "pip search sprockets kind (in the summaries only) shows both" \
+            test "$(grep -cE '^(alpha-widget \(1\.2\)|beta-gadget \(0\.3\)) ' <<<"$out")" = 2
+        check "... beta-gadget's Summary as written" grep -qF -- "- $SUM_B" <<<"$out"
     else
-        fail "pip search --index $BASE distribution" "$out"
+        fail "pip search --index $BASE sprockets kind" "$out"
     fi
     out=$(search "$BASE" no-such-thing)
     expect_eq "pip search no-such-thing: exit 23 (no matches), nothing shown" "23 " \
