@@ -8,8 +8,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include "log.h"
+#include "welcome.h"
 
 enum pf_err conf_fail(buf_t *err, const char *fmt, ...)
 {
@@ -239,6 +241,74 @@ static void print_password_checks(const struct config *cfg, const struct conf_se
         fprintf(f, "# %s: %ld (%s)\n", s->name, conf_password_checks(cfg), s->unset);
 }
 
+/* pypiserver takes ^/[a-z0-9/_-]+$ in any case. A path below a route
+ * of the index is refused, the check would hide it: pypiserver's /RPC2 and
+ * the JSON API's /pypi too. A path of one segment may also be a project's
+ * name: like /health, it then takes the server root's /<name> shortcut
+ * from that one project, never its /simple/<name>/ page. */
+static enum pf_err parse_health(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    static const char *const routes[] = { "/simple", "/packages", "/legacy", "/RPC2", "/pypi" };
+    size_t n = strlen(v);
+    if (strcmp(v, "/") == 0)
+        return conf_fail(err, "%s: '/' is the welcome page and the upload URL", s->name);
+    if (n < 2 || n > 200 || v[0] != '/' || strstr(v, "//") ||
+        strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_-") != n)
+        return conf_fail(err, "%s: '%s' is not a path such as /healthz ('/', then letters, digits, '_', '-' and "
+                              "single '/')", s->name, v);
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+        size_t r = strlen(routes[i]);
+        if (strncmp(v, routes[i], r) == 0 && (v[r] == '\0' || v[r] == '/'))
+            return conf_fail(err, "%s: '%s' would hide %s, which pypi-fcgi serves", s->name, v, routes[i]);
+    }
+    return set_str(&cfg->health_endpoint, v);
+}
+
+/* An address as inet_pton reads it; an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d, REMOTE_ADDR on a dual-stack socket) as the IPv4 one. */
+static bool read_addr(const char *text, struct conf_addr *a)
+{
+    static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+    if (inet_pton(AF_INET, text, a->a) == 1) {
+        a->family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, text, a->a) != 1)
+        return false;
+    a->family = AF_INET6;
+    if (memcmp(a->a, mapped, sizeof mapped) == 0) {
+        memmove(a->a, a->a + 12, 4);
+        a->family = AF_INET;
+    }
+    return true;
+}
+
+static enum pf_err parse_proxies(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
+{
+    struct conf_addr a[CONF_MAX_PROXIES];
+    size_t n = 0;
+    sv_t rest = sv_cstr(v);
+    while (rest.len) {
+        sv_t w = sv_trim(sv_split(&rest, ','));
+        char text[INET6_ADDRSTRLEN + 1];
+        if (n == CONF_MAX_PROXIES)
+            return conf_fail(err, "%s: more than %d addresses", s->name, CONF_MAX_PROXIES);
+        if (!w.len || w.len >= sizeof text)
+            return conf_fail(err, "%s: '%.*s' is not an IPv4 or IPv6 address", s->name, (int)w.len, w.p);
+        memcpy(text, w.p, w.len);
+        text[w.len] = '\0';
+        if (!read_addr(text, &a[n]))
+            return conf_fail(err, "%s: '%s' is not an IPv4 or IPv6 address (list each proxy, not a network)",
+                             s->name, text);
+        n++;
+    }
+    if (!n)
+        return conf_fail(err, "%s: empty list", s->name);
+    memcpy(cfg->proxies, a, n * sizeof a[0]);
+    cfg->nproxies = n;
+    return set_str(&cfg->trusted_proxy, v);
+}
+
 #define FIELD(name) offsetof(struct config, name)
 
 /* In the order of --help and of the printed configuration. */
@@ -302,6 +372,21 @@ const struct conf_setting conf_settings[] = {
       .lo = 0, .hi = 1000000,
       .help = "failed logins per client address (REMOTE_ADDR) and minute before its logins get 429 (0: no "
               "limit)" },
+    { .name = "welcome", .arg = "FILE", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(welcome),
+      .unset = "pypi-fcgi's own welcome page",
+      .help = "the welcome page (GET /): an HTML file in pypiserver's template form, {{URL}}, {{VERSION}}, "
+              "{{NUMPKGS}}, {{PACKAGES}}, {{SIMPLE}} filled in; read once at start (at most 64 KiB)" },
+    { .name = "health-endpoint", .arg = "PATH", .deflt = "/health", .type = CONF_PATH,
+      .field = FIELD(health_endpoint), .parse = parse_health,
+      .help = "the path of the health check below the index's URL, answered without a login" },
+    { .name = "cache-control", .arg = "AGE", .deflt = "0", .type = CONF_LONG, .field = FIELD(cache_control),
+      .lo = 0, .hi = 2147483647,
+      .help = "package files are sent with Cache-Control: public, max-age=AGE (private under --authenticate "
+              "download); 0: kept a year as immutable (no-cache with --overwrite)" },
+    { .name = "trusted-proxy", .arg = "ADDRS", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(trusted_proxy),
+      .unset = "none: X-Forwarded-* headers are ignored", .parse = parse_proxies,
+      .help = "comma-separated addresses of proxies whose X-Forwarded-Host, -Proto and -Prefix set the URLs "
+              "pypi-fcgi prints, for requests whose REMOTE_ADDR is one of them" },
 };
 const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
 
@@ -338,6 +423,18 @@ long conf_password_checks(const struct config *cfg)
     return n > 0 ? n : 1;
 }
 
+bool conf_proxy_trusted(const struct config *cfg, const char *addr)
+{
+    struct conf_addr a;
+    if (!cfg->nproxies || !addr || strlen(addr) > INET6_ADDRSTRLEN || !read_addr(addr, &a))
+        return false;
+    for (size_t i = 0; i < cfg->nproxies; i++)
+        if (cfg->proxies[i].family == a.family &&
+            memcmp(cfg->proxies[i].a, a.a, a.family == AF_INET ? 4 : sizeof a.a) == 0)
+            return true;
+    return false;
+}
+
 long conf_env_number(const char *v)
 {
     if (!v || *v < '0' || *v > '9')
@@ -358,6 +455,7 @@ void conf_free(struct config *cfg)
         free(cfg->roots[i]);
     free(cfg->roots);
     free(cfg->accel_prefix);
+    free(cfg->welcome_text);
     free(cfg->conf_file);
     memset(cfg, 0, sizeof *cfg);
 }
@@ -572,6 +670,13 @@ enum pf_err conf_check(struct config *cfg, buf_t *err)
         }
         free(cfg->roots[i]);
         cfg->roots[i] = real;
+    }
+    if (cfg->welcome) {
+        free(cfg->welcome_text);
+        cfg->welcome_text = NULL;
+        enum pf_err e = welcome_load(cfg->welcome, &cfg->welcome_text, err);
+        if (e)
+            return e;
     }
     if ((cfg->authenticate & (AUTH_DOWNLOAD | AUTH_LIST)) && !cfg->htpasswd && !cfg->trust_remote_user)
         return conf_fail(err, "authenticate: download and list need a way to log in: --htpasswd FILE or --trust-remote-user");

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include "buf.h"
 #include "error.h"
 
@@ -18,6 +19,15 @@ enum { AUTH_UPDATE = 1, AUTH_DOWNLOAD = 2, AUTH_LIST = 4 };
 /* --trust-remote-user: whether REMOTE_USER names the user. TRUST_TCP also
  * on a TCP socket, where anyone who can connect could send it. */
 enum trust_remote { TRUST_NO = 0, TRUST_YES, TRUST_TCP };
+
+/* --trusted-proxy: at most this many addresses. */
+#define CONF_MAX_PROXIES 16
+
+/* One address of --trusted-proxy, as inet_pton gives it. */
+struct conf_addr {
+    int family; /* AF_INET or AF_INET6 */
+    unsigned char a[sizeof(struct in6_addr)];
+};
 
 /* Immutable after start; shared by every thread. */
 struct config {
@@ -42,6 +52,13 @@ struct config {
     char *state_dir;     /* NULL: records only beside the files */
     long password_checks; /* hashes computed at once; 0: conf_password_checks decides */
     long login_failures; /* failed logins per client address and minute; 0: no limit */
+    char *welcome;       /* --welcome FILE; NULL: pypi-fcgi's own welcome page */
+    char *welcome_text;  /* its contents, read and checked by conf_check */
+    char *health_endpoint; /* the health check's path below the mount point */
+    long cache_control;  /* max-age of package files, seconds; 0: pypi-fcgi's own Cache-Control */
+    char *trusted_proxy; /* the list as given; NULL: X-Forwarded-* never believed */
+    struct conf_addr proxies[CONF_MAX_PROXIES]; /* ... parsed */
+    size_t nproxies;
     char *conf_file;   /* the -c file, if any */
     bool check_only;     /* -t */
 };
@@ -133,8 +150,8 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *value, bu
 /* Initialises cfg with every default. */
 void conf_init(struct config *cfg);
 /* Checks the roots exist and are directories, and normalises their paths;
- * refuses combinations that would let anybody in (trust-remote-user on a
- * TCP listener without saying "tcp"). */
+ * reads the --welcome file; refuses combinations that would let anybody in
+ * (trust-remote-user on a TCP listener without saying "tcp"). */
 enum pf_err conf_check(struct config *cfg, buf_t *err) PF_WUR;
 void conf_free(struct config *cfg);
 void conf_usage(FILE *f);
@@ -147,5 +164,8 @@ void conf_print(const struct config *cfg, FILE *f);
  * decimal whole number from 0 to LONG_MAX with nothing before or after
  * it; -1 for NULL or anything else, which a caller takes as "not for us". */
 long conf_env_number(const char *v);
+/* True when addr (REMOTE_ADDR, text) is one of --trusted-proxy's
+ * addresses; false for NULL or anything inet_pton does not take. */
+bool conf_proxy_trusted(const struct config *cfg, const char *addr);
 
 #endif

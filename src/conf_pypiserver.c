@@ -41,7 +41,9 @@ static const char why_log_format[] =
     "pypi-fcgi's log lines have one format; each request's status and time are in the web server's access "
     "log (--log-level sets how much pypi-fcgi says)";
 
-/* In the order of pypi-fcgi(8)'s table, COMING FROM PYPISERVER. */
+/* In the order of pypi-fcgi(8)'s table, COMING FROM PYPISERVER. --welcome,
+ * --health-endpoint and --cache-control have no row: pypi-fcgi's own
+ * settings of those names take pypiserver's values. */
 const struct conf_pypiserver conf_pypiserver[] = {
     { .spell = { "run" } },
     { .spell = { "-a" }, .arg = "LIST", .setting = "authenticate" },
@@ -66,16 +68,6 @@ const struct conf_pypiserver conf_pypiserver[] = {
       .why = "pypi-fcgi always caches, and at each request checks the directories the page depends on: a "
              "file added flat in a root or in ROOT/PROJECT/ is in the next answer, one added elsewhere within "
              "--rescan-interval seconds (--backend auto and cached-dir are accepted)" },
-    { .spell = { "--health-endpoint" }, .arg = "PATH", .same = "/health",
-      .why = "the health check is GET /health below the index's URL, without a login; point the check there, "
-             "or rewrite the path in the web server (--health-endpoint /health is accepted)" },
-    { .spell = { "--welcome" }, .arg = "FILE",
-      .why = "the welcome page (GET /) is pypi-fcgi's own: how to point pip and uv at this index; there is "
-             "no other" },
-    { .spell = { "--cache-control" }, .arg = "AGE",
-      .why = "pypi-fcgi sets Cache-Control itself: package files are kept a year as immutable (no-cache "
-             "with --overwrite, private with --authenticate download), and the pages are checked again with "
-             "their ETag" },
     { .spell = { "--log-file" }, .arg = "FILE",
       .why = "pypi-fcgi writes its log to standard error, and what concerns one request to the web "
              "server's error log; send standard error to a file, or let systemd's journal keep it" },

@@ -10,6 +10,9 @@
 #include <unistd.h>
 #include "fs.h"
 
+/* Lookups of fs_open_beneath before an EAGAIN is given up on. */
+#define FS_BENEATH_TRIES 64
+
 int64_t fs_now_ns(void)
 {
     struct timespec t;
@@ -41,7 +44,13 @@ int fs_open_beneath(int dirfd, const char *path, int flags)
 {
     struct open_how how = { .flags = (uint64_t)flags | O_CLOEXEC,
                             .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
-    int fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    /* With RESOLVE_BENEATH, a ".." met while any rename runs anywhere on
+     * the system (an upload's link and unlink do) makes the kernel give up
+     * with EAGAIN rather than risk an escape: the lookup is tried again. */
+    int fd, tries = 0;
+    do
+        fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+    while (fd < 0 && errno == EAGAIN && ++tries < FS_BENEATH_TRIES);
     if (fd >= 0 || errno != ENOSYS)
         return fd;
     /* Without openat2: refuse any symlink on the way. */

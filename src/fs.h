@@ -59,9 +59,10 @@ enum pf_err fs_write_err(int err);
 char *fs_join(const char *a, const char *b);
 
 /* Opens path below dirfd without leaving it (symlinks included): openat2
- * with RESOLVE_BENEATH where the kernel has it, else openat refusing any
- * symlink and any "..". O_CLOEXEC is added to flags. Returns the fd, or
- * -1 with errno set (EXDEV or ELOOP: the path leads outside). */
+ * with RESOLVE_BENEATH where the kernel has it (tried again when it gives
+ * up on a ".." because a rename ran meanwhile: EAGAIN), else openat
+ * refusing any symlink and any "..". O_CLOEXEC is added to flags. Returns
+ * the fd, or -1 with errno set (EXDEV or ELOOP: the path leads outside). */
 int fs_open_beneath(int dirfd, const char *path, int flags);
 
 #endif

@@ -107,7 +107,7 @@ static enum pf_err render(const struct app *app, struct http_req *req, struct in
 }
 
 /* Redirects to the same page under the normalized name. */
-static void redirect(struct http_req *req, struct http_resp *resp, const struct api_path *ap, const char *norm)
+static void redirect(const struct app *app, struct http_req *req, struct http_resp *resp, const struct api_path *ap, const char *norm)
 {
     buf_t to;
     buf_init(&to, 1024);
@@ -119,7 +119,7 @@ static void redirect(struct http_req *req, struct http_resp *resp, const struct 
     if (buf_append_str(&to, "json"))
         http_error(resp, 414, "The redirect target is too long.");
     else
-        page_redirect(req, resp, to.p);
+        page_redirect(app, req, resp, to.p);
     buf_free(&to);
 }
 
@@ -134,7 +134,7 @@ void page_api(const struct app *app, struct http_req *req, struct http_resp *res
         return;
     }
     if (!sv_eq(ap.name, sv_cstr(norm))) {
-        redirect(req, resp, &ap, norm);
+        redirect(app, req, resp, &ap, norm);
         return;
     }
     struct index_project *p;

@@ -15,13 +15,23 @@
  * must not sit in a shared cache, which would hand it to anyone; a file an
  * upload may replace (--overwrite) is never immutable: a client would keep
  * its old copy and pip would fail on the new hash. no-cache still lets a
- * client keep it and revalidate with the ETag (the sha256). */
-static const char *cache_control(const struct config *cfg)
+ * client keep it and revalidate with the ETag (the sha256). --cache-control
+ * AGE replaces the rest as pypiserver's does (public, max-age=AGE), still
+ * private behind a login. The web servers keep this header on an offloaded
+ * answer (docs/webservers.md). */
+static void cache_control(const struct config *cfg, struct http_resp *resp)
 {
     bool login = cfg->authenticate & AUTH_DOWNLOAD;
+    const char *cc;
+    if (cfg->cache_control) {
+        http_header(resp, "Cache-Control", "%s, max-age=%ld", login ? "private" : "public", cfg->cache_control);
+        return;
+    }
     if (cfg->overwrite)
-        return login ? "private, no-cache" : "no-cache";
-    return login ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable";
+        cc = login ? "private, no-cache" : "no-cache";
+    else
+        cc = login ? "private, max-age=31536000, immutable" : "public, max-age=31536000, immutable";
+    http_header(resp, "Cache-Control", "%s", cc);
 }
 
 static void metadata(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
@@ -45,7 +55,7 @@ static void metadata(const struct app *app, struct http_req *req, struct http_re
     /* Uploaders write METADATA: a browser must not take it for HTML. */
     http_header(resp, "X-Content-Type-Options", "nosniff");
     http_header(resp, "ETag", "\"%s\"", f->rec.metadata_sha256);
-    http_header(resp, "Cache-Control", "%s", cache_control(app->cfg));
+    cache_control(app->cfg, resp);
 }
 
 static void offload(const struct app *app, struct http_req *req, struct http_resp *resp, const struct index_file *f)
@@ -140,7 +150,7 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
     /* Never a Content-Encoding: pip hashes the bytes as sent. */
     http_header(resp, "Content-Type", "application/octet-stream");
     http_header(resp, "ETag", "\"%s\"", f->rec.sha256);
-    http_header(resp, "Cache-Control", "%s", cache_control(app->cfg));
+    cache_control(app->cfg, resp);
     if (app->cfg->sendfile == SENDFILE_NONE)
         stream(app, req, resp, f);
     else
@@ -195,7 +205,7 @@ static void listing(const struct app *app, struct http_req *req, struct http_res
 void page_packages(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
     if (sv_eq(buf_sv(&req->path), SV_LIT("/packages")))
-        page_redirect(req, resp, "/packages/");
+        page_redirect(app, req, resp, "/packages/");
     else
         listing(app, req, resp);
 }

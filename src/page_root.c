@@ -1,10 +1,46 @@
 /* SPDX-License-Identifier: MIT */
-/* page_root.c: the welcome page (/) and the health check (/health). */
+/* page_root.c: the welcome page (/, pypi-fcgi's own or the --welcome file) and the health check (/health). */
 #include "config.h"
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 #include "escape.h"
 #include "pages.h"
+#include "welcome.h"
+
+/* The --welcome file filled in, into o. The values are pypiserver's: URL
+ * the index's URL with its slash, NUMPKGS the count of files (what
+ * pypiserver counts), PACKAGES and SIMPLE paths without the host. */
+static void welcome_file(const struct app *app, struct http_req *req, const struct index_root *r, buf_t *o)
+{
+    buf_t url, pkgs, simple;
+    buf_init(&url, 1024);
+    buf_init(&pkgs, 1024);
+    buf_init(&simple, 1024);
+    page_base_url(app, req, &url);
+    (void)buf_append_str(&url, "/");
+    /* The path part of the URL: after "scheme://host". */
+    const char *host = url.p ? strstr(url.p, "://") : NULL;
+    const char *path = host ? strchr(host + 3, '/') : NULL;
+    (void)buf_printf(&pkgs, "%spackages/", path ? path : "/");
+    (void)buf_printf(&simple, "%ssimple/", path ? path : "/");
+    char n[24];
+    snprintf(n, sizeof n, "%" PRIu64, r->nfiles);
+    const sv_t vals[WELCOME_NVARS] = {
+        [WELCOME_URL] = buf_sv(&url),
+        [WELCOME_VERSION] = sv_cstr(PACKAGE_VERSION),
+        [WELCOME_NUMPKGS] = sv_cstr(n),
+        [WELCOME_PACKAGES] = buf_sv(&pkgs),
+        [WELCOME_SIMPLE] = buf_sv(&simple),
+    };
+    buf_fail(o, buf_err(&url));
+    buf_fail(o, buf_err(&pkgs));
+    buf_fail(o, buf_err(&simple));
+    (void)welcome_render(o, sv_cstr(app->cfg->welcome_text), vals);
+    buf_free(&simple);
+    buf_free(&pkgs);
+    buf_free(&url);
+}
 
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
@@ -14,6 +50,16 @@ void page_welcome(const struct app *app, struct http_req *req, struct http_resp 
         page_hold_root(resp, r);
     if (e) {
         http_err_page(resp, e, HTTP_BLAME_SERVER, "The project list could not be read");
+        return;
+    }
+    if (app->cfg->welcome_text) {
+        welcome_file(app, req, r, &resp->own);
+        if (buf_err(&resp->own)) {
+            http_error(resp, 500, "The welcome page could not be built.");
+            return;
+        }
+        http_header(resp, "Content-Type", "text/html; charset=utf-8");
+        http_header(resp, "Cache-Control", "no-cache");
         return;
     }
     /* The buffers keep their first failure: one check at the end. */

@@ -54,7 +54,7 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
 {
     sv_t path = buf_sv(&req->path);
     if (sv_eq(path, SV_LIT("/simple"))) {
-        page_redirect(req, resp, "/simple/");
+        page_redirect(app, req, resp, "/simple/");
         return;
     }
     sv_t rest = sv_make(path.p + 8, path.len - 8); /* after "/simple/" */
@@ -74,7 +74,7 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
          * to the normalized one (one hop). */
         char target[NAME_MAX_LEN + 16];
         snprintf(target, sizeof target, "/simple/%s/", norm);
-        page_redirect(req, resp, target);
+        page_redirect(app, req, resp, target);
         return;
     }
     enum accept_type t = negotiate(req, resp);
@@ -121,5 +121,5 @@ void page_project_redirect(const struct app *app, struct http_req *req, struct h
     }
     char target[NAME_MAX_LEN + 16];
     snprintf(target, sizeof target, "/simple/%s/", norm);
-    page_redirect(req, resp, target);
+    page_redirect(app, req, resp, target);
 }

@@ -17,10 +17,12 @@ bool page_auth(const struct app *app, struct http_req *req, struct http_resp *re
 /* Appends the URL this index is served at as the client reached it
  * (scheme, host, and the mount point, no trailing slash) to out. The
  * host comes from the Host header, cut to host-name characters, else
- * SERVER_NAME and SERVER_PORT; callers escape it on output. */
+ * SERVER_NAME and SERVER_PORT; callers escape it on output. Behind a
+ * --trusted-proxy, its X-Forwarded-Host, -Proto and -Prefix come first. */
 void page_base_url(const struct app *app, struct http_req *req, buf_t *out);
-/* Sends a 301 to prefix + path (a path below the mount point). */
-void page_redirect(struct http_req *req, struct http_resp *resp, const char *path);
+/* Sends a 301 to the mount point + path (a path below it), behind the
+ * X-Forwarded-Prefix of a --trusted-proxy when it sends a good one. */
+void page_redirect(const struct app *app, struct http_req *req, struct http_resp *resp, const char *path);
 /* Answers with pg, a cached page, under Content-Type content_type, or with
  * a 304 when the client has it: its ETag is the page's hash and tag (one
  * per representation of the same page), and every client revalidates. */

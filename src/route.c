@@ -10,9 +10,10 @@ enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
 /* NAME: "/<name>" or "/<name>/" for a valid project name (name.h), when
  * no row above it matched the path, whatever the method: it never takes a
  * URL another row serves (GET /legacy stays a 405). NAME_JSON: the same
- * for "/<name>/json". XML: a POST to the path itself with a text/xml
- * body (the method is tested first). */
-enum match { EXACT, PREFIX, NAME, NAME_JSON, XML };
+ * for "/<name>/json". HEALTH: the path of --health-endpoint, which
+ * conf_init sets (the row's path is its default). XML: a POST to the path
+ * itself with a text/xml body (the method is tested first). */
+enum match { EXACT, PREFIX, NAME, NAME_JSON, HEALTH, XML };
 
 /* Adding a route is one line here and one handler. need is the action
  * (AUTH_*) a request must be allowed under --authenticate before its
@@ -32,7 +33,7 @@ static const struct route {
     { "/legacy", EXACT, M_POST, AUTH_UPDATE, page_upload },
     { "/legacy/", EXACT, M_POST, AUTH_UPDATE, page_upload },
     /* Load balancers ask without a login, also under --authenticate list. */
-    { "/health", EXACT, M_GET | M_HEAD, 0, page_health },
+    { "/health", HEALTH, M_GET | M_HEAD, 0, page_health },
     { "/simple", EXACT, M_GET | M_HEAD, AUTH_LIST, page_simple },
     { "/simple/", PREFIX, M_GET | M_HEAD, AUTH_LIST, page_simple },
     /* The listing shows every file's name and sha256: a login when either
@@ -93,7 +94,7 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
     const char *path = req->path.p ? req->path.p : "";
     if (!*path) {
         /* The mount point itself without its slash. */
-        page_redirect(req, resp, "/");
+        page_redirect(app, req, resp, "/");
         return;
     }
     int allowed = 0, method = method_bit(req->method);
@@ -103,6 +104,7 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
         switch (r->match) {
         case EXACT: hit = strcmp(path, r->path) == 0; break;
         case PREFIX: hit = strncmp(path, r->path, strlen(r->path)) == 0; break;
+        case HEALTH: hit = strcmp(path, app->cfg->health_endpoint) == 0; break;
         case NAME: hit = !allowed && name_path(path, SV_LIT(""), true); break;
         case XML: hit = method == M_POST && strcmp(path, r->path) == 0 && page_rpc_is_xml(req); break;
         default: hit = !allowed && name_path(path, SV_LIT("/json"), false); break;

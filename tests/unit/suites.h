@@ -29,11 +29,13 @@
     X(name)          \
     X(page_files)    \
     X(page_rpc)      \
+    X(pages)         \
     X(sidecar)       \
     X(upload)        \
     X(urlpath)       \
     X(vec)           \
     X(version)       \
+    X(welcome)       \
     X(xmlrpc)
 
 #define PF_SUITE_DECL(n) Suite *suite_##n(void);

@@ -178,6 +178,46 @@ static const struct set_case set_cases[] = {
     { "url-prefix", "/", PF_EINVAL, "'/'" },
     { "root", "/srv/pypi", PF_EOK, "root = /srv/pypi" },
     { "root", "", PF_EINVAL, "empty" },
+    { "welcome", "/etc/pypi/welcome.html", PF_EOK, "welcome = /etc/pypi/welcome.html" },
+    { "welcome", "", PF_EINVAL, "empty" },
+    { "health-endpoint", "/healthz", PF_EOK, "health-endpoint = /healthz" },
+    { "health-endpoint", "/_ops/Live-1/", PF_EOK, "health-endpoint = /_ops/Live-1/" },
+    /* Single segments shadow only the root's /<name>/ shortcut, as /health does. */
+    { "health-endpoint", "/ping", PF_EOK, "health-endpoint = /ping" },
+    { "health-endpoint", "/simplex", PF_EOK, "health-endpoint = /simplex" },
+    { "health-endpoint", "/", PF_EINVAL, "'/' is the welcome page" },
+    { "health-endpoint", "", PF_EINVAL, "'' is not a path" },
+    { "health-endpoint", "healthz", PF_EINVAL, "'healthz' is not a path" },
+    { "health-endpoint", "/a//b", PF_EINVAL, "'/a//b' is not a path" },
+    { "health-endpoint", "/a.b", PF_EINVAL, "'/a.b' is not a path" },
+    { "health-endpoint", "/a/../simple", PF_EINVAL, "is not a path" },
+    { "health-endpoint", "/h?x=1", PF_EINVAL, "is not a path" },
+    { "health-endpoint", "/h%2F", PF_EINVAL, "is not a path" },
+    { "health-endpoint", "/simple", PF_EINVAL, "'/simple' would hide /simple" },
+    { "health-endpoint", "/simple/health", PF_EINVAL, "would hide /simple" },
+    { "health-endpoint", "/packages/", PF_EINVAL, "would hide /packages" },
+    { "health-endpoint", "/legacy", PF_EINVAL, "would hide /legacy" },
+    { "health-endpoint", "/RPC2", PF_EINVAL, "would hide /RPC2" },
+    { "health-endpoint", "/pypi/x/json", PF_EINVAL, "would hide /pypi" },
+    { "cache-control", "0", PF_EOK, "cache-control = 0" },
+    { "cache-control", "3600", PF_EOK, "cache-control = 3600" },
+    { "cache-control", "2147483647", PF_EOK, "cache-control = 2147483647" },
+    { "cache-control", "2147483648", PF_EINVAL, "'2147483648'" },
+    { "cache-control", "-1", PF_EINVAL, "'-1'" },
+    { "cache-control", "1h", PF_EINVAL, "'1h'" },
+    { "trusted-proxy", "127.0.0.1", PF_EOK, "trusted-proxy = 127.0.0.1" },
+    { "trusted-proxy", "10.0.0.1, ::1,fd00::2", PF_EOK, "trusted-proxy = 10.0.0.1, ::1,fd00::2" },
+    { "trusted-proxy", "::ffff:192.0.2.1", PF_EOK, "trusted-proxy = ::ffff:192.0.2.1" },
+    { "trusted-proxy", "", PF_EINVAL, "empty list" },
+    { "trusted-proxy", "10.0.0.0/8", PF_EINVAL, "'10.0.0.0/8' is not an IPv4 or IPv6 address (list each proxy" },
+    { "trusted-proxy", "proxy.example", PF_EINVAL, "'proxy.example' is not an IPv4 or IPv6 address" },
+    { "trusted-proxy", "127.0.0.1,,::1", PF_EINVAL, "'' is not an IPv4 or IPv6 address" },
+    { "trusted-proxy", "1.2.3.4.5", PF_EINVAL, "'1.2.3.4.5'" },
+    { "trusted-proxy", "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17", PF_EINVAL, "'1' is not" },
+    { "trusted-proxy",
+      "1.0.0.1,1.0.0.2,1.0.0.3,1.0.0.4,1.0.0.5,1.0.0.6,1.0.0.7,1.0.0.8,1.0.0.9,1.0.0.10,1.0.0.11,1.0.0.12,"
+      "1.0.0.13,1.0.0.14,1.0.0.15,1.0.0.16,1.0.0.17",
+      PF_EINVAL, "more than 16 addresses" },
     { "bogus", "1", PF_EINVAL, "'bogus'" },
     { "Threads", "1", PF_EINVAL, "'Threads'" },
     { "", "1", PF_EINVAL, "''" },
@@ -409,6 +449,13 @@ static const struct alias_case alias_cases[] = {
     { { "--backend=cached-dir", NULL }, { NULL } },
     { { "--health-endpoint", "/health", NULL }, { NULL } },
     { { "--log-stream", "stderr", NULL }, { NULL } },
+    /* Taken as they are. */
+    { { "--health-endpoint", "/healthz", NULL }, { "--health-endpoint", "/healthz", NULL } },
+    { { "--health-endpoint=/ops/live", NULL }, { "--health-endpoint=/ops/live", NULL } },
+    { { "--welcome", "/etc/w.html", "/r", NULL }, { "--welcome", "/etc/w.html", "/r", NULL } },
+    { { "--welcome=w.html", NULL }, { "--welcome=w.html", NULL } },
+    { { "--cache-control", "3600", NULL }, { "--cache-control", "3600", NULL } },
+    { { "--cache-control=0", NULL }, { NULL } },
 };
 
 /* Parses args into cfg (conf_init'ed here) and returns the error. */
@@ -541,9 +588,6 @@ static const struct refusal_case refusal_cases[] = {
     { { "--hash-algo", "md5", NULL }, { "'--hash-algo md5'", "sha256", NULL } },
     { { "--hash-algo", "off", NULL }, { "'--hash-algo off'", "always carry sha256", NULL } },
     { { "--backend", "simple-dir", NULL }, { "'--backend simple-dir'", "--rescan-interval", NULL } },
-    { { "--health-endpoint", "/alive", NULL }, { "'--health-endpoint /alive'", "GET /health", NULL } },
-    { { "--welcome", "w.html", NULL }, { "'--welcome'", "GET /", NULL } },
-    { { "--cache-control", "3600", NULL }, { "'--cache-control'", "immutable", "ETag" } },
     { { "--log-file", "/var/log/p", NULL }, { "'--log-file'", "standard error", NULL } },
     { { "--log-stream", "stdout", NULL }, { "'--log-stream stdout'", "standard error", NULL } },
     { { "--log-stream=none", NULL }, { "'--log-stream=none'", "--log-level error", NULL } },
@@ -565,6 +609,12 @@ static const struct refusal_case refusal_cases[] = {
     { { "-vx", NULL }, { "unknown option '-vx'", NULL, NULL } },
     { { "-ox", NULL }, { "unknown option '-ox'", NULL, NULL } },
     { { "--pass", "h", NULL }, { "unknown option '--pass'", NULL, NULL } },
+    /* Taken, and checked as pypi-fcgi's own settings are. */
+    { { "--health-endpoint", "/simple/ping", NULL }, { "health-endpoint: '/simple/ping' would hide /simple", NULL, NULL } },
+    { { "--health-endpoint", "health", NULL }, { "health-endpoint: 'health' is not a path", NULL, NULL } },
+    { { "--cache-control", "-1", NULL }, { "cache-control: '-1'", NULL, NULL } },
+    { { "--cache-control", NULL }, { "--cache-control needs a value", NULL, NULL } },
+    { { "--welcome", "", NULL }, { "welcome: empty path", NULL, NULL } },
 };
 
 START_TEST(test_conf_pypiserver_refusal_table)
@@ -838,7 +888,7 @@ static bool default_is_prose(const char *name)
 {
     return !strcmp(name, "root") || !strcmp(name, "listen") || !strcmp(name, "url-prefix") ||
            !strcmp(name, "htpasswd") || !strcmp(name, "upload-acl") || !strcmp(name, "password-checks") ||
-           !strcmp(name, "state-dir");
+           !strcmp(name, "state-dir") || !strcmp(name, "welcome") || !strcmp(name, "trusted-proxy");
 }
 
 START_TEST(test_conf_defaults_match_table)
@@ -1350,6 +1400,91 @@ START_TEST(test_conf_trust_over_tcp)
 }
 END_TEST
 
+/* --welcome is read by conf_check: its errors stop the start, its text is
+ * kept until conf_free. */
+START_TEST(test_conf_welcome_file)
+{
+    char *dir = tu_mkdtemp();
+    char file[1024];
+    struct config cfg;
+    buf_t err;
+    buf_init(&err, 4096);
+    snprintf(file, sizeof file, "%s/w.html", dir);
+
+    conf_init(&cfg);
+    ck_assert_ptr_null(cfg.welcome_text);
+    ck_assert_int_eq(conf_set(&cfg, "root", dir, &err), PF_EOK);
+    ck_assert_int_eq(conf_set(&cfg, "welcome", file, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_msg(strncmp(err.p, "welcome: cannot read ", 21) == 0 && strstr(err.p, file), "%s", err.p);
+    tu_write_file(file, "<p>{{ NUMPKGS }}</p>\n{{ URL }}\n{{oops}}\n", 40);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_msg(strstr(err.p, ":3: '{{oops}}' is none of") != NULL, "%s", err.p);
+    ck_assert_ptr_null(cfg.welcome_text);
+    tu_write_file(file, "<p>{{ NUMPKGS }}</p>\n", 21);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    ck_assert_str_eq(cfg.welcome_text, "<p>{{ NUMPKGS }}</p>\n");
+    /* A second check reads it again. */
+    tu_write_file(file, "<p>new</p>", 10);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    ck_assert_str_eq(cfg.welcome_text, "<p>new</p>");
+    conf_free(&cfg);
+
+    buf_free(&err);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* Which REMOTE_ADDR values --trusted-proxy trusts. */
+struct proxy_case {
+    const char *list; /* NULL: the default, none */
+    const char *addr;
+    bool trusted;
+};
+
+static const struct proxy_case proxy_cases[] = {
+    { NULL, "127.0.0.1", false },
+    { "127.0.0.1", "127.0.0.1", true },
+    { "127.0.0.1", "127.0.0.2", false },
+    { "127.0.0.1", "::1", false },
+    { "127.0.0.1", "::ffff:127.0.0.1", true }, /* a dual-stack socket's form */
+    { "::ffff:127.0.0.1", "127.0.0.1", true },
+    { "10.1.2.3, ::1", "::1", true },
+    { "10.1.2.3, ::1", "0:0:0:0:0:0:0:1", true },
+    { "10.1.2.3, ::1", "10.1.2.3", true },
+    { "fd00::1", "fd00::2", false },
+    { "fd00::1", "FD00:0::1", true },
+    { "127.0.0.1", "127.0.0.1 ", false },
+    { "127.0.0.1", "127.0.0.1%lo", false },
+    { "127.0.0.1", "", false },
+    { "127.0.0.1", "localhost", false },
+    { "127.0.0.1", NULL, false },
+    { "127.0.0.1", "0127.0.0.1", false },
+};
+
+START_TEST(test_conf_proxy_trusted_table)
+{
+    const struct proxy_case *c = &proxy_cases[_i];
+    struct config cfg;
+    buf_t err;
+    buf_init(&err, 4096);
+    conf_init(&cfg);
+    if (c->list)
+        ck_assert_msg(conf_set(&cfg, "trusted-proxy", c->list, &err) == PF_EOK, "%s", err.p);
+    ck_assert_msg(conf_proxy_trusted(&cfg, c->addr) == c->trusted, "case %d: %s in %s", _i, c->addr ? c->addr : "NULL",
+                  c->list ? c->list : "(none)");
+    /* A later line replaces the list whole. */
+    if (c->list) {
+        ck_assert_int_eq(conf_set(&cfg, "trusted-proxy", "192.0.2.99", &err), PF_EOK);
+        ck_assert(!conf_proxy_trusted(&cfg, c->addr));
+        ck_assert(conf_proxy_trusted(&cfg, "192.0.2.99"));
+    }
+    conf_free(&cfg);
+    buf_free(&err);
+}
+END_TEST
+
 /* LISTEN_PID and LISTEN_FDS: only a whole number counts. */
 struct env_case {
     const char *v;
@@ -1387,6 +1522,8 @@ Suite *suite_conf(void)
     tcase_add_test(tc, test_conf_file_missing);
     tcase_add_test(tc, test_conf_switches);
     tcase_add_test(tc, test_conf_trust_over_tcp);
+    tcase_add_test(tc, test_conf_welcome_file);
+    tcase_add_loop_test(tc, test_conf_proxy_trusted_table, 0, (int)NELEM(proxy_cases));
     tcase_add_test(tc, test_conf_anonymous_uploads);
     tcase_add_test(tc, test_conf_password_checks);
     tcase_add_loop_test(tc, test_conf_text_table, 0, (int)NELEM(text_cases));
