@@ -18,6 +18,7 @@ import shutil
 import struct
 import sys
 import tarfile
+import xmlrpc.client
 import zipfile
 
 ZIP_DATE = (2024, 1, 1, 0, 0, 0)
@@ -294,6 +295,11 @@ def corpus():
         "bad-content-type": request(["REQUEST_METHOD=POST", "REQUEST_URI=/legacy", "SCRIPT_NAME=",
                                      "CONTENT_TYPE=application/x-www-form-urlencoded", "CONTENT_LENGTH=3",
                                      "HTTP_AUTHORIZATION=" + AUTH["alice"]], b"a=b"),
+        "rpc-search": join_requests([
+            request(["REQUEST_METHOD=POST", "REQUEST_URI=%s" % uri, "SCRIPT_NAME=", "CONTENT_TYPE=text/xml"] + extra,
+                    xmlrpc.client.dumps(({"name": ["demo"], "summary": ["demo"]}, "or"), "search").encode())
+            for uri, extra in (("/RPC2", []), ("/", []), ("/RPC2", ["FUZZ_CONF=authenticate=list"]))
+        ] + [get("/RPC2")]),
     }
 
     # multipart: two control bytes, the Content-Type line, the body.
@@ -338,6 +344,30 @@ def corpus():
         "long-name": b"\x00" + b"%6e" * 1100 + b"=1",
         "many-fields": b"\x00" + b"&".join(b"f%d=%d" % (i, i) for i in range(1030)),
         "content-type": b"\x00 Application/X-WWW-Form-URLEncoded ; charset=utf-8",
+    }
+
+    # xmlrpc: XML-RPC calls as pip sends them, and hostile ones.
+    def rpc_call(spec, op=None, method="search"):
+        return xmlrpc.client.dumps((spec,) if op is None else (spec, op), method)
+
+    lol = "".join('<!ENTITY l%d "%s">' % (i + 1, "&l%d;" % i * 10) for i in range(6))
+    c["xmlrpc"] = {
+        "pip": rpc_call({"name": ["foo", "bar"], "summary": ["foo", "bar"]}, "or"),
+        "and": rpc_call({"name": "Foo_Bar", "summary": "a & <b>"}),
+        "untyped": "<methodCall><methodName>search</methodName><params><param><value><struct><member>"
+                   "<name>name</name><value> x\r\n</value></member></struct></value></param></params></methodCall>",
+        "other-method": rpc_call(["a"], method="list_packages"),
+        "cdata": "<methodCall><methodName>search</methodName><params><param><value><string><![CDATA[<&>]]>"
+                 "&#x10FFFF;&#13;</string></value></param></params></methodCall>",
+        "int": rpc_call({"name": ["a"]}, 3),
+        "billion-laughs": '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY l0 "lol">' + lol + ']>'
+                          '<methodCall><methodName>&l6;</methodName></methodCall>',
+        "external": '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                    '<methodCall><methodName>&x;</methodName></methodCall>',
+        "deep": "<methodCall>" + "<value>" * 40,
+        "latin1": b"<?xml version='1.0' encoding='ISO-8859-1'?><methodCall><methodName>caf\xe9</methodName>"
+                  b"</methodCall>",
+        "controls": b"\x01\x1f\xff\xed\xa0\x80\xef\xbf\xbe<&>\r",
     }
 
     # distfile: real and odd distribution filenames (seed files are numbered:

@@ -4,7 +4,7 @@
 # Usage: scripts/deps.sh [build|serve|test|bench]...   (default: test)
 set -euo pipefail
 
-build=(build-essential autoconf automake pkg-config libfcgi-dev libssl-dev libarchive-dev libcrypt-dev check)
+build=(build-essential autoconf automake pkg-config libfcgi-dev libssl-dev libarchive-dev libcrypt-dev libexpat1-dev check)
 serve=(lighttpd curl)
 test=(apache2-utils libfcgi-bin python3 python3-venv python3-pip-whl python3-setuptools-whl python3-wheel-whl spawn-fcgi valgrind twine
       apache2 libapache2-mod-fcgid libapache2-mod-xsendfile nginx-light wrk clang libclang-rt-14-dev systemd)

@@ -36,6 +36,13 @@ void page_hold_root(struct http_resp *resp, struct index_root *r);
 /* page_root.c */
 void page_welcome(const struct app *app, struct http_req *req, struct http_resp *resp);
 void page_health(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* page_rpc.c */
+/* POST /RPC2: the XML-RPC search `pip search --index URL` calls (a body
+ * of at most XMLRPC_MAX_BODY bytes; xmlrpc.h says what it may hold). */
+void page_rpc(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* True when the request's Content-Type is text/xml, as pip search sends
+ * (route.c sends such a POST to the upload URL to page_rpc). */
+bool page_rpc_is_xml(const struct http_req *req);
 /* page_simple.c */
 void page_simple(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* /<name>/ and /<name>: 301 to /simple/<normalized>/, as pypiserver does,

@@ -11,8 +11,9 @@ enum { M_GET = 1, M_HEAD = 2, M_POST = 4 };
  * no row above it matched the path, whatever the method: it never takes a
  * URL another row serves (GET /legacy stays a 405). NAME_JSON: the same
  * for "/<name>/json". HEALTH: the path of --health-endpoint, which
- * conf_init sets (the row's path is its default). */
-enum match { EXACT, PREFIX, NAME, NAME_JSON, HEALTH };
+ * conf_init sets (the row's path is its default). XML: a POST to the path
+ * itself with a text/xml body (the method is tested first). */
+enum match { EXACT, PREFIX, NAME, NAME_JSON, HEALTH, XML };
 
 /* Adding a route is one line here and one handler. need is the action
  * (AUTH_*) a request must be allowed under --authenticate before its
@@ -27,8 +28,8 @@ static const struct route {
 } routes[] = {
     { "/", EXACT, M_GET | M_HEAD, AUTH_LIST, page_welcome },
     /* twine posts to the URL it is given and aborts on a redirect, so
-     * each upload URL is served with and without its slash. */
-    { "/", EXACT, M_POST, AUTH_UPDATE, page_upload },
+     * each upload URL is served with and without its slash (POST / is
+     * below, after the rows a cached page passes on its way). */
     { "/legacy", EXACT, M_POST, AUTH_UPDATE, page_upload },
     { "/legacy/", EXACT, M_POST, AUTH_UPDATE, page_upload },
     /* Load balancers ask without a login, also under --authenticate list. */
@@ -42,6 +43,11 @@ static const struct route {
     { "/packages/", PREFIX, M_GET | M_HEAD, AUTH_DOWNLOAD, page_files },
     /* The JSON API (Warehouse's URLs): a page lists files as /simple/ does. */
     { "/pypi/", PREFIX, M_GET | M_HEAD, AUTH_LIST, page_api },
+    /* pip search posts its XML-RPC call to the index URL it is given:
+     * to its path, here the upload URL, or to /RPC2 when it has none. */
+    { "/", XML, M_POST, AUTH_LIST, page_rpc },
+    { "/", EXACT, M_POST, AUTH_UPDATE, page_upload },
+    { "/RPC2", EXACT, M_POST, AUTH_LIST, page_rpc },
     /* pypiserver's /<project>/json; as NAME below, only what no row above
      * matched. */
     { "/", NAME_JSON, M_GET | M_HEAD, AUTH_LIST, page_api },
@@ -100,6 +106,7 @@ void route_dispatch(const struct app *app, struct http_req *req, struct http_res
         case PREFIX: hit = strncmp(path, r->path, strlen(r->path)) == 0; break;
         case HEALTH: hit = strcmp(path, app->cfg->health_endpoint) == 0; break;
         case NAME: hit = !allowed && name_path(path, SV_LIT(""), true); break;
+        case XML: hit = method == M_POST && strcmp(path, r->path) == 0 && page_rpc_is_xml(req); break;
         default: hit = !allowed && name_path(path, SV_LIT("/json"), false); break;
         }
         if (!hit)

@@ -28,6 +28,7 @@
     X(multipart)     \
     X(name)          \
     X(page_files)    \
+    X(page_rpc)      \
     X(pages)         \
     X(pkginfo)       \
     X(render_api)    \
@@ -36,7 +37,8 @@
     X(urlpath)       \
     X(vec)           \
     X(version)       \
-    X(welcome)
+    X(welcome)       \
+    X(xmlrpc)
 
 #define PF_SUITE_DECL(n) Suite *suite_##n(void);
 PF_SUITES(PF_SUITE_DECL)
