@@ -314,7 +314,7 @@ enum pf_err project_build(struct index *idx, const char *name, struct index_proj
         e = sort_files(p);
     if (!e)
         e = list_versions(p);
-    if (!e && !(p->api = calloc(p->nversions + 1, sizeof *p->api)))
+    if (!e && !(p->api = calloc(INDEX_API_BASES * (p->nversions + 1), sizeof *p->api)))
         e = PF_ENOMEM;
     if (!e && p->nfiles == 0)
         e = PF_ENOTFOUND;

@@ -60,7 +60,7 @@ void project_free(struct index_project *p)
     page_free(p->pages[0]);
     page_free(p->pages[1]);
     if (p->api)
-        for (size_t i = 0; i <= p->nversions; i++)
+        for (size_t i = 0; i < INDEX_API_BASES * (p->nversions + 1); i++)
             page_free(p->api[i]);
     free(p->api);
     free(p->summary);

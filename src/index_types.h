@@ -56,7 +56,9 @@ struct index_project {
     bool racy;               /* built from a directory changed too recently to trust */
     struct page *_Atomic pages[2]; /* rendered on first use */
     /* The JSON API's pages (/pypi/<name>/json and per version), rendered
-     * on first use: api[0] the project's, api[1 + i] that of versions[i]. */
+     * on first use, for up to INDEX_API_BASES base URLs each (their links
+     * are absolute): api[b] the project's, api[INDEX_API_BASES * (1 + i) + b]
+     * that of versions[i]. */
     struct page *_Atomic *api;
     char *_Atomic summary;   /* the latest release's Summary, read on first use */
     atomic_size_t latest;    /* index_latest_version + 1; 0 until first asked */
@@ -66,6 +68,10 @@ struct index_project {
     size_t cost;
     atomic_bool hot;
 };
+
+/* Base URLs a JSON API page is kept for (an index reached under two
+ * names keeps both); a request under yet another renders its own. */
+#define INDEX_API_BASES 2
 
 /* The project list (for /simple/ and the welcome page). Immutable. */
 struct index_root {

@@ -19,8 +19,8 @@ struct api_path {
 static bool parse_path(sv_t path, struct api_path *out)
 {
     *out = (struct api_path){ 0 };
-    if (!sv_ends_with(path, SV_LIT("/json")))
-        return false;
+    if (path.len < 7 || !sv_ends_with(path, SV_LIT("/json")))
+        return false; /* the shortest is "/p/json" */
     sv_t rest = sv_make(path.p + 1, path.len - 6); /* between the first '/' and "/json" */
     if (sv_starts_with(rest, SV_LIT("pypi/"))) {
         out->pypi = true;
@@ -155,17 +155,30 @@ void page_api(const struct app *app, struct http_req *req, struct http_resp *res
         http_error(resp, 404, "Not Found: %s has no version %.*s here.", norm, (int)ap.version.len, ap.version.p);
         return;
     }
-    struct page *_Atomic *slot = &p->api[ap.version.p ? 1 + v : 0];
+    struct page *_Atomic *slots = &p->api[INDEX_API_BASES * (ap.version.p ? 1 + (size_t)v : 0)];
     buf_t base;
     buf_init(&base, 2048);
     page_base_url(app, req, &base);
-    struct page *pg = atomic_load(slot);
+    const char *b = base.p ? base.p : "";
+    struct page *pg = NULL;
+    for (size_t i = 0; i < INDEX_API_BASES && !pg; i++) {
+        pg = atomic_load(&slots[i]);
+        if (pg && strcmp(pg->base, b) != 0)
+            pg = NULL;
+    }
+    /* The page keeps the URLs of the base it was rendered for: one for
+     * each of the first INDEX_API_BASES bases that ask; a request under
+     * yet another gets a page of its own. */
     bool keep = false;
-    /* The page keeps the URLs of the base it was first rendered for; a
-     * request that reached the index under another one gets its own. */
-    if (!buf_err(&base) && (!pg || strcmp(pg->base, base.p ? base.p : "") != 0)) {
+    if (!pg && !buf_err(&base)) {
         e = render(app, req, p, (size_t)v, !ap.version.p, buf_sv(&base), &pg, &keep);
-        if (!e && !(keep && index_project_keep(app->idx, p, slot, pg)))
+        bool kept = false, taken = false;
+        for (size_t i = 0; !e && keep && !kept && !taken && i < INDEX_API_BASES; i++) {
+            const struct page *other = atomic_load(&slots[i]);
+            taken = other && strcmp(other->base, b) == 0; /* another thread was first */
+            kept = !taken && index_project_keep(app->idx, p, &slots[i], pg);
+        }
+        if (!e && !kept)
             http_resp_hold(resp, release_page, NULL, pg); /* the body borrows from pg alone */
     }
     if (!e && buf_err(&base))

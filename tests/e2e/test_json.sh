@@ -204,6 +204,15 @@ curl -s "${AUTH[@]}" "$BASE/pypi/json-demo/json" >"$T/own-host.json"
 check "... and the next request under the first host gets its own again" \
     python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(f["url"].startswith(sys.argv[2] + "/packages/") for f in d["urls"]), d["urls"]' \
     "$T/own-host.json" "$BASE"
+# Two bases are kept per page; a third is rendered for its request alone.
+for h in third.example fourth.example:81; do
+    curl -s "${AUTH[@]}" -H "Host: $h" "$BASE/pypi/json-demo/json" >"$T/host-$h.json"
+    check "Host $h: the URLs name it" \
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(f["url"].startswith("http://" + sys.argv[2] + "/packages/") for f in d["urls"]), d["urls"]' \
+        "$T/host-$h.json" "$h"
+done
+curl -s "${AUTH[@]}" -H "Host: index.example.invalid:8080" "$BASE/pypi/json-demo/json" >"$T/other-host2.json"
+check "... and the second host's page is still its own" cmp "$T/other-host.json" "$T/other-host2.json"
 
 # ---- a yank moves the latest release ---------------------------------------------
 "$PYPI_FCGI" yank --reason "broken build" "$ROOT/json_demo-2.0-py3-none-any.whl" "$ROOT/json_demo-2.0.tar.gz" \
