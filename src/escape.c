@@ -59,8 +59,7 @@ enum pf_err escape_url_path(buf_t *out, sv_t s)
     return buf_append(out, s.p + start, s.len - start);
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
-static size_t utf8_len(const unsigned char *p, size_t n)
+size_t escape_utf8_len(const unsigned char *p, size_t n)
 {
     uint32_t cp;
     size_t len;
@@ -96,7 +95,7 @@ enum pf_err escape_json(buf_t *out, sv_t s)
     while (i < s.len && !buf_err(out)) {
         unsigned char c = p[i];
         if (c >= 0x80) {
-            size_t l = utf8_len(p + i, s.len - i);
+            size_t l = escape_utf8_len(p + i, s.len - i);
             if (l) {
                 buf_append(out, p + i, l);
                 i += l;

@@ -22,6 +22,10 @@ enum pf_err escape_attr(buf_t *out, sv_t s);
 /* A URL path: percent-encodes every byte outside [A-Za-z0-9._~!$'()*+,;=:@/-]
  * (so '%', '?', '#', '&', '"', '<', '>', spaces and non-ASCII are encoded). */
 enum pf_err escape_url_path(buf_t *out, sv_t s);
+/* Length of the valid UTF-8 sequence at p (n >= 1 bytes there), or 0 when
+ * none starts there: overlong forms, surrogates and values past U+10FFFF
+ * are not valid. */
+size_t escape_utf8_len(const unsigned char *p, size_t n);
 /* The inside of a JSON string: escapes " \ and control characters, and
  * < > & as \u003c \u003e \u0026 so the result is also safe inside HTML;
  * invalid UTF-8 bytes become U+FFFD. */

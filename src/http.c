@@ -21,6 +21,21 @@ const char *http_param(const struct http_req *req, const char *name)
     return NULL;
 }
 
+int http_content_length(const struct http_req *req, uint64_t *n)
+{
+    const char *clen = http_param(req, "CONTENT_LENGTH");
+    *n = 0;
+    if (!clen || !*clen)
+        return 0;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(clen, &end, 10);
+    if (errno || *end || clen[0] == '-' || clen[0] == '+' || clen[0] == ' ')
+        return -1;
+    *n = v;
+    return 1;
+}
+
 void http_log(const struct http_req *req, enum log_level level, const char *fmt, ...)
 {
     if ((int)level > log_threshold)

@@ -94,6 +94,10 @@ enum pf_err http_req_init(struct http_req *req, char **env, const char *url_pref
 void http_req_free(struct http_req *req, struct http_scratch *s);
 /* A CGI parameter, or NULL (the first one when duplicated, as libfcgi). */
 const char *http_param(const struct http_req *req, const char *name);
+/* The request's CONTENT_LENGTH into *n: 1 when it is a number, 0 when it
+ * is absent or empty (*n is then 0), -1 when it is something else (a sign,
+ * junk, too large). */
+int http_content_length(const struct http_req *req, uint64_t *n);
 
 /* True when the CGI entry kv ("NAME=value") has the name given as
  * name_eq, "NAME=" of n bytes (no NUL among them). Byte by byte: names

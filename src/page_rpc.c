@@ -23,18 +23,11 @@
  * failure resp holds the answer (400, 408, 413) and false is returned. */
 static bool read_body(struct http_req *req, struct http_resp *resp, buf_t *body)
 {
-    const char *clen = http_param(req, "CONTENT_LENGTH");
-    uint64_t expect = 0;
-    bool have_len = clen && *clen;
-    if (have_len) {
-        char *end;
-        errno = 0;
-        unsigned long long n = strtoull(clen, &end, 10);
-        if (errno || *end || clen[0] == '-') {
-            http_error(resp, 400, "CONTENT_LENGTH '%.40s' is not a number.", clen);
-            return false;
-        }
-        expect = n;
+    uint64_t expect;
+    int have_len = http_content_length(req, &expect);
+    if (have_len < 0) {
+        http_error(resp, 400, "CONTENT_LENGTH '%.40s' is not a number.", http_param(req, "CONTENT_LENGTH"));
+        return false;
     }
     if (expect > XMLRPC_MAX_BODY) {
         http_log(req, LOG_WARN, "refused XML-RPC call: %" PRIu64 " bytes, more than %d", expect, XMLRPC_MAX_BODY);

@@ -582,18 +582,14 @@ void page_upload(const struct app *app, struct http_req *req, struct http_resp *
     }
     buf_free(&err);
     /* The whole body may hold the file and the form beside it. */
-    uint64_t cap = urlenc ? UPLOAD_MAX_FORM : app->cfg->max_upload + UPLOAD_MAX_FORM, expect = 0;
-    bool have_len = clen && *clen;
+    uint64_t cap = urlenc ? UPLOAD_MAX_FORM : app->cfg->max_upload + UPLOAD_MAX_FORM, expect;
+    int have_len = http_content_length(req, &expect);
+    if (have_len < 0) {
+        upload_reject(u, 400, "CONTENT_LENGTH '%.40s' is not a number.", clen);
+        respond(u, resp);
+        goto out;
+    }
     if (have_len) {
-        char *end;
-        errno = 0;
-        unsigned long long n = strtoull(clen, &end, 10);
-        if (errno || *end || clen[0] == '-') {
-            upload_reject(u, 400, "CONTENT_LENGTH '%.40s' is not a number.", clen);
-            respond(u, resp);
-            goto out;
-        }
-        expect = n;
         /* Apache passes 0 when its body limit cut the body off. */
         if (expect == 0) {
             upload_reject(u, 400,

@@ -37,35 +37,6 @@ static const char *closing(sv_t text, size_t from)
     return NULL;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), or 0:
- * overlong forms, surrogates and values past U+10FFFF are not valid. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    uint32_t cp;
-    size_t len;
-    if (p[0] < 0x80)
-        return 1;
-    if ((p[0] & 0xE0) == 0xC0)
-        len = 2, cp = p[0] & 0x1F;
-    else if ((p[0] & 0xF0) == 0xE0)
-        len = 3, cp = p[0] & 0x0F;
-    else if ((p[0] & 0xF8) == 0xF0)
-        len = 4, cp = p[0] & 0x07;
-    else
-        return 0;
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return len;
-}
-
 static enum pf_err fail(buf_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static enum pf_err fail(buf_t *err, const char *fmt, ...)
 {
@@ -117,7 +88,7 @@ enum pf_err welcome_check(sv_t text, buf_t *err)
         if (c == '\0')
             return fail(err, "%zu: a NUL byte (is this an HTML file?)", line);
         if (c >= 0x80) {
-            size_t n = utf8_len((const unsigned char *)text.p + i, text.len - i);
+            size_t n = escape_utf8_len((const unsigned char *)text.p + i, text.len - i);
             if (!n)
                 return fail(err, "%zu: not UTF-8", line);
             i += n;
