@@ -19,16 +19,6 @@ static void put_str(buf_t *out, sv_t s)
     buf_append_char(out, '"');
 }
 
-/* "key": then the value, with a comma before every key but the first of
- * its object (*first). */
-static void put_key(buf_t *out, bool *first, const char *key)
-{
-    if (!*first)
-        buf_append_char(out, ',');
-    *first = false;
-    buf_printf(out, "\"%s\":", key);
-}
-
 /* A value of the metadata unfolded into tmp (a scratch buffer), then
  * written as a JSON string. */
 static void put_value(buf_t *out, buf_t *tmp, sv_t v)
@@ -181,103 +171,108 @@ static bool release_yanked(const struct index_project *p, size_t v, const char *
     return any;
 }
 
+/* The fields of "info", in the API's order: from the metadata (a single
+ * value or a list, null when absent; classifiers always a list), always
+ * null, or written by put_info_own from what the index knows. */
+enum info_from { FROM_SINGLE, FROM_LIST, FROM_ALWAYS_LIST, FROM_NULL, FROM_INDEX };
+
+static const struct info_field {
+    const char *key;
+    enum info_from from;
+    enum pkginfo_key k;
+} info_fields[] = {
+    { "author", FROM_SINGLE, PKGINFO_AUTHOR },
+    { "author_email", FROM_SINGLE, PKGINFO_AUTHOR_EMAIL },
+    { "bugtrack_url", FROM_NULL, 0 },
+    { "classifiers", FROM_ALWAYS_LIST, PKGINFO_CLASSIFIERS },
+    { "description", FROM_SINGLE, PKGINFO_DESCRIPTION },
+    { "description_content_type", FROM_SINGLE, PKGINFO_DESCRIPTION_CONTENT_TYPE },
+    { "docs_url", FROM_NULL, 0 },
+    { "download_url", FROM_SINGLE, PKGINFO_DOWNLOAD_URL },
+    { "downloads", FROM_INDEX, 0 },
+    { "dynamic", FROM_LIST, PKGINFO_DYNAMIC },
+    { "home_page", FROM_SINGLE, PKGINFO_HOME_PAGE },
+    { "keywords", FROM_SINGLE, PKGINFO_KEYWORDS },
+    { "license", FROM_SINGLE, PKGINFO_LICENSE },
+    { "license_expression", FROM_SINGLE, PKGINFO_LICENSE_EXPRESSION },
+    { "license_files", FROM_LIST, PKGINFO_LICENSE_FILES },
+    { "maintainer", FROM_SINGLE, PKGINFO_MAINTAINER },
+    { "maintainer_email", FROM_SINGLE, PKGINFO_MAINTAINER_EMAIL },
+    { "name", FROM_INDEX, 0 },
+    { "package_url", FROM_INDEX, 0 },
+    { "platform", FROM_LIST, PKGINFO_PLATFORM },
+    { "project_url", FROM_INDEX, 0 },
+    { "project_urls", FROM_INDEX, 0 },
+    { "provides_extra", FROM_LIST, PKGINFO_PROVIDES_EXTRA },
+    { "release_url", FROM_INDEX, 0 },
+    { "requires_dist", FROM_LIST, PKGINFO_REQUIRES_DIST },
+    { "requires_python", FROM_SINGLE, PKGINFO_REQUIRES_PYTHON },
+    { "summary", FROM_SINGLE, PKGINFO_SUMMARY },
+    { "version", FROM_INDEX, 0 },
+    { "yanked", FROM_INDEX, 0 },
+    { "yanked_reason", FROM_INDEX, 0 },
+};
+
+/* The value of a FROM_INDEX field of "info". */
+static void put_info_own(buf_t *out, buf_t *tmp, const char *key, const struct index_project *p, size_t v,
+                         const struct pkginfo *pi, sv_t base)
+{
+    const char *reason;
+    if (strcmp(key, "downloads") == 0) {
+        /* No download counts are kept. */
+        buf_append_str(out, "{\"last_day\":-1,\"last_month\":-1,\"last_week\":-1}");
+    } else if (strcmp(key, "name") == 0) {
+        /* The name as the project writes it, when its metadata says so
+         * and it is this project's (a file copied into the tree by hand
+         * may say otherwise). */
+        char norm[NAME_MAX_LEN + 1];
+        buf_reset(tmp);
+        pkginfo_single(tmp, pi, PKGINFO_NAME);
+        bool own = pi->single[PKGINFO_NAME].p && !buf_err(tmp) && name_is_valid(buf_sv(tmp)) &&
+                   name_normalize(buf_sv(tmp), norm, sizeof norm) && strcmp(norm, p->name) == 0;
+        put_str(out, own ? buf_sv(tmp) : sv_cstr(p->name));
+    } else if (strcmp(key, "package_url") == 0 || strcmp(key, "project_url") == 0) {
+        put_url(out, tmp, base, "/simple/", p->name, "/");
+    } else if (strcmp(key, "project_urls") == 0) {
+        put_project_urls(out, tmp, pi);
+    } else if (strcmp(key, "release_url") == 0) {
+        buf_reset(tmp);
+        buf_append_sv(tmp, base);
+        buf_append_str(tmp, "/pypi/");
+        escape_url_path(tmp, sv_cstr(p->name));
+        buf_append_char(tmp, '/');
+        escape_url_path(tmp, sv_cstr(p->versions[v]));
+        buf_append_str(tmp, "/json");
+        buf_fail(out, buf_err(tmp));
+        put_str(out, buf_sv(tmp));
+    } else if (strcmp(key, "version") == 0) {
+        /* The version as the index lists it: a key of "releases". */
+        put_str(out, sv_cstr(p->versions[v]));
+    } else if (strcmp(key, "yanked") == 0) {
+        buf_append_str(out, release_yanked(p, v, &reason) ? "true" : "false");
+    } else if (release_yanked(p, v, &reason) && reason) { /* yanked_reason */
+        put_str(out, sv_cstr(reason));
+    } else
+        buf_append_str(out, "null");
+}
+
 /* "info": what the metadata of versions[v] says, with what the index
- * knows (name, version, yank); the fields the metadata lacks are null.
- * Long: one line per field of the object, in the API's order. */
+ * knows (name, version, yank); the fields the metadata lacks are null. */
 static void put_info(buf_t *out, buf_t *tmp, const struct index_project *p, size_t v, const struct pkginfo *pi,
                      sv_t base)
 {
-    static const enum pkginfo_key strings1[] = { PKGINFO_AUTHOR, PKGINFO_AUTHOR_EMAIL };
-    static const enum pkginfo_key strings2[] = { PKGINFO_DESCRIPTION, PKGINFO_DESCRIPTION_CONTENT_TYPE };
-    static const enum pkginfo_key strings3[] = { PKGINFO_DOWNLOAD_URL };
-    static const enum pkginfo_key strings4[] = { PKGINFO_HOME_PAGE, PKGINFO_KEYWORDS, PKGINFO_LICENSE,
-                                                 PKGINFO_LICENSE_EXPRESSION };
-    static const enum pkginfo_key strings5[] = { PKGINFO_MAINTAINER, PKGINFO_MAINTAINER_EMAIL };
-    bool first = true;
-    const char *reason;
     buf_append_str(out, "\"info\":{");
-    for (size_t i = 0; i < sizeof strings1 / sizeof *strings1; i++) {
-        put_key(out, &first, pkginfo_key_name(strings1[i]));
-        put_single(out, tmp, pi, strings1[i]);
+    for (size_t i = 0; i < sizeof info_fields / sizeof *info_fields; i++) {
+        const struct info_field *f = &info_fields[i];
+        buf_printf(out, "%s\"%s\":", i ? "," : "", f->key);
+        switch (f->from) {
+        case FROM_SINGLE: put_single(out, tmp, pi, f->k); break;
+        case FROM_LIST: put_list(out, tmp, pi, f->k, false); break;
+        case FROM_ALWAYS_LIST: put_list(out, tmp, pi, f->k, true); break;
+        case FROM_NULL: buf_append_str(out, "null"); break;
+        default: put_info_own(out, tmp, f->key, p, v, pi, base); break;
+        }
     }
-    put_key(out, &first, "bugtrack_url");
-    buf_append_str(out, "null");
-    put_key(out, &first, "classifiers");
-    put_list(out, tmp, pi, PKGINFO_CLASSIFIERS, true);
-    for (size_t i = 0; i < sizeof strings2 / sizeof *strings2; i++) {
-        put_key(out, &first, pkginfo_key_name(strings2[i]));
-        put_single(out, tmp, pi, strings2[i]);
-    }
-    put_key(out, &first, "docs_url");
-    buf_append_str(out, "null");
-    for (size_t i = 0; i < sizeof strings3 / sizeof *strings3; i++) {
-        put_key(out, &first, pkginfo_key_name(strings3[i]));
-        put_single(out, tmp, pi, strings3[i]);
-    }
-    /* No download counts are kept. */
-    put_key(out, &first, "downloads");
-    buf_append_str(out, "{\"last_day\":-1,\"last_month\":-1,\"last_week\":-1}");
-    put_key(out, &first, "dynamic");
-    put_list(out, tmp, pi, PKGINFO_DYNAMIC, false);
-    for (size_t i = 0; i < sizeof strings4 / sizeof *strings4; i++) {
-        put_key(out, &first, pkginfo_key_name(strings4[i]));
-        put_single(out, tmp, pi, strings4[i]);
-    }
-    put_key(out, &first, "license_files");
-    put_list(out, tmp, pi, PKGINFO_LICENSE_FILES, false);
-    for (size_t i = 0; i < sizeof strings5 / sizeof *strings5; i++) {
-        put_key(out, &first, pkginfo_key_name(strings5[i]));
-        put_single(out, tmp, pi, strings5[i]);
-    }
-    /* The name as the project writes it, when its metadata says so and
-     * it is this project's (a file copied into the tree by hand may say
-     * otherwise). */
-    put_key(out, &first, "name");
-    char norm[NAME_MAX_LEN + 1];
-    buf_reset(tmp);
-    pkginfo_single(tmp, pi, PKGINFO_NAME);
-    if (pi->single[PKGINFO_NAME].p && !buf_err(tmp) && name_is_valid(buf_sv(tmp)) &&
-        name_normalize(buf_sv(tmp), norm, sizeof norm) && strcmp(norm, p->name) == 0)
-        put_str(out, buf_sv(tmp));
-    else
-        put_str(out, sv_cstr(p->name));
-    put_key(out, &first, "package_url");
-    put_url(out, tmp, base, "/simple/", p->name, "/");
-    put_key(out, &first, "platform");
-    put_list(out, tmp, pi, PKGINFO_PLATFORM, false);
-    put_key(out, &first, "project_url");
-    put_url(out, tmp, base, "/simple/", p->name, "/");
-    put_key(out, &first, "project_urls");
-    put_project_urls(out, tmp, pi);
-    put_key(out, &first, "provides_extra");
-    put_list(out, tmp, pi, PKGINFO_PROVIDES_EXTRA, false);
-    put_key(out, &first, "release_url");
-    buf_reset(tmp);
-    buf_append_sv(tmp, base);
-    buf_append_str(tmp, "/pypi/");
-    escape_url_path(tmp, sv_cstr(p->name));
-    buf_append_char(tmp, '/');
-    escape_url_path(tmp, sv_cstr(p->versions[v]));
-    buf_append_str(tmp, "/json");
-    buf_fail(out, buf_err(tmp));
-    put_str(out, buf_sv(tmp));
-    put_key(out, &first, "requires_dist");
-    put_list(out, tmp, pi, PKGINFO_REQUIRES_DIST, false);
-    put_key(out, &first, "requires_python");
-    put_single(out, tmp, pi, PKGINFO_REQUIRES_PYTHON);
-    put_key(out, &first, "summary");
-    put_single(out, tmp, pi, PKGINFO_SUMMARY);
-    /* The version as the index lists it: a key of "releases". */
-    put_key(out, &first, "version");
-    put_str(out, sv_cstr(p->versions[v]));
-    bool yanked = release_yanked(p, v, &reason);
-    put_key(out, &first, "yanked");
-    buf_append_str(out, yanked ? "true" : "false");
-    put_key(out, &first, "yanked_reason");
-    if (yanked && reason)
-        put_str(out, sv_cstr(reason));
-    else
-        buf_append_str(out, "null");
     buf_append_char(out, '}');
 }
 
