@@ -117,3 +117,13 @@ char *buf_steal(buf_t *b)
     b->err = PF_EOK;
     return p;
 }
+
+enum pf_err buf_reject(buf_t *err, const char *fmt, ...)
+{
+    va_list ap;
+    buf_reset(err);
+    va_start(ap, fmt);
+    (void)buf_vprintf(err, fmt, ap);
+    va_end(ap);
+    return PF_EINVAL;
+}

@@ -50,6 +50,9 @@ static inline enum pf_err buf_append_char(buf_t *b, char c)
 enum pf_err buf_printf(buf_t *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 enum pf_err buf_vprintf(buf_t *b, const char *fmt, va_list ap);
+/* Replaces what err holds with the formatted message and returns
+ * PF_EINVAL: how a parser says why it refuses its input. */
+enum pf_err buf_reject(buf_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Takes the content away from b (the caller frees it) and empties b,
  * clearing the error: check buf_err first. */
 char *buf_steal(buf_t *b);

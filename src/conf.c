@@ -13,16 +13,6 @@
 #include "log.h"
 #include "welcome.h"
 
-enum pf_err conf_fail(buf_t *err, const char *fmt, ...)
-{
-    va_list ap;
-    buf_reset(err);
-    va_start(ap, fmt);
-    (void)buf_vprintf(err, fmt, ap);
-    va_end(ap);
-    return PF_EINVAL;
-}
-
 static enum pf_err set_str(char **dst, const char *v)
 {
     char *p = strdup(v);
@@ -53,7 +43,7 @@ static enum pf_err parse_long(const struct conf_setting *s, const char *v, long 
     errno = 0;
     long n = strtol(v, &end, 10);
     if (errno || end == v || *end || n < s->lo || n > s->hi)
-        return conf_fail(err, "%s: '%s' is not a number from %ld to %ld", s->name, v, s->lo, s->hi);
+        return buf_reject(err, "%s: '%s' is not a number from %ld to %ld", s->name, v, s->lo, s->hi);
     *out = n;
     return PF_EOK;
 }
@@ -65,7 +55,7 @@ static enum pf_err parse_bool(const char *name, const char *v, bool *out, buf_t 
     else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "off") == 0 || strcmp(v, "0") == 0)
         *out = false;
     else
-        return conf_fail(err, "%s: '%s' is neither yes nor no", name, v);
+        return buf_reject(err, "%s: '%s' is neither yes nor no", name, v);
     return PF_EOK;
 }
 
@@ -87,7 +77,7 @@ static enum pf_err parse_size(const struct conf_setting *s, const char *v, uint6
     case 't': case 'T': shift = 40; end++; break;
     }
     if (errno || end == v || *end || v[0] == '-' || n == 0 || n > (UINT64_MAX >> 1 >> shift))
-        return conf_fail(err, "%s: '%s' is not a size such as 500M or 2G", s->name, v);
+        return buf_reject(err, "%s: '%s' is not a size such as 500M or 2G", s->name, v);
     *out = (uint64_t)n << shift;
     return PF_EOK;
 }
@@ -96,7 +86,7 @@ static enum pf_err parse_size(const struct conf_setting *s, const char *v, uint6
 
 static enum pf_err parse_root(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
 {
-    return *v ? add_root(cfg, v) : conf_fail(err, "%s: empty path", s->name);
+    return *v ? add_root(cfg, v) : buf_reject(err, "%s: empty path", s->name);
 }
 
 static void print_roots(const struct config *cfg, const struct conf_setting *s, FILE *f)
@@ -108,13 +98,13 @@ static void print_roots(const struct config *cfg, const struct conf_setting *s, 
 static enum pf_err parse_listen(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err)
 {
     if (strncmp(v, "unix:/", 6) != 0 && strncmp(v, "tcp:", 4) != 0)
-        return conf_fail(err, "%s: '%s' is neither unix:/ABSOLUTE/PATH nor tcp:HOST:PORT", s->name, v);
+        return buf_reject(err, "%s: '%s' is neither unix:/ABSOLUTE/PATH nor tcp:HOST:PORT", s->name, v);
     if (strncmp(v, "tcp:", 4) == 0) {
         const char *colon = strrchr(v + 4, ':');
         char *end;
         long port = colon ? strtol(colon + 1, &end, 10) : 0;
         if (!colon || colon == v + 4 || *end || port < 1 || port > 65535)
-            return conf_fail(err, "%s: '%s' needs tcp:HOST:PORT with a host and a port", s->name, v);
+            return buf_reject(err, "%s: '%s' needs tcp:HOST:PORT with a host and a port", s->name, v);
     }
     return set_str(&cfg->listen, v);
 }
@@ -134,11 +124,11 @@ static enum pf_err parse_sendfile(struct config *cfg, const struct conf_setting 
         const char *p = v + 17;
         size_t n = strlen(p);
         if (n < 2 || p[0] != '/' || p[n - 1] != '/' || strstr(p, "..") || strpbrk(p, "?#% \t"))
-            return conf_fail(err, "%s: the x-accel-redirect prefix '%s' must look like /INTERNAL/PREFIX/", s->name, p);
+            return buf_reject(err, "%s: the x-accel-redirect prefix '%s' must look like /INTERNAL/PREFIX/", s->name, p);
         cfg->sendfile = SENDFILE_X_ACCEL;
         return set_str(&cfg->accel_prefix, p);
     } else
-        return conf_fail(err, "%s: '%s' is not none, x-sendfile or x-accel-redirect:/PREFIX/", s->name, v);
+        return buf_reject(err, "%s: '%s' is not none, x-sendfile or x-accel-redirect:/PREFIX/", s->name, v);
     return PF_EOK;
 }
 
@@ -152,7 +142,7 @@ static enum pf_err parse_url_prefix(struct config *cfg, const struct conf_settin
 {
     size_t n = strlen(v);
     if (n && (v[0] != '/' || v[n - 1] == '/'))
-        return conf_fail(err, "%s: '%s' must start with '/' and not end with one (or be empty for /)", s->name, v);
+        return buf_reject(err, "%s: '%s' must start with '/' and not end with one (or be empty for /)", s->name, v);
     return set_str(&cfg->url_prefix, v);
 }
 
@@ -160,7 +150,7 @@ static enum pf_err parse_log_level(struct config *cfg, const struct conf_setting
 {
     int l = log_level_parse(v);
     if (l < 0)
-        return conf_fail(err, "%s: '%s' is not error, warn, info or debug", s->name, v);
+        return buf_reject(err, "%s: '%s' is not error, warn, info or debug", s->name, v);
     cfg->log_level = l;
     return PF_EOK;
 }
@@ -187,11 +177,11 @@ static enum pf_err parse_actions(struct config *cfg, const struct conf_setting *
         else if (sv_eq(w, SV_LIT("list")))
             a |= AUTH_LIST;
         else
-            return conf_fail(err, "%s: '%.*s' is not update, download or list (or . for none)", s->name, (int)w.len,
+            return buf_reject(err, "%s: '%.*s' is not update, download or list (or . for none)", s->name, (int)w.len,
                         w.p);
     }
     if (!a)
-        return conf_fail(err, "%s: empty list (use . for none)", s->name);
+        return buf_reject(err, "%s: empty list (use . for none)", s->name);
     /* Uploads stay behind a login whatever else is listed: a list that
      * protects downloads while leaving uploads open is a mistake far more
      * often than a wish. Anonymous uploads take "." (and -t warns). */
@@ -220,7 +210,7 @@ static enum pf_err parse_trust(struct config *cfg, const struct conf_setting *s,
     }
     bool on;
     if (parse_bool(s->name, v, &on, err))
-        return conf_fail(err, "%s: '%s' is not yes, no or tcp", s->name, v);
+        return buf_reject(err, "%s: '%s' is not yes, no or tcp", s->name, v);
     cfg->trust_remote_user = on ? TRUST_YES : TRUST_NO;
     return PF_EOK;
 }
@@ -251,15 +241,15 @@ static enum pf_err parse_health(struct config *cfg, const struct conf_setting *s
     static const char *const routes[] = { "/simple", "/packages", "/legacy", "/RPC2", "/pypi" };
     size_t n = strlen(v);
     if (strcmp(v, "/") == 0)
-        return conf_fail(err, "%s: '/' is the welcome page and the upload URL", s->name);
+        return buf_reject(err, "%s: '/' is the welcome page and the upload URL", s->name);
     if (n < 2 || n > 200 || v[0] != '/' || strstr(v, "//") ||
         strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/_-") != n)
-        return conf_fail(err, "%s: '%s' is not a path such as /healthz ('/', then letters, digits, '_', '-' and "
+        return buf_reject(err, "%s: '%s' is not a path such as /healthz ('/', then letters, digits, '_', '-' and "
                               "single '/')", s->name, v);
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         size_t r = strlen(routes[i]);
         if (strncmp(v, routes[i], r) == 0 && (v[r] == '\0' || v[r] == '/'))
-            return conf_fail(err, "%s: '%s' would hide %s, which pypi-fcgi serves", s->name, v, routes[i]);
+            return buf_reject(err, "%s: '%s' would hide %s, which pypi-fcgi serves", s->name, v, routes[i]);
     }
     return set_str(&cfg->health_endpoint, v);
 }
@@ -292,18 +282,18 @@ static enum pf_err parse_proxies(struct config *cfg, const struct conf_setting *
         sv_t w = sv_trim(sv_split(&rest, ','));
         char text[INET6_ADDRSTRLEN + 1];
         if (n == CONF_MAX_PROXIES)
-            return conf_fail(err, "%s: more than %d addresses", s->name, CONF_MAX_PROXIES);
+            return buf_reject(err, "%s: more than %d addresses", s->name, CONF_MAX_PROXIES);
         if (!w.len || w.len >= sizeof text)
-            return conf_fail(err, "%s: '%.*s' is not an IPv4 or IPv6 address", s->name, (int)w.len, w.p);
+            return buf_reject(err, "%s: '%.*s' is not an IPv4 or IPv6 address", s->name, (int)w.len, w.p);
         memcpy(text, w.p, w.len);
         text[w.len] = '\0';
         if (!read_addr(text, &a[n]))
-            return conf_fail(err, "%s: '%s' is not an IPv4 or IPv6 address (list each proxy, not a network)",
+            return buf_reject(err, "%s: '%s' is not an IPv4 or IPv6 address (list each proxy, not a network)",
                              s->name, text);
         n++;
     }
     if (!n)
-        return conf_fail(err, "%s: empty list", s->name);
+        return buf_reject(err, "%s: empty list", s->name);
     memcpy(cfg->proxies, a, n * sizeof a[0]);
     cfg->nproxies = n;
     return set_str(&cfg->trusted_proxy, v);
@@ -467,10 +457,10 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
      * the command line is refused here as one from a file is by its line. */
     for (const char *c = v; *c; c++)
         if (((unsigned char)*c < 0x20 && *c != '\t') || *c == 0x7f)
-            return conf_fail(err, "%s: a control character in the value", name);
+            return buf_reject(err, "%s: a control character in the value", name);
     const struct conf_setting *s = find_setting(name, strlen(name));
     if (!s)
-        return conf_fail(err, "unknown setting '%s'", name);
+        return buf_reject(err, "unknown setting '%s'", name);
     void *field = (char *)cfg + s->field;
     if (s->parse)
         return s->parse(cfg, s, v, err);
@@ -482,11 +472,11 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
     case CONF_BOOL:
         return parse_bool(s->name, v, field, err);
     case CONF_PATH:
-        return *v ? set_str(field, v) : conf_fail(err, "%s: empty path", s->name);
+        return *v ? set_str(field, v) : buf_reject(err, "%s: empty path", s->name);
     case CONF_OWN:
         break;
     }
-    return conf_fail(err, "%s: cannot be set", s->name);
+    return buf_reject(err, "%s: cannot be set", s->name);
 }
 
 enum pf_err conf_parse_text(struct config *cfg, const char *text, const char *origin, buf_t *err)
@@ -495,7 +485,7 @@ enum pf_err conf_parse_text(struct config *cfg, const char *text, const char *or
     for (int lineno = 1; t.len; lineno++) {
         sv_t line = sv_split(&t, '\n');
         if (line.len > 4096)
-            return conf_fail(err, "%s: line too long", origin);
+            return buf_reject(err, "%s: line too long", origin);
         long hash = sv_index(line, '#');
         if (hash >= 0)
             line.len = (size_t)hash;
@@ -553,7 +543,7 @@ static enum pf_err parse_file(struct config *cfg, const char *path, buf_t *err)
     fclose(f);
     if (e) {
         buf_free(&text);
-        return conf_fail(err, "config file %s is larger than 1 MiB", path);
+        return buf_reject(err, "config file %s is larger than 1 MiB", path);
     }
     e = conf_parse_text(cfg, text.p ? text.p : "", path, err);
     buf_free(&text);
@@ -586,7 +576,7 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
             break;
         if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) {
             if (i + 1 >= argc)
-                return conf_fail(err, "%s needs a file", argv[i]);
+                return buf_reject(err, "%s needs a file", argv[i]);
             enum pf_err e = set_str(&cfg->conf_file, argv[i + 1]);
             if (e || (e = parse_file(cfg, argv[i + 1], err)))
                 return e;
@@ -638,17 +628,17 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
             size_t len = eq ? (size_t)(eq - name) : strlen(name);
             const struct conf_setting *s = find_setting(name, len);
             if (!s || strcmp(s->name, "root") == 0)
-                return conf_fail(err, "unknown option '%s' (see --help)", a);
+                return buf_reject(err, "unknown option '%s' (see --help)", a);
             /* A switch needs no value: --overwrite is --overwrite=yes. */
             const char *v = eq ? eq + 1 : !s->arg ? "yes" : (i + 1 < argc ? argv[++i] : NULL);
             if (!v)
-                return conf_fail(err, "option --%s needs a value", s->name);
+                return buf_reject(err, "option --%s needs a value", s->name);
             if ((e = conf_set(cfg, s->name, v, err)))
                 return e;
             continue;
         }
         if (a[0] == '-' && a[1])
-            return conf_fail(err, "unknown option '%s' (see --help)", a);
+            return buf_reject(err, "unknown option '%s' (see --help)", a);
         if ((e = cmdline_root(cfg, file_roots, &cmdline_roots, a, err)))
             return e;
     }
@@ -658,12 +648,12 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
 enum pf_err conf_check(struct config *cfg, buf_t *err)
 {
     if (cfg->nroots == 0)
-        return conf_fail(err, "no package root given (pypi-fcgi [options] ROOT...)");
+        return buf_reject(err, "no package root given (pypi-fcgi [options] ROOT...)");
     for (size_t i = 0; i < cfg->nroots; i++) {
         char *real = realpath(cfg->roots[i], NULL);
         struct stat st;
         if (!real || stat(real, &st) != 0 || !S_ISDIR(st.st_mode)) {
-            enum pf_err e = conf_fail(err, "package root %s: %s", cfg->roots[i],
+            enum pf_err e = buf_reject(err, "package root %s: %s", cfg->roots[i],
                                  real ? "not a directory" : strerror(errno));
             free(real);
             return e;
@@ -679,11 +669,11 @@ enum pf_err conf_check(struct config *cfg, buf_t *err)
             return e;
     }
     if ((cfg->authenticate & (AUTH_DOWNLOAD | AUTH_LIST)) && !cfg->htpasswd && !cfg->trust_remote_user)
-        return conf_fail(err, "authenticate: download and list need a way to log in: --htpasswd FILE or --trust-remote-user");
+        return buf_reject(err, "authenticate: download and list need a way to log in: --htpasswd FILE or --trust-remote-user");
     if (cfg->trust_remote_user == TRUST_YES && cfg->listen && strncmp(cfg->listen, "tcp:", 4) == 0)
-        return conf_fail(err, "%s", conf_tcp_trust_refusal);
+        return buf_reject(err, "%s", conf_tcp_trust_refusal);
     if (cfg->password_checks && cfg->threads > 1 && cfg->password_checks >= cfg->threads)
-        return conf_fail(err, "password-checks: %ld is not below threads (%ld): a thread must stay free for the "
+        return buf_reject(err, "password-checks: %ld is not below threads (%ld): a thread must stay free for the "
                          "pages while passwords are checked",
                     cfg->password_checks, cfg->threads);
     return PF_EOK;

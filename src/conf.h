@@ -129,10 +129,6 @@ extern const size_t conf_npypiserver;
 enum pf_err conf_pypiserver_take(struct config *cfg, int argc, char **argv, int *i, uint64_t *seen, bool *taken,
                                  buf_t *err) PF_WUR;
 
-/* For conf.c and conf_pypiserver.c: writes the message to err (emptied
- * first) and returns PF_EINVAL. */
-enum pf_err conf_fail(buf_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
 /* Why trust-remote-user = yes is refused on a TCP socket (conf_check for
  * --listen tcp:, the server for an inherited socket). */
 extern const char conf_tcp_trust_refusal[];

@@ -144,19 +144,19 @@ enum pf_err conf_pypiserver_take(struct config *cfg, int argc, char **argv, int 
     if (!p)
         return PF_EOK;
     if (p->why && !p->same)
-        return conf_fail(err, "pypiserver's '%s' is refused: %s", a, p->why);
+        return buf_reject(err, "pypiserver's '%s' is refused: %s", a, p->why);
     if (!p->arg && v)
-        return conf_fail(err, "'%s': %.*s takes no value", a, (int)(v - a - 1), a);
+        return buf_reject(err, "'%s': %.*s takes no value", a, (int)(v - a - 1), a);
     bool joined = v != NULL;
     if (p->arg && !v) {
         if (*i + 1 >= argc)
-            return conf_fail(err, "option %s needs a value", a);
+            return buf_reject(err, "option %s needs a value", a);
         v = argv[++*i];
     }
     if (v && p->same && in_list(p->same, v))
         return PF_EOK;
     if (p->why)
-        return conf_fail(err, "pypiserver's '%s%s%s' is refused: %s", a, joined ? "" : " ", joined ? "" : v, p->why);
+        return buf_reject(err, "pypiserver's '%s%s%s' is refused: %s", a, joined ? "" : " ", joined ? "" : v, p->why);
     if (!p->setting)
         return PF_EOK;
     if (p->parse)

@@ -3,7 +3,6 @@
 #include "config.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,29 +36,18 @@ static const char *closing(sv_t text, size_t from)
     return NULL;
 }
 
-static enum pf_err fail(buf_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static enum pf_err fail(buf_t *err, const char *fmt, ...)
-{
-    va_list ap;
-    buf_reset(err);
-    va_start(ap, fmt);
-    (void)buf_vprintf(err, fmt, ap);
-    va_end(ap);
-    return PF_EINVAL;
-}
-
 /* Checks one "{{...}}" whose "{{" is at text.p[at]; *end receives the
  * offset after its "}}". */
 static enum pf_err check_var(sv_t text, size_t at, size_t line, size_t *end, buf_t *err)
 {
     const char *close = closing(text, at + 2);
     if (!close)
-        return fail(err, "%zu: '{{' without '}}' on its line", line);
+        return buf_reject(err, "%zu: '{{' without '}}' on its line", line);
     sv_t inner = sv_make(text.p + at + 2, (size_t)(close - text.p) - at - 2);
     *end = (size_t)(close - text.p) + 2;
     sv_t t = sv_trim(inner);
     if (t.len && t.p[0] == '!')
-        return fail(err, "%zu: raw output ('{{!...}}') is not supported: every value is HTML-escaped", line);
+        return buf_reject(err, "%zu: raw output ('{{!...}}') is not supported: every value is HTML-escaped", line);
     if (var_of(inner) >= 0)
         return PF_EOK;
     /* Quoted only when short and printable ASCII: the message goes to a
@@ -67,7 +55,7 @@ static enum pf_err check_var(sv_t text, size_t at, size_t line, size_t *end, buf
     bool quote = inner.len <= 40;
     for (size_t i = 0; quote && i < inner.len; i++)
         quote = (unsigned char)inner.p[i] >= 0x20 && (unsigned char)inner.p[i] < 0x7f;
-    return fail(err,
+    return buf_reject(err,
                 "%zu: '{{%.*s}}' is none of {{URL}}, {{VERSION}}, {{NUMPKGS}}, {{PACKAGES}} and {{SIMPLE}} (bottle's "
                 "other expressions are not supported)",
                 line, quote ? (int)inner.len : 3, quote ? inner.p : "...");
@@ -86,11 +74,11 @@ enum pf_err welcome_check(sv_t text, buf_t *err)
             continue;
         }
         if (c == '\0')
-            return fail(err, "%zu: a NUL byte (is this an HTML file?)", line);
+            return buf_reject(err, "%zu: a NUL byte (is this an HTML file?)", line);
         if (c >= 0x80) {
             size_t n = escape_utf8_len((const unsigned char *)text.p + i, text.len - i);
             if (!n)
-                return fail(err, "%zu: not UTF-8", line);
+                return buf_reject(err, "%zu: not UTF-8", line);
             i += n;
             line_start = false;
             continue;
@@ -102,10 +90,10 @@ enum pf_err welcome_check(sv_t text, buf_t *err)
         /* bottle runs a line that starts with '%' as Python, and what is
          * between "<%" and "%>"; shown as text here, it would be wrong. */
         if (line_start && c == '%')
-            return fail(err, "%zu: a line of template code ('%%' first on the line) is not supported", line);
+            return buf_reject(err, "%zu: a line of template code ('%%' first on the line) is not supported", line);
         line_start = false;
         if (c == '<' && i + 1 < text.len && text.p[i + 1] == '%')
-            return fail(err, "%zu: a block of template code ('<%%') is not supported", line);
+            return buf_reject(err, "%zu: a block of template code ('<%%') is not supported", line);
         if (c == '{' && i + 1 < text.len && text.p[i + 1] == '{') {
             enum pf_err e = check_var(text, i, line, &i, err);
             if (e)
@@ -123,14 +111,14 @@ enum pf_err welcome_load(const char *path, char **text, buf_t *err)
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
-        enum pf_err e = fail(err, "welcome: cannot read %s: %s", path, strerror(errno));
+        enum pf_err e = buf_reject(err, "welcome: cannot read %s: %s", path, strerror(errno));
         if (fd >= 0)
             close(fd);
         return e;
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return fail(err, "welcome: %s is not a regular file", path);
+        return buf_reject(err, "welcome: %s is not a regular file", path);
     }
     /* One byte more than the cap: a file that grew since fstat is seen. */
     char *p = malloc(WELCOME_MAX_SIZE + 2);
@@ -144,7 +132,7 @@ enum pf_err welcome_load(const char *path, char **text, buf_t *err)
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0) {
-            enum pf_err e = fail(err, "welcome: cannot read %s: %s", path, strerror(errno));
+            enum pf_err e = buf_reject(err, "welcome: cannot read %s: %s", path, strerror(errno));
             close(fd);
             free(p);
             return e;
@@ -157,14 +145,14 @@ enum pf_err welcome_load(const char *path, char **text, buf_t *err)
     p[n] = '\0';
     enum pf_err e = PF_EOK;
     if (n > WELCOME_MAX_SIZE)
-        e = fail(err, "welcome: %s is larger than %d KiB", path, WELCOME_MAX_SIZE / 1024);
+        e = buf_reject(err, "welcome: %s is larger than %d KiB", path, WELCOME_MAX_SIZE / 1024);
     else if (n == 0)
-        e = fail(err, "welcome: %s is empty", path);
+        e = buf_reject(err, "welcome: %s is empty", path);
     else if (welcome_check(sv_make(p, n), err)) {
         buf_t msg;
         buf_init(&msg, 1024);
         (void)buf_printf(&msg, "welcome: %s:%s", path, err->p ? err->p : "");
-        e = fail(err, "%s", msg.p ? msg.p : "welcome: not a template");
+        e = buf_reject(err, "%s", msg.p ? msg.p : "welcome: not a template");
         buf_free(&msg);
     }
     if (e) {
