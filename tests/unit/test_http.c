@@ -27,34 +27,8 @@ static index_t *idx;
 static struct app app;
 static struct http_scratch scratch; /* reused across requests, as a worker does */
 
-struct resp {
-    int status;
-    char *head; /* all header lines */
-    char *body;
-    size_t body_len;
-    buf_t raw;
-    buf_t log;
-};
-
-static int mem_write(void *ctx, const char *p, size_t n)
-{
-    return buf_append(ctx, p, n) == PF_EOK ? 0 : -1;
-}
-
-static void mem_log(void *ctx, const char *line)
-{
-    (void)buf_append_str(ctx, line);
-}
-
-static void resp_free(struct resp *r)
-{
-    buf_free(&r->raw);
-    buf_free(&r->log);
-    free(r->head);
-}
-
 /* Serves one request built from NAME=value pairs (NULL-terminated). */
-static struct resp request(const char *first, ...)
+static struct tu_resp request(const char *first, ...)
 {
     char *env[32];
     int n = 0;
@@ -64,26 +38,14 @@ static struct resp request(const char *first, ...)
         env[n++] = (char *)kv;
     va_end(ap);
     env[n] = NULL;
-    struct resp r;
-    memset(&r, 0, sizeof r);
-    buf_init(&r.raw, (size_t)1 << 30);
-    buf_init(&r.log, 1 << 20);
-    struct http_out out = { mem_write, &r.raw };
-    ck_assert_int_eq(route_serve(&app, env, NULL, &out, mem_log, &r.log, &scratch), 0);
-    ck_assert_ptr_nonnull(r.raw.p);
-    ck_assert_int_eq(sscanf(r.raw.p, "Status: %d", &r.status), 1);
-    char *sep = strstr(r.raw.p, "\r\n\r\n");
-    ck_assert_ptr_nonnull(sep);
-    r.head = strndup(r.raw.p, (size_t)(sep - r.raw.p) + 2);
-    r.body = sep + 4;
-    r.body_len = r.raw.len - (size_t)(r.body - r.raw.p);
+    struct tu_resp r = tu_serve(&app, env, NULL, &scratch);
     return r;
 }
 
 #define GET(uri, ...) request("REQUEST_METHOD=GET", "REQUEST_URI=" uri, "SCRIPT_NAME=", ##__VA_ARGS__, NULL)
 
 /* The value of a header, or NULL; the returned string is malloc'd. */
-static char *header(const struct resp *r, const char *name)
+static char *header(const struct tu_resp *r, const char *name)
 {
     size_t n = strlen(name);
     for (const char *p = r->head; p && *p;) {
@@ -97,7 +59,7 @@ static char *header(const struct resp *r, const char *name)
     return NULL;
 }
 
-static void assert_header(const struct resp *r, const char *name, const char *want)
+static void assert_header(const struct tu_resp *r, const char *name, const char *want)
 {
     char *v = header(r, name);
     ck_assert_msg(v != NULL, "header %s missing in:\n%s", name, r->head);
@@ -113,11 +75,11 @@ static size_t expect_redirect(const char *method, const char *uri, const char *s
     snprintf(m, sizeof m, "REQUEST_METHOD=%s", method);
     snprintf(u, sizeof u, "REQUEST_URI=%s", uri);
     snprintf(sn, sizeof sn, "SCRIPT_NAME=%s", script);
-    struct resp r = request(m, u, sn, NULL);
+    struct tu_resp r = request(m, u, sn, NULL);
     ck_assert_msg(r.status == 301, "%s %s: %d", method, uri, r.status);
     assert_header(&r, "Location", location);
     size_t n = r.body_len;
-    resp_free(&r);
+    tu_resp_free(&r);
     return n;
 }
 
@@ -203,7 +165,7 @@ static void teardown(void)
 
 START_TEST(simple_root_html_and_json)
 {
-    struct resp r = GET("/simple/");
+    struct tu_resp r = GET("/simple/");
     ck_assert_int_eq(r.status, 200);
     assert_header(&r, "Content-Type", "text/html; charset=utf-8");
     assert_header(&r, "Vary", "Accept");
@@ -212,18 +174,18 @@ START_TEST(simple_root_html_and_json)
     ck_assert_ptr_nonnull(strstr(r.body, "<a href=\"baz/\">baz</a>"));
     ck_assert_ptr_nonnull(strstr(r.body, "<a href=\"foo-bar/\">foo-bar</a>"));
     ck_assert_ptr_null(strstr(r.body, "notes"));
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/simple/", "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json");
     ck_assert_int_eq(r.status, 200);
     assert_header(&r, "Content-Type", "application/vnd.pypi.simple.v1+json");
     ck_assert_str_eq(r.body, "{\"meta\":{\"api-version\":\"1.1\"},\"projects\":[{\"name\":\"baz\"},{\"name\":\"foo-bar\"}]}\n");
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
 START_TEST(project_html)
 {
-    struct resp r = GET("/simple/foo-bar/");
+    struct tu_resp r = GET("/simple/foo-bar/");
     ck_assert_int_eq(r.status, 200);
     char *len = header(&r, "Content-Length");
     ck_assert_int_eq(atol(len), (long)r.body_len);
@@ -243,7 +205,7 @@ START_TEST(project_html)
     ck_assert_ptr_nonnull(strstr(r.body, "data-dist-info-metadata=\"sha256="));
     ck_assert_ptr_nonnull(strstr(r.body, "data-core-metadata=\"sha256="));
     ck_assert_ptr_null(strstr(r.body, "data-yanked"));
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -251,7 +213,7 @@ START_TEST(project_json_for_pip)
 {
     char acc[256];
     snprintf(acc, sizeof acc, "HTTP_ACCEPT=%s", PIP_ACCEPT);
-    struct resp r = GET("/simple/foo-bar/", acc);
+    struct tu_resp r = GET("/simple/foo-bar/", acc);
     ck_assert_int_eq(r.status, 200);
     assert_header(&r, "Content-Type", "application/vnd.pypi.simple.v1+json");
     ck_assert_ptr_nonnull(strstr(r.body, "\"versions\":[\"1.0\",\"2.0rc1\"]"));
@@ -261,25 +223,25 @@ START_TEST(project_json_for_pip)
     ck_assert_ptr_nonnull(strstr(r.body, "\"yanked\":false"));
     ck_assert_ptr_nonnull(strstr(r.body, "\"upload-time\":\""));
     ck_assert_ptr_nonnull(strstr(r.body, "\"url\":\"../../packages/foo-bar/foo_bar-1.0.tar.gz\""));
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
 START_TEST(etag_304_and_head)
 {
-    struct resp r = GET("/simple/foo-bar/");
+    struct tu_resp r = GET("/simple/foo-bar/");
     char *etag = header(&r, "ETag");
     ck_assert_ptr_nonnull(etag);
     char inm[128];
     snprintf(inm, sizeof inm, "HTTP_IF_NONE_MATCH=\"x\", %s", etag);
-    struct resp r2 = GET("/simple/foo-bar/", inm);
+    struct tu_resp r2 = GET("/simple/foo-bar/", inm);
     ck_assert_int_eq(r2.status, 304);
     ck_assert_uint_eq(r2.body_len, 0);
     assert_header(&r2, "ETag", etag);
     /* The JSON representation has another validator. */
-    struct resp r3 = GET("/simple/foo-bar/", inm, "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json");
+    struct tu_resp r3 = GET("/simple/foo-bar/", inm, "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json");
     ck_assert_int_eq(r3.status, 200);
-    struct resp r4 = request("REQUEST_METHOD=HEAD", "REQUEST_URI=/simple/foo-bar/", "SCRIPT_NAME=", NULL);
+    struct tu_resp r4 = request("REQUEST_METHOD=HEAD", "REQUEST_URI=/simple/foo-bar/", "SCRIPT_NAME=", NULL);
     ck_assert_int_eq(r4.status, 200);
     ck_assert_uint_eq(r4.body_len, 0);
     char *l1 = header(&r, "Content-Length"), *l4 = header(&r4, "Content-Length");
@@ -287,10 +249,10 @@ START_TEST(etag_304_and_head)
     free(l1);
     free(l4);
     free(etag);
-    resp_free(&r);
-    resp_free(&r2);
-    resp_free(&r3);
-    resp_free(&r4);
+    tu_resp_free(&r);
+    tu_resp_free(&r2);
+    tu_resp_free(&r3);
+    tu_resp_free(&r4);
 }
 END_TEST
 
@@ -310,52 +272,52 @@ START_TEST(redirects_keep_prefix)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_redirect("GET", cases[i].uri, cases[i].script, cases[i].location);
     /* Under a prefix the pages are served as at the root. */
-    struct resp r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/simple/foo-bar/?x=1", "SCRIPT_NAME=/pypi",
+    struct tu_resp r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/simple/foo-bar/?x=1", "SCRIPT_NAME=/pypi",
                             "PATH_INFO=/simple/foo-bar/", NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "../../packages/foo-bar/"));
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
 START_TEST(not_found_and_not_acceptable)
 {
-    struct resp r = GET("/simple/nope/");
+    struct tu_resp r = GET("/simple/nope/");
     ck_assert_int_eq(r.status, 404);
     ck_assert_ptr_null(header(&r, "Location"));
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/simple/not%20valid/");
     ck_assert_int_eq(r.status, 404);
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/simple/foo-bar/", "HTTP_ACCEPT=text/plain");
     ck_assert_int_eq(r.status, 406);
     assert_header(&r, "Content-Type", "text/plain; charset=utf-8");
     ck_assert_ptr_nonnull(strstr(r.body, "application/vnd.pypi.simple.v1+json"));
     ck_assert_ptr_nonnull(strstr(r.body, "text/html"));
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/no/where");
     ck_assert_int_eq(r.status, 404);
-    resp_free(&r);
+    tu_resp_free(&r);
     r = request("REQUEST_METHOD=POST", "REQUEST_URI=/simple/", "SCRIPT_NAME=", NULL);
     ck_assert_int_eq(r.status, 405);
     assert_header(&r, "Allow", "GET, HEAD");
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
 START_TEST(bad_uris)
 {
-    struct resp r = GET("/simple/%zz/");
+    struct tu_resp r = GET("/simple/%zz/");
     ck_assert_int_eq(r.status, 404);
     ck_assert_ptr_nonnull(strstr(r.log.p ? r.log.p : "", "refused request path"));
-    resp_free(&r);
+    tu_resp_free(&r);
     char *big = malloc(20000);
     memcpy(big, "REQUEST_URI=/simple/", 20);
     memset(big + 20, 'a', 19000);
     big[19020] = '\0';
     r = request("REQUEST_METHOD=GET", big, "SCRIPT_NAME=", NULL);
     ck_assert_int_eq(r.status, 414);
-    resp_free(&r);
+    tu_resp_free(&r);
     free(big);
 }
 END_TEST
@@ -367,39 +329,39 @@ START_TEST(download_streamed)
     ck_assert_int_ge(asprintf(&p, "%s/foo-bar/foo_bar-1.0.tar.gz", root), 0);
     char *want = tu_read_file(p, &len);
     free(p);
-    struct resp r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz");
+    struct tu_resp r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz");
     ck_assert_int_eq(r.status, 200);
     assert_header(&r, "Content-Type", "application/octet-stream");
     ck_assert_ptr_null(header(&r, "Accept-Ranges"));
     ck_assert_ptr_null(header(&r, "Content-Encoding"));
     ck_assert_uint_eq(r.body_len, len);
     ck_assert(memcmp(r.body, want, len) == 0);
-    resp_free(&r);
+    tu_resp_free(&r);
     r = request("REQUEST_METHOD=HEAD", "REQUEST_URI=/packages/foo-bar/foo_bar-1.0.tar.gz", "SCRIPT_NAME=", NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert_uint_eq(r.body_len, 0);
     char *cl = header(&r, "Content-Length");
     ck_assert_int_eq(atol(cl), (long)len);
     free(cl);
-    resp_free(&r);
+    tu_resp_free(&r);
     /* Flat files are served from the root too. */
     r = GET("/packages/baz-0.9.tar.gz");
     ck_assert_int_eq(r.status, 200);
-    resp_free(&r);
+    tu_resp_free(&r);
     free(want);
 }
 END_TEST
 
 START_TEST(metadata_file)
 {
-    struct resp r = GET("/packages/foo-bar/foo_bar-1.0-py3-none-any.whl.metadata");
+    struct tu_resp r = GET("/packages/foo-bar/foo_bar-1.0-py3-none-any.whl.metadata");
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "Metadata-Version: 2.1\nName: foo-bar\nVersion: 1.0\nRequires-Python: >=3.8,<4\n\nbody\n");
-    resp_free(&r);
+    tu_resp_free(&r);
     /* Sdists advertise none. */
     r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz.metadata");
     ck_assert_int_eq(r.status, 404);
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -420,16 +382,16 @@ START_TEST(traversal_refused)
         "REQUEST_URI=/packages/..",
     };
     for (size_t i = 0; i < sizeof uris / sizeof uris[0]; i++) {
-        struct resp r = request("REQUEST_METHOD=GET", uris[i], "SCRIPT_NAME=", NULL);
+        struct tu_resp r = request("REQUEST_METHOD=GET", uris[i], "SCRIPT_NAME=", NULL);
         ck_assert_msg(r.status == 404, "%s gave %d", uris[i], r.status);
         ck_assert_msg(r.log.p && *r.log.p, "%s left no log line", uris[i]);
         ck_assert_ptr_null(strstr(r.body, "root:"));
-        resp_free(&r);
+        tu_resp_free(&r);
     }
     /* A refused path leaves a log line. */
-    struct resp r = GET("/packages/../../etc/passwd");
+    struct tu_resp r = GET("/packages/../../etc/passwd");
     ck_assert_ptr_nonnull(strstr(r.log.p ? r.log.p : "", "refused file path"));
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -441,12 +403,12 @@ START_TEST(symlink_out_of_root)
     mkdirs("evil");
     ck_assert_int_ge(asprintf(&q, "%s/evil/evil-1.0-py3-none-any.whl", root), 0);
     ck_assert_int_eq(symlink(p, q), 0);
-    struct resp r = GET("/packages/evil/evil-1.0-py3-none-any.whl");
+    struct tu_resp r = GET("/packages/evil/evil-1.0-py3-none-any.whl");
     ck_assert_int_eq(r.status, 404);
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/simple/evil/");
     ck_assert_int_eq(r.status, 404);
-    resp_free(&r);
+    tu_resp_free(&r);
     free(p);
     free(q);
     tu_rmrf(outside);
@@ -456,7 +418,7 @@ END_TEST
 
 START_TEST(offload_x_sendfile)
 {
-    struct resp r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz");
+    struct tu_resp r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz");
     ck_assert_int_eq(r.status, 200);
     char *want;
     ck_assert_int_ge(asprintf(&want, "%s/foo-bar/foo_bar-1.0.tar.gz", cfg.roots[0]), 0);
@@ -465,45 +427,45 @@ START_TEST(offload_x_sendfile)
     ck_assert_ptr_null(header(&r, "Content-Length"));
     ck_assert_uint_eq(r.body_len, 0);
     free(want);
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
 START_TEST(offload_x_accel)
 {
-    struct resp r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz");
+    struct tu_resp r = GET("/packages/foo-bar/foo_bar-1.0.tar.gz");
     ck_assert_int_eq(r.status, 200);
     assert_header(&r, "X-Accel-Redirect", "/_pkgs/foo-bar/foo_bar-1.0.tar.gz");
     ck_assert_uint_eq(r.body_len, 0);
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
 START_TEST(welcome_and_health)
 {
-    struct resp r = GET("/", "HTTP_HOST=pkgs.example:8080", "SERVER_PORT=8080");
+    struct tu_resp r = GET("/", "HTTP_HOST=pkgs.example:8080", "SERVER_PORT=8080");
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "http://pkgs.example:8080/simple/"));
     ck_assert_ptr_nonnull(strstr(r.body, "2 projects in 4 files"));
-    resp_free(&r);
+    tu_resp_free(&r);
     /* A Host without a port means the default port, whatever port the web
      * server listens on (a load balancer in front of it). */
     r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/", "SCRIPT_NAME=/pypi", "HTTP_HOST=pypi.example.com",
                 "SERVER_PORT=8081", NULL);
     ck_assert_ptr_nonnull(strstr(r.body, "http://pypi.example.com/pypi/simple/"));
     ck_assert_ptr_null(strstr(r.body, "8081"));
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/", "HTTP_HOST=pypi.example.com", "HTTPS=on", "SERVER_PORT=8443");
     ck_assert_ptr_nonnull(strstr(r.body, "https://pypi.example.com/simple/"));
-    resp_free(&r);
+    tu_resp_free(&r);
     /* No Host at all: the server's name and port. */
     r = GET("/", "SERVER_NAME=srv", "SERVER_PORT=8081");
     ck_assert_ptr_nonnull(strstr(r.body, "http://srv:8081/simple/"));
-    resp_free(&r);
+    tu_resp_free(&r);
     /* A hostile Host header is not echoed. */
     r = GET("/", "HTTP_HOST=<script>", "SERVER_NAME=srv");
     ck_assert_ptr_null(strstr(r.body, "<script>"));
-    resp_free(&r);
+    tu_resp_free(&r);
     /* A mount point too long for the page's URL gives no page with a URL
      * cut short, but a 500. */
     char uri[1400], sn[1300];
@@ -514,11 +476,11 @@ START_TEST(welcome_and_health)
     r = request("REQUEST_METHOD=GET", uri, sn, "HTTP_HOST=pypi.example.com", NULL);
     ck_assert_int_eq(r.status, 500);
     ck_assert_ptr_null(strstr(r.body, "pypi.example.com"));
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/health");
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "ok\n");
-    resp_free(&r);
+    tu_resp_free(&r);
     char *moved;
     ck_assert_int_ge(asprintf(&moved, "%s.moved", root), 0);
     ck_assert_int_eq(rename(root, moved), 0);
@@ -527,20 +489,20 @@ START_TEST(welcome_and_health)
     /* /health needs no login: the root's path goes to the log only. */
     ck_assert_ptr_null(strstr(r.body, root));
     ck_assert_ptr_nonnull(strstr(r.log.p, "removed or replaced"));
-    resp_free(&r);
+    tu_resp_free(&r);
     ck_assert_int_eq(rename(moved, root), 0);
     r = GET("/health");
     ck_assert_int_eq(r.status, 200);
-    resp_free(&r);
+    tu_resp_free(&r);
     free(moved);
 }
 END_TEST
 
 START_TEST(yank_shows_next_request)
 {
-    struct resp r = GET("/simple/foo-bar/");
+    struct tu_resp r = GET("/simple/foo-bar/");
     ck_assert_ptr_null(strstr(r.body, "data-yanked"));
-    resp_free(&r);
+    tu_resp_free(&r);
     char *p;
     buf_t err;
     buf_init(&err, 1024);
@@ -548,14 +510,14 @@ START_TEST(yank_shows_next_request)
     ck_assert_int_eq(index_yank(p, true, "broken <build>", NULL, &err), PF_EOK);
     r = GET("/simple/foo-bar/");
     ck_assert_ptr_nonnull(strstr(r.body, "data-yanked=\"broken &lt;build&gt;\" data-dist-info-metadata"));
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/simple/foo-bar/", "HTTP_ACCEPT=application/vnd.pypi.simple.v1+json");
     ck_assert_ptr_nonnull(strstr(r.body, "\"yanked\":\"broken \\u003cbuild\\u003e\""));
-    resp_free(&r);
+    tu_resp_free(&r);
     ck_assert_int_eq(index_yank(p, false, NULL, NULL, &err), PF_EOK);
     r = GET("/simple/foo-bar/");
     ck_assert_ptr_null(strstr(r.body, "data-yanked"));
-    resp_free(&r);
+    tu_resp_free(&r);
     free(p);
     buf_free(&err);
 }
@@ -563,24 +525,24 @@ END_TEST
 
 START_TEST(added_and_removed_files_show_at_once)
 {
-    struct resp r = GET("/simple/foo-bar/");
+    struct tu_resp r = GET("/simple/foo-bar/");
     ck_assert_ptr_null(strstr(r.body, "foo_bar-3.0"));
-    resp_free(&r);
+    tu_resp_free(&r);
     wheel("foo-bar/foo_bar-3.0-py3-none-any.whl", "foo_bar-3.0.dist-info",
           "Metadata-Version: 2.1\nName: foo-bar\nVersion: 3.0\n");
     r = GET("/simple/foo-bar/");
     ck_assert_ptr_nonnull(strstr(r.body, "foo_bar-3.0-py3-none-any.whl"));
-    resp_free(&r);
+    tu_resp_free(&r);
     char *p;
     ck_assert_int_ge(asprintf(&p, "%s/foo-bar/foo_bar-3.0-py3-none-any.whl", root), 0);
     ck_assert_int_eq(unlink(p), 0);
     free(p);
     r = GET("/simple/foo-bar/");
     ck_assert_ptr_null(strstr(r.body, "foo_bar-3.0"));
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/packages/foo-bar/foo_bar-3.0-py3-none-any.whl");
     ck_assert_int_eq(r.status, 404);
-    resp_free(&r);
+    tu_resp_free(&r);
     /* A new project in a new directory, and a new flat file. */
     mkdirs("newproj");
     sdist("newproj/newproj-0.1.tar.gz", "newproj-0.1", "Metadata-Version: 1.0\nName: newproj\nVersion: 0.1\n");
@@ -588,10 +550,10 @@ START_TEST(added_and_removed_files_show_at_once)
     r = GET("/simple/");
     ck_assert_ptr_nonnull(strstr(r.body, "newproj/"));
     ck_assert_ptr_nonnull(strstr(r.body, "other/"));
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/simple/newproj/");
     ck_assert_int_eq(r.status, 200);
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -616,13 +578,13 @@ START_TEST(root_project_redirect)
         ck_assert_uint_eq(expect_redirect("HEAD", cases[i].uri, cases[i].script, cases[i].location), 0);
     }
     /* The redirect leads to the page. */
-    struct resp r = GET("/simple/foo-bar/");
+    struct tu_resp r = GET("/simple/foo-bar/");
     ck_assert_int_eq(r.status, 200);
-    resp_free(&r);
+    tu_resp_free(&r);
     r = request("REQUEST_METHOD=POST", "REQUEST_URI=/foo-bar/", "SCRIPT_NAME=", NULL);
     ck_assert_int_eq(r.status, 405);
     assert_header(&r, "Allow", "GET, HEAD");
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -661,7 +623,7 @@ START_TEST(root_project_redirect_shadows_nothing)
         char m[64], uri[128];
         snprintf(m, sizeof m, "REQUEST_METHOD=%s", cases[i].method);
         snprintf(uri, sizeof uri, "REQUEST_URI=%s", cases[i].uri);
-        struct resp r = request(m, uri, "SCRIPT_NAME=", NULL);
+        struct tu_resp r = request(m, uri, "SCRIPT_NAME=", NULL);
         ck_assert_msg(r.status == cases[i].status, "%s %s: %d", cases[i].method, cases[i].uri, r.status);
         char *loc = header(&r, "Location");
         if (cases[i].location)
@@ -669,15 +631,15 @@ START_TEST(root_project_redirect_shadows_nothing)
         else
             ck_assert_msg(loc == NULL, "%s: Location %s", cases[i].uri, loc);
         free(loc);
-        resp_free(&r);
+        tu_resp_free(&r);
     }
     /* A name too long for a project. */
     char uri[320] = "REQUEST_URI=/";
     memset(uri + 13, 'a', (NAME_MAX_LEN + 1));
     memcpy(uri + 13 + (NAME_MAX_LEN + 1), "/", 2);
-    struct resp r = request("REQUEST_METHOD=GET", uri, "SCRIPT_NAME=", NULL);
+    struct tu_resp r = request("REQUEST_METHOD=GET", uri, "SCRIPT_NAME=", NULL);
     ck_assert_int_eq(r.status, 404);
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -706,7 +668,7 @@ static bool listed(const char *body, const char *rel, const char *name)
 /* /packages/: every file with its sha256, for pip --find-links. */
 START_TEST(packages_listing)
 {
-    struct resp r = GET("/packages/");
+    struct tu_resp r = GET("/packages/");
     ck_assert_int_eq(r.status, 200);
     assert_header(&r, "Content-Type", "text/html; charset=utf-8");
     assert_header(&r, "Cache-Control", "max-age=0, must-revalidate");
@@ -725,11 +687,11 @@ START_TEST(packages_listing)
     ck_assert_ptr_nonnull(etag);
     char inm[128];
     snprintf(inm, sizeof inm, "HTTP_IF_NONE_MATCH=\"x\", %s", etag);
-    struct resp r2 = GET("/packages/", inm);
+    struct tu_resp r2 = GET("/packages/", inm);
     ck_assert_int_eq(r2.status, 304);
     ck_assert_uint_eq(r2.body_len, 0);
     assert_header(&r2, "ETag", etag);
-    resp_free(&r2);
+    tu_resp_free(&r2);
     r2 = request("REQUEST_METHOD=HEAD", "REQUEST_URI=/packages/", "SCRIPT_NAME=", NULL);
     ck_assert_int_eq(r2.status, 200);
     ck_assert_uint_eq(r2.body_len, 0);
@@ -737,11 +699,11 @@ START_TEST(packages_listing)
     ck_assert_str_eq(l1, l2);
     free(l1);
     free(l2);
-    resp_free(&r2);
+    tu_resp_free(&r2);
     r2 = request("REQUEST_METHOD=POST", "REQUEST_URI=/packages/", "SCRIPT_NAME=", NULL);
     ck_assert_int_eq(r2.status, 405);
     assert_header(&r2, "Allow", "GET, HEAD");
-    resp_free(&r2);
+    tu_resp_free(&r2);
 
     /* Under a prefix: the same page (its links are relative), and the
      * redirect keeps the prefix and leaves the query out. */
@@ -749,13 +711,13 @@ START_TEST(packages_listing)
                  "PATH_INFO=/packages/", NULL);
     ck_assert_int_eq(r2.status, 200);
     ck_assert_str_eq(r2.body, r.body);
-    resp_free(&r2);
+    tu_resp_free(&r2);
     r2 = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/packages?x=1", "SCRIPT_NAME=/pypi", NULL);
     ck_assert_int_eq(r2.status, 301);
     assert_header(&r2, "Location", "/pypi/packages/");
-    resp_free(&r2);
+    tu_resp_free(&r2);
     free(etag);
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -763,20 +725,20 @@ END_TEST
  * replaced under its name (a new sha256), a new project. */
 START_TEST(packages_listing_follows_tree)
 {
-    struct resp r = GET("/packages/");
+    struct tu_resp r = GET("/packages/");
     char *etag = header(&r, "ETag");
-    resp_free(&r);
+    tu_resp_free(&r);
     wheel("foo-bar/foo_bar-3.0-py3-none-any.whl", "foo_bar-3.0.dist-info",
           "Metadata-Version: 2.1\nName: foo-bar\nVersion: 3.0\n");
     /* Seen by the tree once its directory is looked at: here through the
      * project page (the rescan does it otherwise). */
     r = GET("/simple/foo-bar/");
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/packages/");
     ck_assert(listed(r.body, "foo-bar/foo_bar-3.0-py3-none-any.whl", "foo_bar-3.0-py3-none-any.whl"));
     char *etag2 = header(&r, "ETag");
     ck_assert_str_ne(etag, etag2);
-    resp_free(&r);
+    tu_resp_free(&r);
     /* baz replaced under its name by other bytes, as --overwrite does. */
     char *tmp, *dst;
     ck_assert_int_ge(asprintf(&tmp, "%s/tmp.tar.gz", root), 0);
@@ -798,17 +760,17 @@ START_TEST(packages_listing_follows_tree)
     ck_assert_int_ge(asprintf(&p, "%s/foo-bar/foo_bar-1.0.tar.gz", root), 0);
     ck_assert_int_eq(unlink(p), 0);
     free(p);
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/simple/foo-bar/");
-    resp_free(&r);
+    tu_resp_free(&r);
     r = GET("/packages/");
     ck_assert_ptr_null(strstr(r.body, "foo_bar-1.0.tar.gz"));
     ck_assert_uint_eq(tu_count(r.body, "<a href="), 5);
     /* Each listed file is served at its link. */
-    struct resp d = GET("/packages/odd+dir@v=1,x!~y/quux-1.0.tar.gz");
+    struct tu_resp d = GET("/packages/odd+dir@v=1,x!~y/quux-1.0.tar.gz");
     ck_assert_int_eq(d.status, 200);
-    resp_free(&d);
-    resp_free(&r);
+    tu_resp_free(&d);
+    tu_resp_free(&r);
     free(tmp);
     free(dst);
     free(etag);
@@ -820,12 +782,12 @@ END_TEST
  * SCRIPT_NAME: refuse with a message that says what to fix. */
 START_TEST(test_http_script_name_whole_path)
 {
-    struct resp r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/simple/foo-bar/", "SCRIPT_NAME=/pypi/simple/foo-bar/",
+    struct tu_resp r = request("REQUEST_METHOD=GET", "REQUEST_URI=/pypi/simple/foo-bar/", "SCRIPT_NAME=/pypi/simple/foo-bar/",
                             NULL);
     ck_assert_int_eq(r.status, 500);
     ck_assert_ptr_nonnull(strstr(r.body, "fastcgi_split_path_info"));
     ck_assert_ptr_nonnull(strstr(r.log.p, "SCRIPT_NAME=/pypi/simple/foo-bar/"));
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -919,7 +881,7 @@ START_TEST(test_http_head_overflow_is_500)
     free(v);
     buf_t raw;
     buf_init(&raw, 1 << 20);
-    struct http_out out = { mem_write, &raw };
+    struct http_out out = { tu_buf_write, &raw };
     ck_assert_int_eq(http_send(&resp, false, &out), 0);
     ck_assert_ptr_nonnull(raw.p);
     ck_assert_msg(strncmp(raw.p, "Status: 500", 11) == 0, "got %.40s", raw.p);

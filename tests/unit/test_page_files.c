@@ -23,63 +23,25 @@ static struct auth *auth;
 static struct app app;
 static struct http_scratch scratch;
 
-struct resp {
-    int status;
-    char *head;
-    char *body;
-    buf_t raw;
-    buf_t log;
-};
-
-static int mem_write(void *ctx, const char *p, size_t n)
-{
-    return buf_append(ctx, p, n) == PF_EOK ? 0 : -1;
-}
-
-static void mem_log(void *ctx, const char *line)
-{
-    (void)buf_append_str(ctx, line);
-}
-
-static void resp_free(struct resp *r)
-{
-    buf_free(&r->raw);
-    buf_free(&r->log);
-    free(r->head);
-}
-
 /* GET uri, with alice's login (alice:secret) when login is true. */
-static struct resp get_as(const char *uri, bool login)
+static struct tu_resp get_as(const char *uri, bool login)
 {
     char *env[5] = { "REQUEST_METHOD=GET", NULL, "SCRIPT_NAME=", NULL, NULL };
     ck_assert_int_ge(asprintf(&env[1], "REQUEST_URI=%s", uri), 0);
     if (login)
         env[3] = "HTTP_AUTHORIZATION=Basic YWxpY2U6c2VjcmV0";
-    struct resp r;
-    memset(&r, 0, sizeof r);
-    buf_init(&r.raw, 1 << 24);
-    buf_init(&r.log, 1 << 20);
-    struct http_out out = { mem_write, &r.raw };
-    ck_assert_int_eq(route_serve(&app, env, NULL, &out, mem_log, &r.log, &scratch), 0);
+    struct tu_resp r = tu_serve(&app, env, NULL, &scratch);
     free(env[1]);
-    ck_assert_ptr_nonnull(r.raw.p);
-    ck_assert_int_eq(sscanf(r.raw.p, "Status: %d", &r.status), 1);
-    char *sep = strstr(r.raw.p, "\r\n\r\n");
-    ck_assert_ptr_nonnull(sep);
-    r.head = strndup(r.raw.p, (size_t)(sep - r.raw.p) + 2);
-    r.body = sep + 4;
-    if (!r.log.p)
-        (void)buf_append_str(&r.log, "");
     return r;
 }
 
-static struct resp get(const char *uri)
+static struct tu_resp get(const char *uri)
 {
     return get_as(uri, false);
 }
 
 /* The value of a header (malloc'd), or NULL. */
-static char *header(const struct resp *r, const char *name)
+static char *header(const struct tu_resp *r, const char *name)
 {
     size_t n = strlen(name);
     for (const char *p = r->head; p && *p;) {
@@ -93,7 +55,7 @@ static char *header(const struct resp *r, const char *name)
     return NULL;
 }
 
-static void assert_header(const struct resp *r, const char *name, const char *want)
+static void assert_header(const struct tu_resp *r, const char *name, const char *want)
 {
     char *v = header(r, name);
     ck_assert_msg(v != NULL, "header %s missing in:\n%s", name, r->head);
@@ -186,10 +148,10 @@ START_TEST(offload_names_the_real_path)
 {
     setup_tree();
     open_index(modes[_i], 0, false);
-    struct resp r = get("/simple/foo/");
+    struct tu_resp r = get("/simple/foo/");
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "foo-2.0.tar.gz#sha256="));
-    resp_free(&r);
+    tu_resp_free(&r);
     r = get("/packages/foo/foo-2.0.tar.gz");
     ck_assert_msg(r.status == 200, "status %d, log %s", r.status, r.log.p);
     if (modes[_i] == SENDFILE_X_SENDFILE) {
@@ -208,7 +170,7 @@ START_TEST(offload_names_the_real_path)
         free(want);
         free(p);
     }
-    resp_free(&r);
+    tu_resp_free(&r);
     /* A file without links: the path as listed. */
     r = get("/packages/bar/bar-1.0-py3-none-any.whl");
     ck_assert_int_eq(r.status, 200);
@@ -219,7 +181,7 @@ START_TEST(offload_names_the_real_path)
     } else if (modes[_i] == SENDFILE_X_ACCEL) {
         assert_header(&r, "X-Accel-Redirect", "/_pkgs/bar/bar-1.0-py3-none-any.whl");
     }
-    resp_free(&r);
+    tu_resp_free(&r);
     close_index();
     teardown();
 }
@@ -232,10 +194,10 @@ START_TEST(swap_after_listing_refused)
 {
     setup_tree();
     open_index(modes[_i], 0, false);
-    struct resp r = get("/simple/foo/");
+    struct tu_resp r = get("/simple/foo/");
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "foo-2.0.tar.gz#sha256="));
-    resp_free(&r);
+    tu_resp_free(&r);
     ck_assert_int_eq(tu_sh("cd '%s/store' && mv sub sub.old && ln -s '%s' sub", root, outside), 0);
     r = get("/packages/foo/foo-2.0.tar.gz");
     ck_assert_msg(r.status == 404, "mode %d: status %d\n%s", (int)modes[_i], r.status, r.head);
@@ -246,13 +208,13 @@ START_TEST(swap_after_listing_refused)
      * read less than 2 s ago, so this request reads it again and leaves the
      * link out (test_index.c checks the request-time check alone). */
     ck_assert_msg(strstr(r.log.p, "leads outside its root") || strstr(r.log.p, "no indexed file"), "log: %s", r.log.p);
-    resp_free(&r);
+    tu_resp_free(&r);
     /* Put back, it is served again: the refusal is of this path now, not
      * of the file for good. */
     ck_assert_int_eq(tu_sh("cd '%s/store' && rm sub && mv sub.old sub", root), 0);
     r = get("/packages/foo/foo-2.0.tar.gz");
     ck_assert_int_eq(r.status, 200);
-    resp_free(&r);
+    tu_resp_free(&r);
     close_index();
     teardown();
 }
@@ -264,12 +226,12 @@ START_TEST(link_to_dot_file_refused)
 {
     setup_tree();
     open_index(modes[_i], 0, false);
-    struct resp r = get("/packages/foo/foo-3.0.tar.gz");
+    struct tu_resp r = get("/packages/foo/foo-3.0.tar.gz");
     ck_assert_msg(r.status == 404, "mode %d: status %d\n%s", (int)modes[_i], r.status, r.head);
     ck_assert_ptr_null(header(&r, "X-Sendfile"));
     ck_assert_ptr_null(header(&r, "X-Accel-Redirect"));
     ck_assert_ptr_nonnull(strstr(r.log.p, "not served"));
-    resp_free(&r);
+    tu_resp_free(&r);
     close_index();
     teardown();
 }
@@ -296,20 +258,20 @@ START_TEST(cache_control_by_option)
     setup_tree();
     open_index(SENDFILE_X_SENDFILE, cache_cases[_i].authenticate, cache_cases[_i].overwrite);
     bool login = cache_cases[_i].authenticate & AUTH_DOWNLOAD;
-    struct resp r = get_as("/packages/bar/bar-1.0-py3-none-any.whl", login);
+    struct tu_resp r = get_as("/packages/bar/bar-1.0-py3-none-any.whl", login);
     ck_assert_int_eq(r.status, 200);
     assert_header(&r, "Cache-Control", cache_cases[_i].want);
-    resp_free(&r);
+    tu_resp_free(&r);
     r = get_as("/packages/bar/bar-1.0-py3-none-any.whl.metadata", login);
     ck_assert_int_eq(r.status, 200);
     assert_header(&r, "Cache-Control", cache_cases[_i].want);
-    resp_free(&r);
+    tu_resp_free(&r);
     if (login) {
         /* Without it: 401, and nothing a cache keeps. */
         r = get("/packages/bar/bar-1.0-py3-none-any.whl");
         ck_assert_int_eq(r.status, 401);
         assert_header(&r, "Cache-Control", "no-store");
-        resp_free(&r);
+        tu_resp_free(&r);
     }
     close_index();
     teardown();
@@ -320,12 +282,12 @@ START_TEST(metadata_headers)
 {
     setup_tree();
     open_index(SENDFILE_NONE, 0, true);
-    struct resp r = get("/packages/bar/bar-1.0-py3-none-any.whl.metadata");
+    struct tu_resp r = get("/packages/bar/bar-1.0-py3-none-any.whl.metadata");
     ck_assert_int_eq(r.status, 200);
     assert_header(&r, "Content-Type", "text/plain; charset=utf-8");
     assert_header(&r, "X-Content-Type-Options", "nosniff");
     assert_header(&r, "Cache-Control", "no-cache");
-    resp_free(&r);
+    tu_resp_free(&r);
     close_index();
     teardown();
 }
@@ -364,7 +326,7 @@ START_TEST(login_by_route)
     for (size_t i = 0; i < sizeof login_routes / sizeof login_routes[0]; i++) {
         const char *uri = login_routes[i].uri;
         bool needed = login_settings[_i] & login_routes[i].need;
-        struct resp r = get(uri);
+        struct tu_resp r = get(uri);
         if (needed) {
             ck_assert_msg(r.status == 401, "%s: %d", uri, r.status);
             char *v = header(&r, "WWW-Authenticate");
@@ -375,10 +337,10 @@ START_TEST(login_by_route)
             ck_assert_msg(r.status == login_routes[i].status, "%s: %d", uri, r.status);
             ck_assert_ptr_null(strstr(r.head, "WWW-Authenticate"));
         }
-        resp_free(&r);
+        tu_resp_free(&r);
         r = get_as(uri, true);
         ck_assert_msg(r.status == login_routes[i].status, "%s with a login: %d", uri, r.status);
-        resp_free(&r);
+        tu_resp_free(&r);
     }
     close_index();
     teardown();

@@ -27,13 +27,6 @@ static struct auth *auth;
 static struct app app;
 static struct http_scratch scratch;
 
-struct reply {
-    int status;
-    char *raw;
-    char *body;
-    buf_t log;
-};
-
 /* A body handed over in chunks of at most step bytes. */
 struct feed {
     const char *p;
@@ -53,26 +46,10 @@ static long feed_read(void *ctx, char *p, size_t n)
     return (long)k;
 }
 
-static int mem_write(void *ctx, const char *p, size_t n)
-{
-    return buf_append(ctx, p, n) == PF_EOK ? 0 : -1;
-}
-
-static void mem_log(void *ctx, const char *line)
-{
-    (void)buf_append_str(ctx, line);
-}
-
-static void reply_free(struct reply *r)
-{
-    free(r->raw);
-    buf_free(&r->log);
-}
-
 /* A request of method to uri with body (len bytes, fed step at a time)
  * and the extra env entries (NULL-terminated); clen NULL: the body's
  * length, "": none. */
-static struct reply send_req(const char *method, const char *uri, const char *body, size_t len, size_t step,
+static struct tu_resp send_req(const char *method, const char *uri, const char *body, size_t len, size_t step,
                              const char *clen, ...)
 {
     char *env[16], m[64], u[256], l[64];
@@ -97,21 +74,7 @@ static struct reply send_req(const char *method, const char *uri, const char *bo
     env[n] = NULL;
     struct feed f = { body, len, 0, step };
     struct http_in in = { feed_read, &f };
-    buf_t raw;
-    buf_init(&raw, 1 << 24);
-    struct http_out out = { mem_write, &raw };
-    struct reply r;
-    memset(&r, 0, sizeof r);
-    buf_init(&r.log, 1 << 20);
-    ck_assert_int_eq(route_serve(&app, env, &in, &out, mem_log, &r.log, &scratch), 0);
-    r.raw = buf_steal(&raw);
-    ck_assert_ptr_nonnull(r.raw);
-    ck_assert_int_eq(sscanf(r.raw, "Status: %d", &r.status), 1);
-    char *sep = strstr(r.raw, "\r\n\r\n");
-    ck_assert_ptr_nonnull(sep);
-    r.body = sep + 4;
-    if (!r.log.p)
-        (void)buf_append_str(&r.log, "");
+    struct tu_resp r = tu_serve(&app, env, &in, &scratch);
     return r;
 }
 
@@ -156,16 +119,16 @@ static void expect_hits(const char *uri, const char *name, const char *summary, 
                         size_t step)
 {
     char *b = search_body(name, summary, op);
-    struct reply r = send_req("POST", uri, b, strlen(b), step, NULL, "CONTENT_TYPE=text/xml", (char *)NULL);
-    ck_assert_msg(r.status == 200, "%s: %s", uri, r.raw);
-    ck_assert_ptr_nonnull(strstr(r.raw, "Content-Type: text/xml; charset=utf-8\r\n"));
+    struct tu_resp r = send_req("POST", uri, b, strlen(b), step, NULL, "CONTENT_TYPE=text/xml", (char *)NULL);
+    ck_assert_msg(r.status == 200, "%s: %s", uri, r.raw.p);
+    ck_assert_ptr_nonnull(strstr(r.raw.p, "Content-Type: text/xml; charset=utf-8\r\n"));
     buf_t got;
     buf_init(&got, 1 << 20);
     hits(r.body, &got);
     ck_assert_msg(strcmp(got.p, want) == 0, "search %s/%s/%s at %s: got '%s', want '%s'", name, summary, op, uri,
                   got.p, want);
     buf_free(&got);
-    reply_free(&r);
+    tu_resp_free(&r);
     free(b);
 }
 
@@ -268,12 +231,12 @@ START_TEST(faults_and_refusals)
 {
     open_index(0);
     static const char unknown[] = "<methodCall><methodName>list_packages</methodName></methodCall>";
-    struct reply r = send_req("POST", "/RPC2", unknown, sizeof unknown - 1, 1 << 20, NULL, (char *)NULL);
+    struct tu_resp r = send_req("POST", "/RPC2", unknown, sizeof unknown - 1, 1 << 20, NULL, (char *)NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "<fault>"));
     ck_assert_ptr_nonnull(strstr(r.body, "<int>-32601</int>"));
     ck_assert_ptr_nonnull(strstr(r.body, "not \"list_packages\""));
-    reply_free(&r);
+    tu_resp_free(&r);
 
     static const char author[] = "<methodCall><methodName>search</methodName><params><param><value><struct>"
                                  "<member><name>author</name><value>x</value></member></struct></value></param>"
@@ -281,7 +244,7 @@ START_TEST(faults_and_refusals)
     r = send_req("POST", "/RPC2", author, sizeof author - 1, 1 << 20, NULL, (char *)NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert_ptr_nonnull(strstr(r.body, "<int>-32602</int>"));
-    reply_free(&r);
+    tu_resp_free(&r);
 
     static const char xxe[] = "<?xml version='1.0'?><!DOCTYPE m [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
                               "<methodCall><methodName>&x;</methodName></methodCall>";
@@ -290,7 +253,7 @@ START_TEST(faults_and_refusals)
     ck_assert_ptr_nonnull(strstr(r.body, "Malformed XML-RPC call: the call has a DOCTYPE"));
     ck_assert_ptr_nonnull(strstr(r.log.p, "refused XML-RPC call: the call has a DOCTYPE"));
     ck_assert_ptr_null(strstr(r.body, "root:"));
-    reply_free(&r);
+    tu_resp_free(&r);
 
     /* Too large: by its Content-Length, unread; without one, as it comes. */
     char *big = malloc(XMLRPC_MAX_BODY + 2);
@@ -299,37 +262,37 @@ START_TEST(faults_and_refusals)
     memcpy(big, "<methodCall>", 12);
     r = send_req("POST", "/RPC2", big, XMLRPC_MAX_BODY + 1, 1 << 20, NULL, (char *)NULL);
     ck_assert_int_eq(r.status, 413);
-    reply_free(&r);
+    tu_resp_free(&r);
     r = send_req("POST", "/RPC2", big, XMLRPC_MAX_BODY + 1, 4096, "", (char *)NULL);
     ck_assert_int_eq(r.status, 413);
     ck_assert_ptr_nonnull(strstr(r.log.p, "refused XML-RPC call: more than 65536 bytes"));
-    reply_free(&r);
+    tu_resp_free(&r);
     free(big);
 
     /* Cut off: fewer bytes than Content-Length says. */
     r = send_req("POST", "/RPC2", unknown, sizeof unknown - 1, 1 << 20, "500", (char *)NULL);
     ck_assert_int_eq(r.status, 400);
     ck_assert_ptr_nonnull(strstr(r.body, "cut off"));
-    reply_free(&r);
+    tu_resp_free(&r);
     r = send_req("POST", "/RPC2", unknown, sizeof unknown - 1, 1 << 20, "12x", (char *)NULL);
     ck_assert_int_eq(r.status, 400);
-    reply_free(&r);
+    tu_resp_free(&r);
 
     /* GET is not a call; a POST to / that is not text/xml stays an
      * upload (open to anyone here: a 400 for the body), as does a text/xml
      * one to /legacy/. */
     r = send_req("GET", "/RPC2", "", 0, 1, "", (char *)NULL);
     ck_assert_int_eq(r.status, 405);
-    ck_assert_ptr_nonnull(strstr(r.raw, "Allow: POST\r\n"));
-    reply_free(&r);
+    ck_assert_ptr_nonnull(strstr(r.raw.p, "Allow: POST\r\n"));
+    tu_resp_free(&r);
     r = send_req("POST", "/", unknown, sizeof unknown - 1, 1 << 20, NULL, "CONTENT_TYPE=application/xml", (char *)NULL);
     ck_assert_int_eq(r.status, 400);
     ck_assert_ptr_nonnull(strstr(r.body, "multipart/form-data"));
-    reply_free(&r);
+    tu_resp_free(&r);
     r = send_req("POST", "/legacy/", unknown, sizeof unknown - 1, 1 << 20, NULL, "CONTENT_TYPE=text/xml", (char *)NULL);
     ck_assert_int_eq(r.status, 400);
     ck_assert_ptr_nonnull(strstr(r.body, "multipart/form-data"));
-    reply_free(&r);
+    tu_resp_free(&r);
     close_index();
 }
 END_TEST
@@ -341,15 +304,15 @@ START_TEST(list_login)
     char *b = search_body("widget", "widget", "or");
     static const char *const uris[] = { "/RPC2", "/" };
     for (size_t i = 0; i < 2; i++) {
-        struct reply r = send_req("POST", uris[i], b, strlen(b), 1 << 20, NULL, "CONTENT_TYPE=text/xml; charset=utf-8",
+        struct tu_resp r = send_req("POST", uris[i], b, strlen(b), 1 << 20, NULL, "CONTENT_TYPE=text/xml; charset=utf-8",
                                   (char *)NULL);
-        ck_assert_msg(r.status == 401, "%s: %s", uris[i], r.raw);
-        reply_free(&r);
+        ck_assert_msg(r.status == 401, "%s: %s", uris[i], r.raw.p);
+        tu_resp_free(&r);
         r = send_req("POST", uris[i], b, strlen(b), 1 << 20, NULL, "CONTENT_TYPE=Text/XML",
                      AUTH_ALICE, (char *)NULL);
-        ck_assert_msg(r.status == 200, "%s: %s", uris[i], r.raw);
+        ck_assert_msg(r.status == 200, "%s: %s", uris[i], r.raw.p);
         ck_assert_ptr_nonnull(strstr(r.body, "<string>alpha-widget</string>"));
-        reply_free(&r);
+        tu_resp_free(&r);
     }
     free(b);
     close_index();
@@ -366,13 +329,13 @@ START_TEST(hits_capped)
     }
     open_index(0);
     char *b = search_body("many", "", "or");
-    struct reply r = send_req("POST", "/RPC2", b, strlen(b), 1 << 20, NULL, (char *)NULL);
+    struct tu_resp r = send_req("POST", "/RPC2", b, strlen(b), 1 << 20, NULL, (char *)NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert_uint_eq(tu_count(r.body, "<value><struct>"), 1000);
     ck_assert_ptr_nonnull(strstr(r.body, "<string>many0999</string>"));
     ck_assert_ptr_null(strstr(r.body, "<string>many1000</string>"));
     ck_assert_ptr_nonnull(strstr(r.log.p, "first 1000 projects"));
-    reply_free(&r);
+    tu_resp_free(&r);
     free(b);
     close_index();
 }

@@ -23,33 +23,9 @@ static index_t *idx;
 static struct app app;
 static struct http_scratch scratch;
 
-struct resp {
-    int status;
-    char *head;
-    char *body;
-    buf_t raw, log;
-};
-
-static int mem_write(void *ctx, const char *p, size_t n)
-{
-    return buf_append(ctx, p, n) == PF_EOK ? 0 : -1;
-}
-
-static void mem_log(void *ctx, const char *line)
-{
-    (void)buf_append_str(ctx, line);
-}
-
-static void resp_free(struct resp *r)
-{
-    buf_free(&r->raw);
-    buf_free(&r->log);
-    free(r->head);
-}
-
 /* Serves one request for uri (a GET unless env_in says otherwise) with the
  * NAME=value pairs of env_in (NULL-terminated, at most 16). */
-static struct resp get(const char *uri, const char *const *env_in)
+static struct tu_resp get(const char *uri, const char *const *env_in)
 {
     char *env[24], u[256];
     int n = 0;
@@ -61,23 +37,11 @@ static struct resp get(const char *uri, const char *const *env_in)
     env[n++] = (char *)"REQUEST_METHOD=GET";
     env[n++] = (char *)"SCRIPT_NAME=";
     env[n] = NULL;
-    struct resp r;
-    memset(&r, 0, sizeof r);
-    buf_init(&r.raw, 1 << 20);
-    buf_init(&r.log, 1 << 20);
-    struct http_out out = { mem_write, &r.raw };
-    ck_assert_int_eq(route_serve(&app, env, NULL, &out, mem_log, &r.log, &scratch), 0);
-    ck_assert_ptr_nonnull(r.raw.p);
-    ck_assert_int_eq(sscanf(r.raw.p, "Status: %d", &r.status), 1);
-    char *sep = strstr(r.raw.p, "\r\n\r\n");
-    ck_assert_ptr_nonnull(sep);
-    r.head = strndup(r.raw.p, (size_t)(sep - r.raw.p) + 2);
-    r.body = sep + 4;
-    return r;
+    return tu_serve(&app, env, NULL, &scratch);
 }
 
 /* True when the head has the line "name: value". */
-static bool has_header(const struct resp *r, const char *name, const char *value)
+static bool has_header(const struct tu_resp *r, const char *name, const char *value)
 {
     char line[512];
     snprintf(line, sizeof line, "\r\n%s: %s\r\n", name, value);
@@ -192,7 +156,7 @@ START_TEST(test_pages_forwarded_table)
     const struct fwd_case *c = &fwd_cases[_i];
     if (c->trusted)
         set("trusted-proxy", c->trusted);
-    struct resp r = get(c->env[2] && strncmp(c->env[2], "SCRIPT_NAME=/pypi", 17) == 0 ? "/pypi/" : "/", c->env);
+    struct tu_resp r = get(c->env[2] && strncmp(c->env[2], "SCRIPT_NAME=/pypi", 17) == 0 ? "/pypi/" : "/", c->env);
     ck_assert_int_eq(r.status, 200);
     ck_assert_msg(strstr(r.body, c->url) != NULL, "case %d: no %s in\n%s", _i, c->url, r.body);
     ck_assert_ptr_null(strstr(r.body, "evil"));
@@ -201,7 +165,7 @@ START_TEST(test_pages_forwarded_table)
         ck_assert_msg(r.log.p && strstr(r.log.p, c->logged), "case %d: log: %s", _i, r.log.p ? r.log.p : "");
     else
         ck_assert_msg(!r.log.p || !strstr(r.log.p, "X-Forwarded"), "case %d: log: %s", _i, r.log.p);
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -211,20 +175,20 @@ START_TEST(test_pages_redirect_prefix)
 {
     set("trusted-proxy", "::1");
     static const char *const trusted[] = { FWD_HOST, "REMOTE_ADDR=::1", "HTTP_X_FORWARDED_PREFIX=/mirror", NULL };
-    struct resp r = get("/simple/Foo_Bar/", trusted);
+    struct tu_resp r = get("/simple/Foo_Bar/", trusted);
     ck_assert_int_eq(r.status, 301);
     ck_assert(has_header(&r, "Location", "/mirror/simple/foo-bar/"));
-    resp_free(&r);
+    tu_resp_free(&r);
     static const char *const other[] = { FWD_HOST, "REMOTE_ADDR=::2", "HTTP_X_FORWARDED_PREFIX=/mirror", NULL };
     r = get("/simple/Foo_Bar/", other);
     ck_assert_int_eq(r.status, 301);
     ck_assert(has_header(&r, "Location", "/simple/foo-bar/"));
-    resp_free(&r);
+    tu_resp_free(&r);
     static const char *const bad[] = { FWD_HOST, "REMOTE_ADDR=::1", "HTTP_X_FORWARDED_PREFIX=/a/../b", NULL };
     r = get("/pypi/Foo_Bar/json", bad);
     ck_assert_int_eq(r.status, 301);
     ck_assert(has_header(&r, "Location", "/pypi/foo-bar/json"));
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -236,7 +200,7 @@ START_TEST(test_pages_welcome_file)
     cfg.welcome_text = strdup("<p>{{NUMPKGS}} files, {{ VERSION }}</p>\n<a href=\"{{PACKAGES}}\">{{URL}}</a> "
                               "<a href=\"{{ SIMPLE }}\">{{ URL}}simple/</a> {{ }} 50%\n");
     const char *env[] = { "SCRIPT_NAME=/o'k&", "HTTP_HOST=pypi.example.com", NULL };
-    struct resp r = get("/o'k&/", env);
+    struct tu_resp r = get("/o'k&/", env);
     ck_assert_int_eq(r.status, 200);
     ck_assert(has_header(&r, "Content-Type", "text/html; charset=utf-8"));
     ck_assert(has_header(&r, "Cache-Control", "no-cache"));
@@ -248,13 +212,13 @@ START_TEST(test_pages_welcome_file)
              "<a href=\"/o&#39;k%%26/simple/\">http://pypi.example.com/o&#39;k%%26/simple/</a> {{ }} 50%%\n",
              PACKAGE_VERSION);
     ck_assert_str_eq(r.body, want);
-    resp_free(&r);
+    tu_resp_free(&r);
     /* At the server root the paths are /packages/ and /simple/. */
     const char *env2[] = { "HTTP_HOST=h.example", NULL };
     r = get("/", env2);
     ck_assert_ptr_nonnull(strstr(r.body, "<a href=\"/packages/\">http://h.example/</a>"));
     ck_assert_ptr_nonnull(strstr(r.body, "<a href=\"/simple/\">http://h.example/simple/</a>"));
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -265,38 +229,38 @@ START_TEST(test_pages_health_endpoint)
     /* Under a login for everything but the health check. */
     set("health-endpoint", "/ops/healthz");
     cfg.authenticate = AUTH_UPDATE | AUTH_DOWNLOAD | AUTH_LIST;
-    struct resp r = get("/ops/healthz", NULL);
+    struct tu_resp r = get("/ops/healthz", NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "ok\n");
-    resp_free(&r);
+    tu_resp_free(&r);
     const char *head[] = { "REQUEST_METHOD=HEAD", NULL };
     r = get("/ops/healthz", head);
     ck_assert_int_eq(r.status, 200);
-    resp_free(&r);
+    tu_resp_free(&r);
     cfg.authenticate = AUTH_UPDATE;
     /* The old path is a project-name path like any other. */
     r = get("/health", NULL);
     ck_assert_int_eq(r.status, 301);
     ck_assert(has_header(&r, "Location", "/simple/health/"));
-    resp_free(&r);
+    tu_resp_free(&r);
     static const char *const not_it[] = { "/ops/healthz/", "/OPS/healthz", "/ops/healthz/x", "/ops/x" };
     for (size_t i = 0; i < NELEM(not_it); i++) {
         r = get(not_it[i], NULL);
         ck_assert_msg(r.status == 404, "%s: %d", not_it[i], r.status);
-        resp_free(&r);
+        tu_resp_free(&r);
     }
     /* A single segment takes the /<name>/ shortcut's path, nothing else. */
     set("health-endpoint", "/baz");
     r = get("/baz", NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "ok\n");
-    resp_free(&r);
+    tu_resp_free(&r);
     r = get("/baz/", NULL);
     ck_assert_int_eq(r.status, 301);
-    resp_free(&r);
+    tu_resp_free(&r);
     r = get("/simple/baz/", NULL);
     ck_assert_int_eq(r.status, 200);
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 
@@ -304,29 +268,29 @@ END_TEST
 
 START_TEST(test_pages_cache_control)
 {
-    struct resp r = get("/packages/baz-0.9.tar.gz", NULL);
+    struct tu_resp r = get("/packages/baz-0.9.tar.gz", NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert(has_header(&r, "Cache-Control", "public, max-age=31536000, immutable"));
-    resp_free(&r);
+    tu_resp_free(&r);
     set("cache-control", "600");
     r = get("/packages/baz-0.9.tar.gz", NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert(has_header(&r, "Cache-Control", "public, max-age=600"));
-    resp_free(&r);
+    tu_resp_free(&r);
     /* Replaces --overwrite's no-cache too: the operator chose the age. */
     cfg.overwrite = true;
     r = get("/packages/baz-0.9.tar.gz", NULL);
     ck_assert(has_header(&r, "Cache-Control", "public, max-age=600"));
-    resp_free(&r);
+    tu_resp_free(&r);
     /* The pages keep theirs. */
     r = get("/simple/baz/", NULL);
     ck_assert_int_eq(r.status, 200);
     ck_assert(has_header(&r, "Cache-Control", "max-age=0, must-revalidate"));
-    resp_free(&r);
+    tu_resp_free(&r);
     set("cache-control", "0");
     r = get("/packages/baz-0.9.tar.gz", NULL);
     ck_assert(has_header(&r, "Cache-Control", "no-cache"));
-    resp_free(&r);
+    tu_resp_free(&r);
 }
 END_TEST
 

@@ -67,11 +67,6 @@ static long feed_read(void *ctx, char *p, size_t n)
     return (long)k;
 }
 
-static int mem_write(void *ctx, const char *p, size_t n)
-{
-    return buf_append(ctx, p, n) == PF_EOK ? 0 : -1;
-}
-
 static buf_t logged; /* the request log lines of the last requests */
 
 static void mem_log(void *ctx, const char *line)
@@ -108,7 +103,7 @@ static struct reply post_type(const char *ctype, const char *path, const buf_t *
     struct http_in in = { feed_read, &f };
     buf_t raw;
     buf_init(&raw, 1 << 20);
-    struct http_out out = { mem_write, &raw };
+    struct http_out out = { tu_buf_write, &raw };
     ck_assert_int_eq(route_serve(&app, env, &in, &out, mem_log, NULL, &scratch), 0);
     struct reply r = { 0, buf_steal(&raw), NULL };
     ck_assert_int_eq(sscanf(r.raw, "Status: %d", &r.status), 1);
@@ -574,7 +569,7 @@ START_TEST(test_upload_too_slow)
     struct http_in in = { slow_read, &f };
     buf_t raw;
     buf_init(&raw, 1 << 20);
-    struct http_out out = { mem_write, &raw };
+    struct http_out out = { tu_buf_write, &raw };
     ck_assert_int_eq(route_serve(&app, env, &in, &out, mem_log, NULL, &scratch), 0);
     ck_assert_ptr_nonnull(strstr(raw.p, "Status: 408 The upload arrived too slowly"));
     ck_assert_ptr_nonnull(strstr(logged.p, "upload refused (408)"));
@@ -665,7 +660,7 @@ START_TEST(test_upload_busy)
     char *env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/legacy/", "SCRIPT_NAME=", "CONTENT_LENGTH=100", NULL };
     buf_t raw;
     buf_init(&raw, 1 << 20);
-    struct http_out out = { mem_write, &raw };
+    struct http_out out = { tu_buf_write, &raw };
     ck_assert_int_eq(route_serve_busy(&app, env, &out, mem_log, NULL, &scratch), 0);
     ck_assert_ptr_nonnull(strstr(raw.p, "Status: 503 "));
     ck_assert_ptr_nonnull(strstr(raw.p, "\r\nRetry-After: 5\r\n"));
@@ -1023,7 +1018,7 @@ START_TEST(test_upload_bad_forms)
     struct http_in in = { feed_read, &f };
     buf_t raw;
     buf_init(&raw, 1 << 20);
-    struct http_out out = { mem_write, &raw };
+    struct http_out out = { tu_buf_write, &raw };
     ck_assert_int_eq(route_serve(&app, env, &in, &out, mem_log, NULL, &scratch), 0);
     ck_assert_ptr_nonnull(strstr(raw.p, "Status: 400"));
     ck_assert_ptr_nonnull(strstr(raw.p, "multipart/form-data"));
@@ -1349,7 +1344,7 @@ START_TEST(test_get_on_upload_url)
     char *env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/legacy/", "SCRIPT_NAME=", NULL };
     buf_t raw;
     buf_init(&raw, 1 << 20);
-    struct http_out out = { mem_write, &raw };
+    struct http_out out = { tu_buf_write, &raw };
     ck_assert_int_eq(route_serve(&app, env, NULL, &out, mem_log, NULL, &scratch), 0);
     ck_assert_ptr_nonnull(strstr(raw.p, "Status: 405"));
     ck_assert_ptr_nonnull(strstr(raw.p, "Allow: POST"));
@@ -1405,7 +1400,7 @@ static struct got get_simple(const char *auth_env, const char *addr_env, buf_t *
     http_scratch_init(&sc);
     buf_t raw;
     buf_init(&raw, 1 << 20);
-    struct http_out out = { mem_write, &raw };
+    struct http_out out = { tu_buf_write, &raw };
     struct got g = { -1, "" };
     if (route_serve(&app, env, NULL, &out, log ? buf_log : NULL, log, &sc) == 0 && raw.p) {
         if (sscanf(raw.p, "Status: %d", &g.status) != 1)

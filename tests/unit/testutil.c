@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "route.h"
 #include "testutil.h"
 
 char *tu_mkdtemp(void)
@@ -159,4 +160,42 @@ void tu_make_sdist(const char *path, const char *top, const char *pkginfo)
     add_entry(a, name, pkginfo);
     ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
     archive_write_free(a);
+}
+
+int tu_buf_write(void *ctx, const char *p, size_t n)
+{
+    return buf_append(ctx, p, n) == PF_EOK ? 0 : -1;
+}
+
+void tu_buf_log(void *ctx, const char *line)
+{
+    (void)buf_append_str(ctx, line);
+}
+
+struct tu_resp tu_serve(const struct app *app, char **env, const struct http_in *in, struct http_scratch *scratch)
+{
+    struct tu_resp r;
+    memset(&r, 0, sizeof r);
+    buf_init(&r.raw, (size_t)1 << 30);
+    buf_init(&r.log, 1 << 20);
+    struct http_out out = { tu_buf_write, &r.raw };
+    ck_assert_int_eq(route_serve(app, env, in, &out, tu_buf_log, &r.log, scratch), 0);
+    ck_assert_ptr_nonnull(r.raw.p);
+    ck_assert_int_eq(sscanf(r.raw.p, "Status: %d", &r.status), 1);
+    char *sep = strstr(r.raw.p, "\r\n\r\n");
+    ck_assert_ptr_nonnull(sep);
+    r.head = strndup(r.raw.p, (size_t)(sep - r.raw.p) + 2);
+    ck_assert_ptr_nonnull(r.head);
+    r.body = sep + 4;
+    r.body_len = r.raw.len - (size_t)(r.body - r.raw.p);
+    if (!r.log.p)
+        (void)buf_append_str(&r.log, "");
+    return r;
+}
+
+void tu_resp_free(struct tu_resp *r)
+{
+    buf_free(&r->raw);
+    buf_free(&r->log);
+    free(r->head);
 }

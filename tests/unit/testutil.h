@@ -4,6 +4,11 @@
 #define PF_TESTUTIL_H
 
 #include <stddef.h>
+#include "buf.h"
+
+struct app;
+struct http_in;
+struct http_scratch;
 
 /* Creates a fresh empty directory under $TMPDIR (or /tmp) and returns its
  * path (malloc'd); aborts the test on failure. */
@@ -28,5 +33,25 @@ char *tu_capture_end(void);
 size_t tu_count(const char *haystack, const char *needle);
 /* Runs a shell command; returns its exit status. */
 int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An http_out write and a log sink that append to the buf_t ctx. */
+int tu_buf_write(void *ctx, const char *p, size_t n);
+void tu_buf_log(void *ctx, const char *line);
+/* One answer of route_serve, split: the status, the head (its header
+ * lines, each ending in CRLF; malloc'd), the body (inside raw), and what
+ * the request logged ("" when nothing). Free with tu_resp_free. */
+struct tu_resp {
+    int status;
+    char *head;
+    char *body;
+    size_t body_len;
+    buf_t raw;
+    buf_t log;
+};
+/* Serves the request env (NAME=value strings, NULL-terminated) with app,
+ * its body from in (NULL: none), through route_serve; asserts that the
+ * answer is well formed. */
+struct tu_resp tu_serve(const struct app *app, char **env, const struct http_in *in, struct http_scratch *scratch);
+void tu_resp_free(struct tu_resp *r);
 
 #endif
