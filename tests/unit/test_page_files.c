@@ -105,28 +105,18 @@ static void open_index(enum sendfile_mode mode, unsigned authenticate, bool over
     cfg.sendfile = mode;
     cfg.authenticate = authenticate;
     cfg.overwrite = overwrite;
-    ck_assert_int_ge(asprintf(&pwfile, "%s-htpasswd", root), 0);
-    static const char pw[] = "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"; /* secret */
-    tu_write_file(pwfile, pw, sizeof pw - 1);
+    pwfile = tu_alice_htpasswd(root);
     cfg.htpasswd = strdup(pwfile);
     if (mode == SENDFILE_X_ACCEL)
         cfg.accel_prefix = strdup("/_pkgs/");
-    ck_assert_int_eq(index_open(&cfg, &idx), PF_EOK);
-    buf_t err;
-    buf_init(&err, 1024);
-    ck_assert_msg(auth_open(&cfg, &auth, &err) == PF_EOK, "auth_open: %s", err.p ? err.p : "");
-    buf_free(&err);
-    http_scratch_init(&scratch);
-    app.cfg = &cfg;
-    app.idx = idx;
-    app.auth = auth;
+    tu_app_open(&cfg, &app, &scratch);
+    idx = app.idx;
+    auth = app.auth;
 }
 
 static void close_index(void)
 {
-    http_scratch_free(&scratch);
-    auth_close(auth);
-    index_close(idx);
+    tu_app_close(&app, &scratch);
     conf_free(&cfg);
     unlink(pwfile);
     free(pwfile);

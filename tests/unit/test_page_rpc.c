@@ -157,26 +157,16 @@ static void open_index(unsigned authenticate)
     cfg.nroots = 1;
     cfg.rescan_interval = 0;
     cfg.authenticate = authenticate;
-    ck_assert_int_ge(asprintf(&pwfile, "%s-htpasswd", root), 0);
-    static const char pw[] = "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"; /* secret */
-    tu_write_file(pwfile, pw, sizeof pw - 1);
+    pwfile = tu_alice_htpasswd(root);
     cfg.htpasswd = strdup(pwfile);
-    ck_assert_int_eq(index_open(&cfg, &idx), PF_EOK);
-    buf_t err;
-    buf_init(&err, 1024);
-    ck_assert_msg(auth_open(&cfg, &auth, &err) == PF_EOK, "auth_open: %s", err.p ? err.p : "");
-    buf_free(&err);
-    http_scratch_init(&scratch);
-    app.cfg = &cfg;
-    app.idx = idx;
-    app.auth = auth;
+    tu_app_open(&cfg, &app, &scratch);
+    idx = app.idx;
+    auth = app.auth;
 }
 
 static void close_index(void)
 {
-    http_scratch_free(&scratch);
-    auth_close(auth);
-    index_close(idx);
+    tu_app_close(&app, &scratch);
     conf_free(&cfg);
     unlink(pwfile);
     free(pwfile);

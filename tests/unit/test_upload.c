@@ -212,23 +212,15 @@ static char *read_wheel(const char *dir, const char *metadata, size_t *len)
 
 static void open_all(void)
 {
-    ck_assert_int_eq(index_open(&cfg, &idx), PF_EOK);
-    buf_t err;
-    buf_init(&err, 1024);
-    ck_assert_msg(auth_open(&cfg, &auth, &err) == PF_EOK, "auth_open: %s", err.p ? err.p : "");
-    buf_free(&err);
-    http_scratch_init(&scratch);
-    app.cfg = &cfg;
-    app.idx = idx;
-    app.auth = auth;
+    tu_app_open(&cfg, &app, &scratch);
+    idx = app.idx;
+    auth = app.auth;
 }
 
 static void setup(void)
 {
     root = tu_mkdtemp();
-    ck_assert_int_ge(asprintf(&pwfile, "%s-htpasswd", root), 0);
-    static const char pw[] = "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"; /* secret */
-    tu_write_file(pwfile, pw, sizeof pw - 1);
+    pwfile = tu_alice_htpasswd(root);
     wheel_bytes = read_wheel("w1.whl", "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\nRequires-Python: >=3.8\n",
                              &wheel_len);
     other_bytes = read_wheel("w2.whl", "Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.0\nRequires-Python: >=3.9\n",
@@ -246,9 +238,7 @@ static void setup(void)
 
 static void close_all(void)
 {
-    http_scratch_free(&scratch);
-    auth_close(auth);
-    index_close(idx);
+    tu_app_close(&app, &scratch);
 }
 
 static void teardown(void)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "auth.h"
 #include "route.h"
 #include "testutil.h"
 
@@ -160,6 +161,33 @@ void tu_make_sdist(const char *path, const char *top, const char *pkginfo)
     add_entry(a, name, pkginfo);
     ck_assert_int_eq(archive_write_close(a), ARCHIVE_OK);
     archive_write_free(a);
+}
+
+char *tu_alice_htpasswd(const char *root)
+{
+    char *path = NULL;
+    ck_assert_int_ge(asprintf(&path, "%s-htpasswd", root), 0);
+    static const char pw[] = "alice:{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n"; /* secret */
+    tu_write_file(path, pw, sizeof pw - 1);
+    return path;
+}
+
+void tu_app_open(struct config *cfg, struct app *app, struct http_scratch *scratch)
+{
+    ck_assert_int_eq(index_open(cfg, &app->idx), PF_EOK);
+    buf_t err;
+    buf_init(&err, 1024);
+    ck_assert_msg(auth_open(cfg, &app->auth, &err) == PF_EOK, "auth_open: %s", err.p ? err.p : "");
+    buf_free(&err);
+    http_scratch_init(scratch);
+    app->cfg = cfg;
+}
+
+void tu_app_close(struct app *app, struct http_scratch *scratch)
+{
+    http_scratch_free(scratch);
+    auth_close(app->auth);
+    index_close(app->idx);
 }
 
 int tu_buf_write(void *ctx, const char *p, size_t n)

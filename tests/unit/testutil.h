@@ -7,6 +7,7 @@
 #include "buf.h"
 
 struct app;
+struct config;
 struct http_in;
 struct http_scratch;
 
@@ -34,6 +35,13 @@ size_t tu_count(const char *haystack, const char *needle);
 /* Runs a shell command; returns its exit status. */
 int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Writes ROOT-htpasswd beside root, with the one user alice (password
+ * "secret", {SHA}); returns its path (malloc'd). */
+char *tu_alice_htpasswd(const char *root);
+/* Opens the index and the logins of cfg, the way main does, into app
+ * (app->cfg = cfg), and scratch; tu_app_close closes them. */
+void tu_app_open(struct config *cfg, struct app *app, struct http_scratch *scratch);
+void tu_app_close(struct app *app, struct http_scratch *scratch);
 /* An http_out write and a log sink that append to the buf_t ctx. */
 int tu_buf_write(void *ctx, const char *p, size_t n);
 void tu_buf_log(void *ctx, const char *line);
