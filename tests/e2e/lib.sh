@@ -60,6 +60,20 @@ skip() {
     printf 'ok %d - %s # SKIP %s\n' "$E2E_N" "$1" "$2"
 }
 
+# e2e_require WHAT PROG...: when a PROG is not installed, reports WHAT as
+# skipped, naming it, and ends the suite there.
+e2e_require() {
+    local what=$1 prog
+    shift
+    for prog in "$@"; do
+        if ! command -v "$prog" >/dev/null 2>&1; then
+            skip "$what" "$prog is not installed"
+            e2e_done
+            exit 0
+        fi
+    done
+}
+
 # check DESC CMD...: passes when CMD succeeds; its output is the diagnostic.
 check() {
     local desc=$1 out rc

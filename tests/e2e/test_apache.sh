@@ -27,13 +27,7 @@ FCGID_CONF=$TOP_SRCDIR/contrib/apache-fcgid.conf
 PROXY_CONF=$TOP_SRCDIR/contrib/apache-proxy-fcgi.conf
 SPAWN=$TOP_SRCDIR/contrib/pypi-fcgi-spawn
 
-for prog in apache2 curl python3 htpasswd; do
-    if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "Apache deployments" "$prog is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "Apache deployments" apache2 curl python3 htpasswd
 
 # Started as root, Apache's workers, the processes mod_fcgid starts and
 # pypi-fcgi-spawn's pypi-fcgi run as nobody: what they read must be

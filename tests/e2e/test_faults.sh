@@ -20,13 +20,7 @@ MKDIST="$HERE/mkdist.py"
 CHECK_UPLOAD="$HERE/check_upload.py"
 B=0123456789abcdef0123456789abcdef
 
-for prog in cgi-fcgi python3 curl lighttpd setpriv; do
-    if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "fault tests" "$prog is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "fault tests" cgi-fcgi python3 curl lighttpd setpriv
 
 ROOT=$T/root
 mkdir -p "$ROOT/demo" "$T/d"

@@ -16,13 +16,7 @@ e2e_init
 T=$E2E_TMP
 MKDIST="$HERE/mkdist.py"
 
-for prog in lighttpd curl python3 htpasswd; do
-    if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "form tests" "$prog is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "form tests" lighttpd curl python3 htpasswd
 
 ROOT=$T/root
 D=$T/dists

@@ -24,13 +24,7 @@ PIP_ACCEPT='application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+
 # sha256 of 2 GiB of zero bytes: what a sparse `truncate -s 2G` file holds.
 ZERO_2G_SHA256=a7c744c13cc101ed66c29f672f92455547889cc586ce6d44fe76ae824958ea51
 
-for prog in lighttpd curl python3; do
-    if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "end-to-end tests" "$prog is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "end-to-end tests" lighttpd curl python3
 
 ROOT=$T/root
 OUTSIDE=$T/outside

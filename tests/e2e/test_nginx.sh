@@ -31,13 +31,7 @@ MIME_TYPES=/etc/nginx/mime.types
 
 # nginx lives in /usr/sbin, which a user's PATH may lack.
 NGINX=$(PATH=$PATH:/usr/sbin:/sbin command -v nginx 2>/dev/null)
-for prog in "$NGINX" spawn-fcgi htpasswd curl python3; do
-    if [ -z "$prog" ] || ! command -v "$prog" >/dev/null 2>&1; then
-        skip "nginx end-to-end tests" "${prog:-nginx} is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "nginx end-to-end tests" "${NGINX:-nginx}" spawn-fcgi htpasswd curl python3
 for f in "$FASTCGI_PARAMS" "$MIME_TYPES"; do
     if [ ! -f "$f" ]; then
         skip "nginx end-to-end tests" "$f is missing (not a Debian nginx?)"

@@ -16,13 +16,7 @@ e2e_init
 T=$E2E_TMP
 N=400 # projects: their snapshots are more than the 1 MiB cache holds
 
-for prog in cgi-fcgi python3 sha256sum; do
-    if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "read-only tree tests" "$prog is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "read-only tree tests" cgi-fcgi python3 sha256sum
 AS=()
 if [ "$(id -u)" = 0 ]; then
     if ! command -v setpriv >/dev/null 2>&1; then

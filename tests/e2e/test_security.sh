@@ -19,13 +19,7 @@ MKDIST="$HERE/mkdist.py"
 CHECK_UPLOAD="$HERE/check_upload.py"
 B=0123456789abcdef0123456789abcdef
 
-for prog in cgi-fcgi spawn-fcgi python3 curl; do
-    if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "security tests" "$prog is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "security tests" cgi-fcgi spawn-fcgi python3 curl
 
 ROOT=$T/root
 mkdir -p "$ROOT" "$T/d"

@@ -21,13 +21,7 @@ READERS=200    # wrk connections on index pages
 DOWNLOADERS=48 # download loops
 UPLOADERS=8    # upload loops: 256 connections in all
 
-for prog in lighttpd wrk python3 htpasswd curl; do
-    if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "soak" "$prog is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "soak" lighttpd wrk python3 htpasswd curl
 
 ROOT=$T/root
 mkdir -p "$ROOT"

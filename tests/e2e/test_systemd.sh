@@ -28,13 +28,7 @@ SYS=$TOP_SRCDIR/contrib/systemd
 # What a systemd service starts with.
 SYSTEMD_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-for prog in python3 cgi-fcgi setpriv; do
-    if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "systemd and install tests" "$prog is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "systemd and install tests" python3 cgi-fcgi setpriv
 
 # ---- helpers -------------------------------------------------------------
 

@@ -18,13 +18,7 @@ MKDIST="$HERE/mkdist.py"
 CHECK_UPLOAD="$HERE/check_upload.py"
 BIG_MIB=${BIG_UPLOAD_MIB:-1024}
 
-for prog in lighttpd curl python3 htpasswd cgi-fcgi; do
-    if ! command -v "$prog" >/dev/null 2>&1; then
-        skip "upload tests" "$prog is not installed"
-        e2e_done
-        exit 0
-    fi
-done
+e2e_require "upload tests" lighttpd curl python3 htpasswd cgi-fcgi
 
 ROOT=$T/root
 D=$T/dists
