@@ -264,8 +264,11 @@ static void check_fields(sv_t md, const struct pkginfo *pi)
     for (int k = 0; k < PKGINFO_NSINGLE; k++) {
         sv_t v = pi->single[k];
         FU_CHECK(in_input(v, md));
+        /* A value starts after the blanks that follow its colon (a line
+         * break or a CR may start it: meta_field reads an empty first line
+         * as absent) and ends before white space of any kind. */
         if (v.len && !(k == PKGINFO_DESCRIPTION && pi->body))
-            FU_CHECK(!blank(v.p[0]) && !blank(v.p[v.len - 1]));
+            FU_CHECK(v.p[0] != ' ' && v.p[0] != '\t' && !blank(v.p[v.len - 1]));
         buf_reset(&b);
         FU_CHECK(pkginfo_single(&b, pi, (enum pkginfo_key)k) == PF_EOK);
         if (!v.p)
