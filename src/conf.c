@@ -336,6 +336,13 @@ const struct conf_setting conf_settings[] = {
       .lo = 0, .help = "bytes per second a request body must bring, judged per --upload-timeout (0: none)" },
     { .name = "overwrite", .deflt = "no", .type = CONF_BOOL, .field = FIELD(overwrite),
       .help = "an upload may replace a file of the same name with different content" },
+    { .name = "removal-grace", .arg = "SECONDS", .deflt = "3600", .type = CONF_LONG, .field = FIELD(removal_grace),
+      .lo = 0, .hi = 30 * 86400,
+      .help = "a removed or replaced file is kept aside this long, so that a host still sending it can finish "
+              "(0: deleted at once)" },
+    { .name = "single-publisher", .deflt = "no", .type = CONF_BOOL, .field = FIELD(single_publisher),
+      .help = "only this host publishes into the tree: allows uploads on a filesystem whose locks are not "
+              "shared between hosts" },
     { .name = "htpasswd", .arg = "FILE", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(htpasswd),
       .unset = "none",
       .help = "Apache htpasswd file (bcrypt, SHA-256/512-crypt, apr1, {SHA}); re-read when it changes" },

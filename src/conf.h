@@ -45,6 +45,8 @@ struct config {
     long upload_timeout; /* seconds a body may bring less than upload_min_rate; 0: no limit */
     uint64_t upload_min_rate; /* bytes per second; 0: none */
     bool overwrite;      /* an upload may replace a file of the same name */
+    long removal_grace;  /* seconds a removed or replaced file is kept aside */
+    bool single_publisher; /* publish even where locks are not shared between hosts */
     char *htpasswd;      /* NULL: no password file */
     unsigned authenticate; /* AUTH_* actions that need a login */
     enum trust_remote trust_remote_user; /* REMOTE_USER (with AUTH_TYPE) from the web server is the user */

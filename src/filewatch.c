@@ -207,7 +207,7 @@ struct filewatch_snap *filewatch_get(struct filewatch *w)
     struct filewatch_snap *s, *old = NULL, *fresh = NULL;
     buf_t msg;
 
-    if (stat(w->path, &sb) == 0)
+    if (fs_stat_sync(AT_FDCWD, w->path, &sb, 0) == 0)
         fs_stamp_of(&now, &sb);
     else
         now = (struct fs_stamp){ .err = errno ? errno : EIO };

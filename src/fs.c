@@ -6,6 +6,8 @@
 #include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "fs.h"
@@ -18,6 +20,28 @@ int64_t fs_now_ns(void)
     struct timespec t;
     clock_gettime(CLOCK_REALTIME, &t);
     return fs_ts_ns(t);
+}
+
+int fs_stat_sync(int dirfd, const char *path, struct stat *st, int flags)
+{
+    struct statx x;
+    if (statx(dirfd, path, flags | AT_STATX_FORCE_SYNC, STATX_BASIC_STATS, &x) != 0)
+        return -1;
+    memset(st, 0, sizeof *st);
+    st->st_dev = makedev(x.stx_dev_major, x.stx_dev_minor);
+    st->st_ino = (ino_t)x.stx_ino;
+    st->st_mode = x.stx_mode;
+    st->st_nlink = x.stx_nlink;
+    st->st_uid = x.stx_uid;
+    st->st_gid = x.stx_gid;
+    st->st_rdev = makedev(x.stx_rdev_major, x.stx_rdev_minor);
+    st->st_size = (off_t)x.stx_size;
+    st->st_blksize = (blksize_t)x.stx_blksize;
+    st->st_blocks = (blkcnt_t)x.stx_blocks;
+    st->st_atim = (struct timespec){ x.stx_atime.tv_sec, x.stx_atime.tv_nsec };
+    st->st_mtim = (struct timespec){ x.stx_mtime.tv_sec, x.stx_mtime.tv_nsec };
+    st->st_ctim = (struct timespec){ x.stx_ctime.tv_sec, x.stx_ctime.tv_nsec };
+    return 0;
 }
 
 enum pf_err fs_write_err(int err)

@@ -49,6 +49,15 @@ static inline bool fs_stamp_eq(const struct fs_stamp *a, const struct fs_stamp *
            fs_ts_ns(a->mtim) == fs_ts_ns(b->mtim) && fs_ts_ns(a->ctim) == fs_ts_ns(b->ctim);
 }
 
+/* fstatat(dirfd, path, st, flags) that asks a network filesystem for
+ * what is true now, not what its attribute cache remembers: statx with
+ * AT_STATX_FORCE_SYNC (an NFS client then sends a GETATTR; a local file
+ * system answers as stat does). An empty path with AT_EMPTY_PATH stamps
+ * dirfd itself. Every "has this changed" of the tree and of the files
+ * read while serving goes through here, so that a change made through
+ * another host is seen at the next look. 0, or -1 with errno set. */
+int fs_stat_sync(int dirfd, const char *path, struct stat *st, int flags);
+
 /* The error of a write that failed with errno err: PF_ENOSPACE when the
  * file system has no room (ENOSPC, EDQUOT, or EFBIG: a file size limit),
  * PF_EIO otherwise. */

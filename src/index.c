@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "index_int.h"
 #include "log.h"
+#include "store.h"
 
 enum pf_err index_health(index_t *idx, buf_t *reason)
 {
@@ -78,6 +79,8 @@ static void *sweep_main(void *arg)
         free(rels);
         free(roots);
         pthread_mutex_unlock(&idx->tree_lock);
+        for (unsigned r = 0; r < idx->cfg->nroots; r++)
+            store_reap(idx->cfg->roots[r], idx->cfg->removal_grace);
         /* Pages and snapshots come and go: hand freed memory back. */
         malloc_trim(0);
         pthread_mutex_lock(&idx->wait_lock);

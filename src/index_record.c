@@ -81,9 +81,8 @@ static enum pf_err record_read(int fd, const distfile_t *df, struct state *sc, c
         LOG(LOG_ERROR, "%s/%s%s%s: read error while hashing", rootpath, dirrel, *dirrel ? "/" : "", name);
         return e;
     }
+    sidecar_set_stat(rec, &fst);
     rec->size = size;
-    rec->mtime_sec = fst.st_mtim.tv_sec;
-    rec->mtime_nsec = fst.st_mtim.tv_nsec;
     int64_t now_us = fs_now_ns() / 1000, m_us = fs_ts_ns(fst.st_mtim) / 1000;
     rec->first_seen_usec = m_us < now_us ? m_us : now_us;
     if (lseek(fd, 0, SEEK_SET) == 0) {
@@ -96,7 +95,8 @@ static enum pf_err record_read(int fd, const distfile_t *df, struct state *sc, c
     }
     struct stat after;
     *stable = fstat(fd, &after) == 0 && after.st_size == fst.st_size &&
-              fs_ts_ns(after.st_mtim) == fs_ts_ns(fst.st_mtim) && (uint64_t)fst.st_size == size;
+              fs_ts_ns(after.st_mtim) == fs_ts_ns(fst.st_mtim) && fs_ts_ns(after.st_ctim) == fs_ts_ns(fst.st_ctim) &&
+              (uint64_t)fst.st_size == size;
     return PF_EOK;
 }
 
@@ -168,13 +168,18 @@ enum pf_err record_ensure(int rootfd, const char *dirrel, const char *name, cons
             "cannot write are read again each time their project leaves the cache",
             rootpath, dirrel, strerror(errno));
     if (lockfd >= 0) {
-        /* Another process may have built it while we waited, or replaced
-         * the file (an upload with --overwrite writes the new record
-         * first): judge the record against the file as it is now. */
-        if (fstatat(dirfd, name, &st, 0) != 0 || !S_ISREG(st.st_mode)) {
+        /* Another process (on this host or another) may have built it
+         * while we waited, or replaced the file: judge the record against
+         * the file as it is now. */
+        if (fs_stat_sync(dirfd, name, &st, 0) != 0 || !S_ISREG(st.st_mode)) {
             e = PF_ENOTFOUND;
             goto out;
         }
+        /* A network filesystem may still answer "no such record" from
+         * before the lock was ours: ask it for the directory of records
+         * as it is now, which also drops such remembered answers. */
+        struct stat sdst;
+        (void)fs_stat_sync(recfd, SIDECAR_DIR, &sdst, 0);
         if (sidecar_load(recfd, name, rec) == PF_EOK) {
             if (sidecar_fresh(rec, &st)) {
                 e = PF_EOK;

@@ -23,7 +23,7 @@ void sig_take(int rootfd, const char *rel, struct fs_stamp *s)
 {
     struct stat st;
     memset(s, 0, sizeof *s);
-    int r = *rel ? fstatat(rootfd, rel, &st, AT_SYMLINK_NOFOLLOW) : fstatat(rootfd, "", &st, AT_EMPTY_PATH);
+    int r = fs_stat_sync(rootfd, rel, &st, *rel ? AT_SYMLINK_NOFOLLOW : AT_EMPTY_PATH);
     if (r == 0 && S_ISDIR(st.st_mode))
         fs_stamp_of(s, &st);
     else

@@ -124,6 +124,8 @@ int main(int argc, char **argv)
     /* Uploads cut off by a crash leave named staging files (where the
      * filesystem has no O_TMPFILE); their writers are gone now. */
     store_cleanup(cfg.roots[0]);
+    for (size_t r = 0; r < cfg.nroots; r++)
+        store_reap(cfg.roots[r], cfg.removal_grace);
     if ((cfg.authenticate & AUTH_UPDATE) && !cfg.htpasswd && !cfg.trust_remote_user)
         LOG(LOG_INFO, "uploads are off: they need a login and neither --htpasswd nor --trust-remote-user is set");
     struct app app = { &cfg, idx, auth };

@@ -411,7 +411,8 @@ static void file_upload(struct upload *u, struct http_resp *resp)
     buf_init(&err, 1024);
     const struct store_file sf = { .dir = dir, .filename = u->filename, .rec = &rec,
                                    .metadata = sidecar_metadata_of(&rec, md.p), .metadata_len = md.len,
-                                   .overwrite = u->app->cfg->overwrite };
+                                   .overwrite = u->app->cfg->overwrite,
+                                   .hold_grace = u->app->cfg->removal_grace > 0 };
     e = store_publish(&u->tmp, &sf, &res, old, &err);
     buf_free(&md);
     sidecar_clear(&rec);
@@ -476,7 +477,8 @@ static void remove_pkg(struct upload *u, struct http_resp *resp)
             char dir[4096];
             const char *slash = strrchr(f->relpath, '/');
             snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - f->relpath) : 0, f->relpath);
-            enum pf_err e = store_remove(u->app->cfg->roots[f->root], dir, f->filename, &err);
+            enum pf_err e = store_remove(u->app->cfg->roots[f->root], dir, f->filename,
+                                         u->app->cfg->removal_grace > 0, &err);
             if (e == PF_EOK) {
                 removed++;
                 http_log(u->req, LOG_INFO, "removed %s/%s for %s", u->app->cfg->roots[f->root], f->relpath,

@@ -79,6 +79,8 @@ enum pf_err sidecar_encode(const sidecar_t *rec, char **out, size_t *outlen)
                            "first-seen %" PRId64 "\nyanked %d\n",
                      rec->size, rec->mtime_sec, rec->mtime_nsec, rec->sha256, rec->first_seen_usec,
                      rec->yanked ? 1 : 0);
+    if (rec->has_ident)
+        (void)buf_printf(&b, "ident %" PRIu64 " %" PRId64 ".%09ld\n", rec->ino, rec->ctime_sec, rec->ctime_nsec);
     put_field(&b, "requires-python", rec->requires_python);
     if (rec->yanked)
         put_field(&b, "yank-reason", rec->yank_reason);
@@ -159,6 +161,18 @@ static bool parse_u64(sv_t v, uint64_t *out)
     return true;
 }
 
+/* "SECONDS.NANOSECONDS", nine digits after the point. */
+static bool parse_time(sv_t v, int64_t *sec, long *nsec)
+{
+    sv_t s = sv_split(&v, '.');
+    uint64_t a, b;
+    if (!parse_u64(s, &a) || a > INT64_MAX || v.len != 9 || !parse_u64(v, &b))
+        return false;
+    *sec = (int64_t)a;
+    *nsec = (long)b;
+    return true;
+}
+
 enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec)
 {
     /* Long: one strict pass over the lines, each key checked in place. */
@@ -199,14 +213,14 @@ enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec)
             if (!parse_u64(line, &rec->size))
                 e = PF_ECORRUPT;
         } else if (sv_eq(key, SV_LIT("mtime"))) {
-            sv_t sec = sv_split(&line, '.');
-            uint64_t s, ns;
-            if (!parse_u64(sec, &s) || s > INT64_MAX || line.len != 9 || !parse_u64(line, &ns))
+            if (!parse_time(line, &rec->mtime_sec, &rec->mtime_nsec))
                 e = PF_ECORRUPT;
-            else {
-                rec->mtime_sec = (int64_t)s;
-                rec->mtime_nsec = (long)ns;
-            }
+        } else if (sv_eq(key, SV_LIT("ident"))) {
+            sv_t ino = sv_split(&line, ' ');
+            if (rec->has_ident || !parse_u64(ino, &rec->ino) || !parse_time(line, &rec->ctime_sec, &rec->ctime_nsec))
+                e = PF_ECORRUPT;
+            else
+                rec->has_ident = true;
         } else if (sv_eq(key, SV_LIT("sha256"))) {
             if (!digest_is_hex64(line.p, line.len))
                 e = PF_ECORRUPT;
@@ -247,8 +261,22 @@ enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec)
     return e;
 }
 
+void sidecar_set_stat(sidecar_t *rec, const struct stat *st)
+{
+    rec->size = (uint64_t)st->st_size;
+    rec->mtime_sec = st->st_mtim.tv_sec;
+    rec->mtime_nsec = st->st_mtim.tv_nsec;
+    rec->has_ident = true;
+    rec->ino = (uint64_t)st->st_ino;
+    rec->ctime_sec = st->st_ctim.tv_sec;
+    rec->ctime_nsec = st->st_ctim.tv_nsec;
+}
+
 bool sidecar_fresh(const sidecar_t *rec, const struct stat *st)
 {
+    if (rec->has_ident && (rec->ino != (uint64_t)st->st_ino || rec->ctime_sec != (int64_t)st->st_ctim.tv_sec ||
+                           rec->ctime_nsec != st->st_ctim.tv_nsec))
+        return false;
     return rec->size == (uint64_t)st->st_size && rec->mtime_sec == (int64_t)st->st_mtim.tv_sec &&
            rec->mtime_nsec == st->st_mtim.tv_nsec;
 }

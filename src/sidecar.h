@@ -32,6 +32,17 @@ typedef struct {
     uint64_t size;            /* the file's size and mtime when the record was made: */
     int64_t mtime_sec;        /* a record whose file no longer matches is stale */
     long mtime_nsec;
+    /* And its identity once published: the inode number and the ctime
+     * after link(2) gave it its name. Another file of the same size and
+     * mtime (a racing upload of the same name that lost, a copy made
+     * within one timestamp tick) has another inode or ctime, so a record
+     * can never describe a file it was not made from. Records written
+     * before this field existed have has_ident false and are judged by
+     * size and mtime alone. */
+    bool has_ident;
+    uint64_t ino;
+    int64_t ctime_sec;
+    long ctime_nsec;
     char sha256[DIGEST_HEX_LEN + 1];
     int64_t first_seen_usec;  /* microseconds since the epoch (PEP 700 upload-time) */
     char *requires_python;    /* malloc'd or NULL */
@@ -97,6 +108,9 @@ enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec) PF_WUR;
 
 /* True when rec still describes a file with this stat. */
 bool sidecar_fresh(const sidecar_t *rec, const struct stat *st);
+/* Sets the size, mtime and identity of rec from st, the stat of the file
+ * under the name it is published as. */
+void sidecar_set_stat(sidecar_t *rec, const struct stat *st);
 
 /* Reads the METADATA file into a malloc'd buffer and checks it against
  * the record's hash and length; PF_ECORRUPT when they differ. */

@@ -126,6 +126,35 @@ void store_tmp_discard(struct store_tmp *t)
     t->name[0] = '\0';
 }
 
+/* Removes the staging file's name once the file has its own (nothing
+ * to do with O_TMPFILE): the discard that follows then only closes it. */
+static void drop_tmp_name(struct store_tmp *t)
+{
+    if (!t->name[0])
+        return;
+    char rel[sizeof t->name + sizeof STORE_TMP_DIR + 1];
+    snprintf(rel, sizeof rel, "%s/%s", STORE_TMP_DIR, t->name);
+    (void)unlinkat(t->rootfd, rel, 0);
+    t->name[0] = '\0';
+}
+
+/* Moves (or, with keep, links) dirfd/filename into the root's holding
+ * directory under a name that starts with the time it was put there:
+ * a host still sending it keeps reading the same file, which
+ * store_reap deletes once the grace period is over. 0, or -1 with errno
+ * set (EXDEV: the file is on another filesystem than the root). */
+static int hold(int rootfd, int dirfd, const char *filename, bool keep)
+{
+    if ((mkdirat(rootfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST) ||
+        (mkdirat(rootfd, STORE_HOLD_DIR, 0755) != 0 && errno != EEXIST))
+        return -1;
+    char prefix[32], name[96], rel[sizeof name + sizeof STORE_HOLD_DIR + 1];
+    snprintf(prefix, sizeof prefix, "%lld.", (long long)time(NULL));
+    unique_name(name, sizeof name, prefix);
+    snprintf(rel, sizeof rel, "%s/%s", STORE_HOLD_DIR, name);
+    return keep ? linkat(dirfd, filename, rootfd, rel, 0) : renameat(dirfd, filename, rootfd, rel);
+}
+
 /* The sha256 of dirfd/name (a regular file): from its record when that is
  * fresh, else read. */
 static enum pf_err existing_hash(int dirfd, const char *name, const struct stat *st, char hex[DIGEST_HEX_LEN + 1])
@@ -198,6 +227,10 @@ static enum pf_err put_in_place(struct store_tmp *t, int dirfd, const struct sto
         say(err, "cannot link the upload into %s: %s", f->dir, strerror(errno));
         return e;
     }
+    /* The old file stays readable for hosts still sending it. */
+    if (f->hold_grace && hold(t->rootfd, dirfd, f->filename, true) != 0)
+        LOG(LOG_WARN, "%s/%s: cannot keep the replaced file for the removal grace period (%s); a download of it "
+            "in progress on another host may be cut", f->dir, f->filename, strerror(errno));
     if (renameat(dirfd, side, dirfd, f->filename) != 0) {
         enum pf_err e = fs_write_err(errno);
         say(err, "cannot replace %s/%s: %s", f->dir, f->filename, strerror(errno));
@@ -206,6 +239,25 @@ static enum pf_err put_in_place(struct store_tmp *t, int dirfd, const struct sto
     }
     *res = STORE_REPLACED;
     return PF_EOK;
+}
+
+/* Once published, the record is written again with the ctime the file
+ * has under its name (link(2) and the staging name's removal changed
+ * it), still under the lock, so readers that find the file wait for it.
+ * Until then the record names the file's inode with its old ctime,
+ * which no file has now: a record that cannot be rewritten is stale,
+ * and a reader builds a new one from the file. */
+static void rewrite_record(struct store_tmp *t, int dirfd, const struct store_file *f)
+{
+    struct stat st;
+    drop_tmp_name(t);
+    if (fstat(t->fd, &st) != 0)
+        return;
+    sidecar_set_stat(f->rec, &st);
+    enum pf_err e = sidecar_store(dirfd, f->filename, f->rec, NULL, 0);
+    if (e)
+        LOG(LOG_WARN, "%s/%s: published, but its record cannot be written again (%s); a reader rebuilds it from "
+            "the file", f->dir, f->filename, pf_strerror(e));
 }
 
 enum pf_err store_publish(struct store_tmp *t, const struct store_file *f, enum store_result *res,
@@ -220,14 +272,11 @@ enum pf_err store_publish(struct store_tmp *t, const struct store_file *f, enum 
     sidecar_t *rec = f->rec;
     existing_sha256[0] = '\0';
     struct stat st;
-    if (fsync(t->fd) != 0 || fstat(t->fd, &st) != 0) {
+    if (fsync(t->fd) != 0) {
         e = fs_write_err(errno);
         say(err, "cannot flush the uploaded file to disk: %s", strerror(errno));
         return e;
     }
-    rec->size = (uint64_t)st.st_size;
-    rec->mtime_sec = st.st_mtim.tv_sec;
-    rec->mtime_nsec = st.st_mtim.tv_nsec;
 
     if (mkdirat(t->rootfd, dir, 0755) == 0)
         created = true;
@@ -275,7 +324,14 @@ enum pf_err store_publish(struct store_tmp *t, const struct store_file *f, enum 
         goto out;
     }
 
-    /* The record first: the file is complete from the moment it appears. */
+    /* The record first, so that the file is complete from the moment it
+     * appears and nothing appears when the record does not fit. */
+    if (fstat(t->fd, &st) != 0) {
+        e = PF_EIO;
+        say(err, "cannot look at the uploaded file: %s", strerror(errno));
+        goto out;
+    }
+    sidecar_set_stat(rec, &st);
     e = sidecar_store(dirfd, filename, rec, f->metadata, f->metadata_len);
     if (e) {
         say(err, "cannot write the record of %s/%s (%s)", dir, filename, pf_strerror(e));
@@ -283,6 +339,7 @@ enum pf_err store_publish(struct store_tmp *t, const struct store_file *f, enum 
     }
     if ((e = put_in_place(t, dirfd, f, replace, res, err)) || *res == STORE_EXISTS)
         goto out;
+    rewrite_record(t, dirfd, f);
     if (fsync(dirfd) != 0 || (created && fsync(t->rootfd) != 0)) {
         /* Visible but maybe not durable: say so, the client will retry
          * and get 200 for the identical file. Not a 507: the file is in
@@ -297,7 +354,7 @@ out:
     return e;
 }
 
-enum pf_err store_remove(const char *root, const char *dirrel, const char *filename, buf_t *err)
+enum pf_err store_remove(const char *root, const char *dirrel, const char *filename, bool hold_grace, buf_t *err)
 {
     enum pf_err e = PF_EIO;
     int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -316,7 +373,20 @@ enum pf_err store_remove(const char *root, const char *dirrel, const char *filen
         say(err, "cannot lock %s/%s/" SIDECAR_DIR ": %s", root, dirrel, strerror(errno));
         goto out;
     }
-    if (unlinkat(dirfd, filename, 0) != 0) {
+    struct stat st;
+    if (fstatat(dirfd, filename, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        e = errno == ENOENT ? PF_ENOTFOUND : PF_EIO;
+        say(err, "cannot remove %s/%s%s%s: %s", root, dirrel, *dirrel ? "/" : "", filename, strerror(errno));
+        goto out;
+    }
+    /* A regular file is moved aside for the grace period; a symlink
+     * (the file it names stays) and a file on another filesystem than
+     * the root (a mount below it) are unlinked. */
+    bool held = hold_grace && S_ISREG(st.st_mode) && hold(rootfd, dirfd, filename, false) == 0;
+    if (hold_grace && S_ISREG(st.st_mode) && !held)
+        LOG(LOG_WARN, "%s/%s%s%s: cannot keep it for the removal grace period (%s); removing it at once",
+            root, dirrel, *dirrel ? "/" : "", filename, strerror(errno));
+    if (!held && unlinkat(dirfd, filename, 0) != 0) {
         e = errno == ENOENT ? PF_ENOTFOUND : PF_EIO;
         say(err, "cannot remove %s/%s%s%s: %s", root, dirrel, *dirrel ? "/" : "", filename, strerror(errno));
         goto out;
@@ -363,6 +433,40 @@ int store_cleanup(const char *root)
             LOG(LOG_INFO, "%s/%s/%s: removed an upload left unfinished", root, STORE_TMP_DIR, de->d_name);
         }
         close(fd);
+    }
+    closedir(d);
+    return removed;
+}
+
+int store_reap(const char *root, long grace)
+{
+    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0)
+        return 0;
+    int hfd = openat(rootfd, STORE_HOLD_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+    close(rootfd);
+    if (hfd < 0)
+        return 0;
+    DIR *d = fdopendir(hfd);
+    if (!d) {
+        close(hfd);
+        return 0;
+    }
+    int removed = 0;
+    long long now = (long long)time(NULL);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        /* "<seconds since the epoch>.<unique>": anything else is not ours. */
+        char *end;
+        errno = 0;
+        long long t = strtoll(de->d_name, &end, 10);
+        if (de->d_name[0] < '0' || de->d_name[0] > '9' || errno || *end != '.' || t > now - grace)
+            continue;
+        if (unlinkat(hfd, de->d_name, 0) == 0)
+            removed++;
+        else if (errno != ENOENT)
+            LOG(LOG_WARN, "%s/%s/%s: cannot delete a removed file after its grace period: %s", root, STORE_HOLD_DIR,
+                de->d_name, strerror(errno));
     }
     closedir(d);
     return removed;

@@ -14,6 +14,11 @@
  * ROOT/.pypi-fcgi/tmp/ and are locked by their writer while it lives. */
 #define STORE_TMP_DIR ".pypi-fcgi/tmp"
 #define STORE_TMP_PREFIX "upload-"
+/* Removed and replaced files wait in ROOT/.pypi-fcgi/removed/ for the
+ * removal grace period: NFS has no delete-on-last-close between hosts,
+ * so a file unlinked through one host cuts off another host that is
+ * still sending it; moved aside, the same file stays readable. */
+#define STORE_HOLD_DIR ".pypi-fcgi/removed"
 
 /* An upload being staged in a root. With O_TMPFILE the file has no name
  * until it is published, so nothing is left behind whatever happens to the
@@ -53,28 +58,38 @@ struct store_file {
     const void *metadata; /* the METADATA bytes written beside the record, or NULL */
     size_t metadata_len;
     bool overwrite;       /* replace a different file of that name */
+    bool hold_grace;      /* keep the replaced file in STORE_HOLD_DIR */
 };
 
 /* Publishes the staged file t as ROOT/f->dir/f->filename: fsyncs it, takes
  * the directory's sidecar lock, compares with a file already there,
  * writes the sidecar record (and METADATA) so that the file is complete
  * when it appears, links it into place (link(2): a racing writer cannot
- * be overwritten) or, with overwrite, renames it over the old file, and
- * fsyncs the directory. existing_sha256 receives the hash of the file
- * found in the way (STORE_IDENTICAL, STORE_EXISTS). t is left for the
- * caller to discard. On failure writes the reason to err and returns
- * PF_ENOSPACE when the file system has no room (ENOSPC, EDQUOT, EFBIG),
- * PF_EIO otherwise; nothing is visible then (but for a directory that
- * cannot be flushed: the file is in place, maybe not durable). */
+ * be overwritten) or, with overwrite, renames it over the old file (kept
+ * aside first with hold_grace), writes the record again with the
+ * identity (inode, ctime) the file has under its name, and fsyncs the
+ * directory. f->rec's size, mtime and identity are set here.
+ * existing_sha256 receives the hash of the file found in the way
+ * (STORE_IDENTICAL, STORE_EXISTS). t is left for the caller to discard.
+ * On failure writes the reason to err and returns PF_ENOSPACE when the
+ * file system has no room (ENOSPC, EDQUOT, EFBIG), PF_EIO otherwise;
+ * nothing is visible then (but for a directory that cannot be flushed:
+ * the file is in place, maybe not durable). */
 enum pf_err store_publish(struct store_tmp *t, const struct store_file *f, enum store_result *res,
                           char existing_sha256[DIGEST_HEX_LEN + 1], buf_t *err) PF_WUR;
 
 /* Removes root/dirrel/filename and its sidecar files under the directory's
- * sidecar lock, then fsyncs the directory. PF_ENOTFOUND when it is gone. */
-enum pf_err store_remove(const char *root, const char *dirrel, const char *filename, buf_t *err) PF_WUR;
+ * sidecar lock, then fsyncs the directory. With hold_grace a regular file
+ * is moved into STORE_HOLD_DIR instead of unlinked (unlinked when that
+ * cannot be done, with a warning). PF_ENOTFOUND when it is gone. */
+enum pf_err store_remove(const char *root, const char *dirrel, const char *filename, bool hold_grace,
+                         buf_t *err) PF_WUR;
 
 /* Removes the named staging files of root whose writer is gone (their
  * lock is free). Returns how many were removed. */
 int store_cleanup(const char *root);
+/* Deletes the files of root's STORE_HOLD_DIR put there at least grace
+ * seconds ago. Returns how many were deleted. */
+int store_reap(const char *root, long grace);
 
 #endif

@@ -524,6 +524,16 @@ static const struct sem_case sem_cases[] = {
     { MAGIC MAND "metadata 1  " SHA_A "\n", PF_ECORRUPT },
     { MAGIC MAND "metadata 1 " SHA_A " \n", PF_ECORRUPT },
     { MAGIC MAND "metadata " SHA_A "\n", PF_ECORRUPT },
+    /* ident: the inode number and the ctime, given once. */
+    { MAGIC MAND "ident 12 1700000000.000000001\n", PF_EOK },
+    { MAGIC MAND "ident 12 1700000000.000000001\nident 12 1700000000.000000001\n", PF_ECORRUPT },
+    { MAGIC MAND "ident 12\n", PF_ECORRUPT },
+    { MAGIC MAND "ident 12 1700000000\n", PF_ECORRUPT },
+    { MAGIC MAND "ident 12 1700000000.1\n", PF_ECORRUPT },
+    { MAGIC MAND "ident -12 1700000000.000000001\n", PF_ECORRUPT },
+    { MAGIC MAND "ident 12  1700000000.000000001\n", PF_ECORRUPT },
+    { MAGIC MAND "ident 18446744073709551616 1.000000000\n", PF_ECORRUPT },
+    { MAGIC MAND "ident 12 9223372036854775808.000000000\n", PF_ECORRUPT },
 };
 
 START_TEST(test_sidecar_semantic)
@@ -846,6 +856,41 @@ START_TEST(test_sidecar_fresh)
     ck_assert(sidecar_fresh(&back, &st));
     free(enc);
     sidecar_clear(&back);
+
+    /* With its identity (sidecar_set_stat), through the format too. */
+    sidecar_set_stat(&rec, &st);
+    ck_assert(rec.has_ident);
+    ck_assert_int_eq(sidecar_encode(&rec, &enc, &len), PF_EOK);
+    ck_assert_int_eq(sidecar_decode(enc, len, &back), PF_EOK);
+    free(enc);
+    ck_assert(back.has_ident && back.ino == (uint64_t)st.st_ino);
+    ck_assert(sidecar_fresh(&back, &st));
+    sidecar_clear(&back);
+
+    /* Another file of the same size and mtime under that name (a racing
+     * upload that won, a copy within one timestamp tick): the record
+     * made from the first is not fresh for it. */
+    char other[1100];
+    snprintf(other, sizeof other, "%s/other", dir);
+    tu_write_file(other, "abcdefghijk", 11);
+    ck_assert_int_eq(utimensat(AT_FDCWD, other, (struct timespec[2]){ st.st_atim, st.st_mtim }, 0), 0);
+    ck_assert_int_eq(rename(other, path), 0);
+    struct stat st2;
+    ck_assert_int_eq(stat(path, &st2), 0);
+    ck_assert(st2.st_size == st.st_size && st2.st_mtim.tv_sec == st.st_mtim.tv_sec &&
+              st2.st_mtim.tv_nsec == st.st_mtim.tv_nsec);
+    ck_assert(!sidecar_fresh(&rec, &st2));
+    /* The same file with a new ctime (a link made to it) is judged again. */
+    sidecar_set_stat(&rec, &st2);
+    ck_assert(sidecar_fresh(&rec, &st2));
+    ck_assert_int_eq(link(path, other), 0);
+    ck_assert_int_eq(stat(path, &st2), 0);
+    if (st2.st_ctim.tv_sec != rec.ctime_sec || st2.st_ctim.tv_nsec != rec.ctime_nsec)
+        ck_assert(!sidecar_fresh(&rec, &st2));
+    /* A record without an identity (written before it existed) is
+     * judged by size and mtime. */
+    rec.has_ident = false;
+    ck_assert(sidecar_fresh(&rec, &st2));
 
     tu_rmrf(dir);
     free(dir);

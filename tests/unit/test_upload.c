@@ -3,6 +3,7 @@
  * body in, CGI response and files out. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -256,6 +257,34 @@ static void teardown(void)
 
 #define WHEEL_NAME "demo_pkg-1.0-py3-none-any.whl"
 
+static buf_t text_body(const char *s);
+
+/* 1 when STORE_HOLD_DIR holds exactly one file and it has these bytes,
+ * 0 when that one file differs, -1 when it holds none or several. */
+static int held_matches(const void *bytes, size_t len)
+{
+    char *hold = path_of(STORE_HOLD_DIR);
+    DIR *d = opendir(hold);
+    int r = -1, n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", hold, de->d_name);
+        size_t got;
+        char *b = tu_read_file(p, &got);
+        r = got == len && memcmp(b, bytes, len) == 0 ? 1 : 0;
+        free(b);
+        n++;
+    }
+    if (d)
+        closedir(d);
+    free(hold);
+    return n == 1 ? r : -1;
+}
+
+
 /* The record of the test wheel alice uploaded is complete: hash,
  * Requires-Python, uploader, METADATA, size. */
 static void assert_wheel_record(void)
@@ -272,6 +301,13 @@ static void assert_wheel_record(void)
     ck_assert_str_eq(rec.uploader, "alice");
     ck_assert(rec.has_metadata);
     ck_assert_uint_eq(rec.size, wheel_len);
+    /* It names the file as published: its inode and its ctime after the
+     * link, so it is fresh for that file and no other. */
+    struct stat st;
+    ck_assert_int_eq(fstatat(dirfd, WHEEL_NAME, &st, 0), 0);
+    ck_assert(rec.has_ident);
+    ck_assert_uint_eq(rec.ino, (uint64_t)st.st_ino);
+    ck_assert(sidecar_fresh(&rec, &st));
     sidecar_clear(&rec);
     close(dirfd);
     free(dir);
@@ -384,6 +420,8 @@ START_TEST(test_upload_overwrite)
     ck_assert_str_eq(proj->files[0].rec.requires_python, ">=3.9");
     index_project_release(idx, proj);
     assert_no_staging();
+    /* The replaced file waits aside for the grace period. */
+    ck_assert_int_eq(held_matches(wheel_bytes, wheel_len), 1);
     buf_free(&b);
     buf_free(&o);
 }
@@ -1046,6 +1084,64 @@ START_TEST(test_remove_pkg)
 }
 END_TEST
 
+/* A removed file is moved aside, not unlinked: a download of it already
+ * under way (an open descriptor, here) reads it to the end, and it is
+ * deleted once the grace period is over; with no grace it goes at once. */
+START_TEST(test_remove_pkg_holds_file)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    buf_free(&b);
+    char *p = path_of("demo-pkg/" WHEEL_NAME);
+    int reader = open(p, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_ge(reader, 0);
+    free(p);
+    b = text_body(":action=remove_pkg&name=demo-pkg&version=1.0");
+    r = post_urlenc(&b, 0, NULL, AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    ck_assert(!exists("demo-pkg/" WHEEL_NAME));
+    ck_assert_int_eq(held_matches(wheel_bytes, wheel_len), 1);
+    char *got = malloc(wheel_len + 1);
+    ck_assert_int_eq(pread(reader, got, wheel_len + 1, 0), (ssize_t)wheel_len);
+    ck_assert_mem_eq(got, wheel_bytes, wheel_len);
+    free(got);
+    close(reader);
+    /* Within the grace period it stays; after it, it goes. */
+    ck_assert_int_eq(store_reap(cfg.roots[0], 3600), 0);
+    ck_assert_int_eq(held_matches(wheel_bytes, wheel_len), 1);
+    ck_assert_int_eq(store_reap(cfg.roots[0], 0), 1);
+    ck_assert_int_eq(held_matches(wheel_bytes, wheel_len), -1);
+    /* A name in the holding directory that is not ours stays. */
+    char *stray = path_of(STORE_HOLD_DIR "/notes.txt");
+    tu_write_file(stray, "x", 1);
+    ck_assert_int_eq(store_reap(cfg.roots[0], 0), 0);
+    ck_assert(exists(STORE_HOLD_DIR "/notes.txt"));
+    unlink(stray);
+    free(stray);
+
+    /* --removal-grace 0: unlinked at once, nothing held. */
+    close_all();
+    cfg.removal_grace = 0;
+    open_all();
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    r = POST(&b);
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    buf_free(&b);
+    b = text_body(":action=remove_pkg&name=demo-pkg&version=1.0");
+    r = post_urlenc(&b, 0, NULL, AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+    ck_assert(!exists("demo-pkg/" WHEEL_NAME));
+    ck_assert_int_eq(held_matches(wheel_bytes, wheel_len), -1);
+}
+END_TEST
+
 /* ---- urlencoded forms: pypiserver's remove_pkg as curl -d sends it ---- */
 
 static buf_t text_body(const char *s)
@@ -1702,6 +1798,7 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_bad_archives);
     tcase_add_test(tc, test_upload_bad_forms);
     tcase_add_test(tc, test_remove_pkg);
+    tcase_add_test(tc, test_remove_pkg_holds_file);
     tcase_add_loop_test(tc, test_remove_pkg_urlencoded, 0, 9);
     tcase_add_loop_test(tc, test_urlencoded_rejects, 0, (int)(sizeof bad_urlenc / sizeof bad_urlenc[0]));
     tcase_add_test(tc, test_urlencoded_caps);
