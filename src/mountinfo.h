@@ -72,7 +72,8 @@ struct mnt_info {
     bool truncated;        /* some string above was cut */
     enum mnt_locks locks;
     /* One sentence a person understands, e.g. "nfs4 mounted with
-     * local_lock=all: flock locks are not seen by other hosts". On an error
+     * local_lock=all: flock locks are kept on this host and not seen by
+     * other hosts"; it starts with the filesystem type. On an error
      * of mnt_parse or mnt_of_fd: what went wrong (locks is then
      * MNT_LOCKS_UNKNOWN). */
     char why[256];
