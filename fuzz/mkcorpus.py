@@ -538,6 +538,40 @@ def corpus():
         "only-body": "\nJust a body, no fields.\n",
     }
 
+    # mountinfo: a first line with the mount ID to look for, then a /proc/self/mountinfo table.
+    mi_root = "29 1 259:2 / / rw,relatime shared:1 - ext4 /dev/nvme0n1p2 rw,errors=remount-ro\n"
+    mi_nfs4 = ("98 29 0:52 / /srv/pypi rw,relatime shared:60 - nfs4 10.77.0.1:/export/pypi rw,vers=4.2,"
+               "rsize=1048576,wsize=1048576,namlen=255,hard,proto=tcp,timeo=600,retrans=2,sec=sys,"
+               "clientaddr=10.77.0.2,local_lock=none,addr=10.77.0.1\n")
+    mi_nfs3 = ("98 29 0:53 / /srv/v3 rw,relatime shared:61 - nfs 10.77.0.1:/export rw,vers=3,rsize=1048576,"
+               "wsize=1048576,namlen=255,hard,nolock,proto=tcp,timeo=600,retrans=2,sec=sys,mountaddr=10.77.0.1,"
+               "mountvers=3,mountport=20048,mountproto=udp,local_lock=all,addr=10.77.0.1\n")
+    c["mountinfo"] = {
+        "ext4": "29\n" + mi_root,
+        "tmpfs": "24\n" + mi_root + "24 23 0:22 / /dev/shm rw,nosuid,nodev shared:3 - tmpfs tmpfs rw,inode64\n",
+        "nfs4": "98\n" + mi_root + mi_nfs4,
+        "nfs3-local-lock-all": "98\n" + mi_root + mi_nfs3,
+        "nfs3-nolock": "98\n" + mi_root + mi_nfs3.replace(",local_lock=all", ""),
+        "nfs4-flock": "98\n" + mi_nfs4.replace("local_lock=none", "local_lock=flock") + mi_root,
+        "nfs4-cache": "98\n" + mi_nfs4.replace("hard,", "hard,nocto,noac,actimeo=1,lookupcache=positive,"
+                                                "acregmin=99999999999999,acdirmax=0,"),
+        "sshfs": "120\n" + mi_root + ("120 29 0:60 / /mnt/ssh rw,nosuid,nodev,relatime shared:70 - fuse.sshfs "
+                                       "user@host:/srv rw,user_id=1000,group_id=1000\n"),
+        "9p": "130\n130 29 0:61 / /mnt/9p rw,relatime - 9p hostshare rw,sync,dirsync,access=client,trans=virtio\n",
+        "cluster": ("7\n7 29 253:3 / /mnt/gfs rw - gfs2 /dev/vg/gfs rw,localflocks\n"
+                    "8 29 0:70 / /mnt/ceph rw - ceph 10.0.0.1:6789:/ rw,name=admin\n"),
+        "escapes": "40\n40 29 8:1 /a\\040b /mnt/my\\040dir\\011tab\\134back\\012nl rw - ext4 /dev/x\\377 rw\n",
+        "optional-fields": "61\n61 29 0:30 / /mnt rw shared:5 master:1 propagate_from:2 unbindable - tmpfs  rw\n",
+        "no-separator": "98\n98 29 0:52 / /srv rw tmpfs tmpfs rw\n",
+        "truncated": "98\n" + mi_root + mi_nfs4[:80],
+        "bad-escape": "98\n98 29 0:52 / /a\\04x rw - tmpfs tmpfs rw\n98 29 0:52 / /a\\000 rw - tmpfs tmpfs rw\n",
+        "nul": b"98\n98 29 0:52 / /s\x00rv rw - tmpfs tmpfs rw\n",
+        "bad-ids": "x\n-1 29 0:52 / /srv rw - tmpfs tmpfs rw\n18446744073709551616 1 0:5:2 / / rw - t t rw\n",
+        "dup-other-id": ("7\n7 29 253:3 / /mnt/gfs rw - gfs2 /dev/vg/gfs rw\n8 29 0:70 / /a rw - ceph c rw\n"
+                         "8 29 0:70 / /b rw - ceph c rw\n"),
+        "long-line": "98\n98 29 0:52 / /" + "a" * 5000 + " rw - tmpfs tmpfs rw\n",
+    }
+
     # sidecar: records; first byte even = "end" line appended by the harness.
     def rec(body, keep_end=False):
         if keep_end:

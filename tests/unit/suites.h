@@ -25,6 +25,7 @@
     X(http)          \
     X(index)         \
     X(meta)          \
+    X(mountinfo)     \
     X(multipart)     \
     X(name)          \
     X(page_files)    \
