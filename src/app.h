@@ -7,6 +7,7 @@
 #include "index.h"
 
 struct auth;
+struct store_probe;
 
 /* Set up once at start by main (or a test) and immutable while requests
  * are served; each part is owned by whoever opened it and outlives every
@@ -15,6 +16,9 @@ struct app {
     const struct config *cfg;
     index_t *idx;
     struct auth *auth;
+    /* What store_probe found about each root (cfg->nroots of them), or
+     * NULL: publishing allowed everywhere (tests). */
+    const struct store_probe *publish;
 };
 
 #endif

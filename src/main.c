@@ -62,6 +62,49 @@ static int yank_main(bool yank, const struct config *cfg, int argc, char **argv,
     return rc;
 }
 
+/* store_probe of every root, logged when serving (-t prints them);
+ * NULL when out of memory. */
+static struct store_probe *probe_roots(const struct config *cfg)
+{
+    struct store_probe *probes = calloc(cfg->nroots, sizeof *probes);
+    for (size_t r = 0; probes && r < cfg->nroots; r++) {
+        store_probe(cfg->roots[r], cfg->single_publisher, &probes[r]);
+        if (cfg->check_only)
+            continue;
+        LOG(LOG_DEBUG, "package root %s: %s", cfg->roots[r], probes[r].what);
+        if (probes[r].refuse)
+            LOG(LOG_WARN, "uploads and removals in %s are refused: %s", cfg->roots[r], probes[r].why);
+        if (probes[r].nocto)
+            LOG(LOG_WARN, "%s is on NFS mounted with nocto: files published through other hosts are seen late; "
+                "mount it without nocto", cfg->roots[r]);
+    }
+    return probes;
+}
+
+/* -t: what store_probe found. */
+static void print_probes(const struct config *cfg, const struct store_probe *probes)
+{
+    for (size_t r = 0; r < cfg->nroots; r++) {
+        printf("# package root %s: %s\n", cfg->roots[r], probes[r].what);
+        if (probes[r].refuse)
+            printf("# uploads and removals there are refused: %s\n", probes[r].why);
+        if (probes[r].nocto)
+            printf("# it is on NFS mounted with nocto: files published through other hosts are seen late\n");
+    }
+}
+
+/* Before serving: uploads cut off by a crash leave named staging files
+ * (where the filesystem has no O_TMPFILE) whose writers are gone, unless
+ * their locks are out of sight (another host's live upload looks the
+ * same); removed files whose grace period is over are deleted. */
+static void clean_roots(const struct config *cfg, const struct store_probe *probes)
+{
+    if (!probes[0].keep_staging)
+        store_cleanup(cfg->roots[0]);
+    for (size_t r = 0; r < cfg->nroots; r++)
+        store_reap(cfg->roots[r], cfg->removal_grace);
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
@@ -114,22 +157,29 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    struct store_probe *probes = probe_roots(&cfg);
+    if (!probes) {
+        fprintf(stderr, "pypi-fcgi: out of memory\n");
+        index_close(idx);
+        auth_close(auth);
+        rc = 1;
+        goto out;
+    }
     if (cfg.check_only) {
         conf_print(&cfg, stdout);
+        print_probes(&cfg, probes);
+        free(probes);
         printf("# configuration OK\n");
         index_close(idx);
         auth_close(auth);
         goto out;
     }
-    /* Uploads cut off by a crash leave named staging files (where the
-     * filesystem has no O_TMPFILE); their writers are gone now. */
-    store_cleanup(cfg.roots[0]);
-    for (size_t r = 0; r < cfg.nroots; r++)
-        store_reap(cfg.roots[r], cfg.removal_grace);
+    clean_roots(&cfg, probes);
     if ((cfg.authenticate & AUTH_UPDATE) && !cfg.htpasswd && !cfg.trust_remote_user)
         LOG(LOG_INFO, "uploads are off: they need a login and neither --htpasswd nor --trust-remote-user is set");
-    struct app app = { &cfg, idx, auth };
+    struct app app = { &cfg, idx, auth, probes };
     rc = server_run(&app);
+    free(probes);
     index_close(idx);
     auth_close(auth);
 out:

@@ -477,6 +477,12 @@ static void remove_pkg(struct upload *u, struct http_resp *resp)
             char dir[4096];
             const char *slash = strrchr(f->relpath, '/');
             snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - f->relpath) : 0, f->relpath);
+            if (u->app->publish && u->app->publish[f->root].refuse) {
+                failed++;
+                http_log(u->req, LOG_ERROR, "cannot remove %s/%s: %s", u->app->cfg->roots[f->root], f->relpath,
+                         u->app->publish[f->root].why);
+                continue;
+            }
             enum pf_err e = store_remove(u->app->cfg->roots[f->root], dir, f->filename,
                                          u->app->cfg->removal_grace > 0, &err);
             if (e == PF_EOK) {
@@ -564,6 +570,12 @@ void page_upload(const struct app *app, struct http_req *req, struct http_resp *
     if (req->user) {
         size_t n = strlen(req->user);
         memcpy(u->user, req->user, n < AUTH_MAX_USER ? n : AUTH_MAX_USER);
+    }
+    if (app->publish && app->publish[0].refuse) {
+        /* Before the body: nothing is staged, nothing written. */
+        upload_reject(u, 503, "Publishing is off on this server: %s.", app->publish[0].why);
+        respond(u, resp);
+        goto out;
     }
     const char *ctype = http_param(req, "CONTENT_TYPE"), *clen = http_param(req, "CONTENT_LENGTH");
     char boundary[MP_MAX_BOUNDARY + 1];

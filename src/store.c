@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "fs.h"
 #include "log.h"
+#include "mountinfo.h"
 #include "store.h"
 
 __attribute__((format(printf, 2, 3)))
@@ -470,4 +471,75 @@ int store_reap(const char *root, long grace)
     }
     closedir(d);
     return removed;
+}
+
+/* Tries link(2) in the staging directory of rootfd: a new name works, an
+ * existing one is refused with EEXIST. NULL when it behaves; else why not.
+ * *skipped is set when the directory cannot be written (nothing known). */
+static const char *probe_link(int rootfd, bool *skipped, char *err, size_t errsz)
+{
+    char name[80], a[sizeof name + sizeof STORE_TMP_DIR + 1], b[sizeof a + 8];
+    *skipped = false;
+    if ((mkdirat(rootfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST) ||
+        (mkdirat(rootfd, STORE_TMP_DIR, 0755) != 0 && errno != EEXIST)) {
+        snprintf(err, errsz, "%s", strerror(errno));
+        *skipped = true;
+        return err;
+    }
+    unique_name(name, sizeof name, STORE_TMP_PREFIX "probe-");
+    snprintf(a, sizeof a, "%s/%s", STORE_TMP_DIR, name);
+    snprintf(b, sizeof b, "%s.link", a);
+    int fd = openat(rootfd, a, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        snprintf(err, errsz, "%s", strerror(errno));
+        *skipped = true;
+        return err;
+    }
+    (void)flock(fd, LOCK_EX | LOCK_NB); /* a cleanup elsewhere leaves it alone */
+    const char *why = NULL;
+    if (linkat(rootfd, a, rootfd, b, 0) != 0) {
+        snprintf(err, errsz, "link(2) fails there: %s", strerror(errno));
+        why = err;
+    } else if (linkat(rootfd, a, rootfd, b, 0) == 0 || errno != EEXIST) {
+        snprintf(err, errsz, "link(2) onto an existing name does not fail with EEXIST there (%s)",
+                 errno == EEXIST ? "it succeeded" : strerror(errno));
+        why = err;
+    }
+    (void)unlinkat(rootfd, b, 0);
+    (void)unlinkat(rootfd, a, 0);
+    close(fd);
+    return why;
+}
+
+void store_probe(const char *root, bool single_publisher, struct store_probe *out)
+{
+    memset(out, 0, sizeof *out);
+    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) {
+        snprintf(out->what, sizeof out->what, "cannot be opened: %s", strerror(errno));
+        return;
+    }
+    struct mnt_info mi;
+    enum pf_err me = mnt_of_fd(rootfd, &mi);
+    bool shared = me == PF_EOK && (mi.locks == MNT_LOCKS_LOCAL || mi.locks == MNT_LOCKS_SHARED);
+    out->nocto = me == PF_EOK && mi.nfs && mi.nocto;
+    out->keep_staging = !shared && !single_publisher;
+    char lerr[200];
+    bool skipped;
+    const char *lwhy = probe_link(rootfd, &skipped, lerr, sizeof lerr);
+    close(rootfd);
+    char why[300];
+    log_safe(sv_cstr(mi.why), why, sizeof why);
+    snprintf(out->what, sizeof out->what, "%s; link(2) %s%s%s", why,
+             skipped ? "not tried (" : lwhy ? "unusable: " : "refuses an existing name, as publishing needs",
+             skipped || lwhy ? lerr : "", skipped ? ")" : "");
+    if (lwhy && !skipped) {
+        out->refuse = true;
+        snprintf(out->why, sizeof out->why, "the package root's filesystem cannot publish files safely: %s", lwhy);
+    } else if (!shared && !single_publisher) {
+        out->refuse = true;
+        snprintf(out->why, sizeof out->why,
+                 "the package root's filesystem may not share locks between hosts (%s); if no other host writes "
+                 "into this tree, start pypi-fcgi with --single-publisher", why);
+    }
 }

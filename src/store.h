@@ -88,6 +88,23 @@ enum pf_err store_remove(const char *root, const char *dirrel, const char *filen
 /* Removes the named staging files of root whose writer is gone (their
  * lock is free). Returns how many were removed. */
 int store_cleanup(const char *root);
+/* What store_probe found about publishing into a root. */
+struct store_probe {
+    bool refuse;       /* uploads and removals there are refused */
+    bool keep_staging; /* start-up must not remove staging files: other hosts' locks are out of sight */
+    bool nocto;        /* NFS without close-to-open consistency: other hosts' changes are seen late */
+    char what[1024];   /* one line for -t and the log: the filesystem, its locks, link(2) */
+    char why[1024];    /* when refuse: the reason, for the 503 and the log */
+};
+/* Looks at the filesystem of root (its type and options in the kernel's
+ * mount table: does it share flock locks between hosts?) and tries
+ * link(2) in its staging directory (does it refuse an existing name?).
+ * Publishing is refused where link(2) does not work as publication needs,
+ * and, unless single_publisher, where locks are not shared between hosts
+ * or pypi-fcgi cannot tell that they are. A root that cannot be written
+ * is not refused here: an upload then fails with its own error. */
+void store_probe(const char *root, bool single_publisher, struct store_probe *out);
+
 /* Deletes the files of root's STORE_HOLD_DIR put there at least grace
  * seconds ago. Returns how many were deleted. */
 int store_reap(const char *root, long grace);

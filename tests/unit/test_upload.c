@@ -1084,6 +1084,46 @@ START_TEST(test_remove_pkg)
 }
 END_TEST
 
+/* Where store_probe refused publishing (a filesystem whose locks other
+ * hosts may not see), an upload gets 503 with the reason before its body
+ * is read, and a removal fails: nothing is written or removed. On this
+ * test's own (local) directory, store_probe allows it. */
+START_TEST(test_publish_refused)
+{
+    struct store_probe probe;
+    store_probe(cfg.roots[0], false, &probe);
+    ck_assert_msg(!probe.refuse && !probe.keep_staging, "%s", probe.why);
+    ck_assert_ptr_nonnull(strstr(probe.what, "link(2) refuses an existing name"));
+    assert_no_staging();
+
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = POST(&b);
+    ck_assert_int_eq(r.status, 200);
+    free(r.raw);
+    probe.refuse = true;
+    snprintf(probe.why, sizeof probe.why, "locks are kept on this host");
+    app.publish = &probe;
+    buf_t o;
+    twine_body(&o, "demo-pkg", "2.0", "demo_pkg-2.0-py3-none-any.whl", wheel_bytes, wheel_len);
+    r = POST(&o);
+    ck_assert_msg(r.status == 503, "%d %s", r.status, r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "Publishing is off on this server: locks are kept on this host."));
+    free(r.raw);
+    ck_assert(!exists("demo-pkg/demo_pkg-2.0-py3-none-any.whl"));
+    assert_no_staging();
+    buf_free(&o);
+    o = text_body(":action=remove_pkg&name=demo-pkg&version=1.0");
+    r = post_urlenc(&o, 0, NULL, AUTH_ALICE, NULL);
+    ck_assert_msg(r.status == 503, "%d %s", r.status, r.body);
+    free(r.raw);
+    ck_assert(exists("demo-pkg/" WHEEL_NAME));
+    app.publish = NULL;
+    buf_free(&o);
+    buf_free(&b);
+}
+END_TEST
+
 /* A removed file is moved aside, not unlinked: a download of it already
  * under way (an open descriptor, here) reads it to the end, and it is
  * deleted once the grace period is over; with no grace it goes at once. */
@@ -1799,6 +1839,7 @@ Suite *suite_upload(void)
     tcase_add_test(tc, test_upload_bad_forms);
     tcase_add_test(tc, test_remove_pkg);
     tcase_add_test(tc, test_remove_pkg_holds_file);
+    tcase_add_test(tc, test_publish_refused);
     tcase_add_loop_test(tc, test_remove_pkg_urlencoded, 0, 9);
     tcase_add_loop_test(tc, test_urlencoded_rejects, 0, (int)(sizeof bad_urlenc / sizeof bad_urlenc[0]));
     tcase_add_test(tc, test_urlencoded_caps);
