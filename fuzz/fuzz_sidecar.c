@@ -38,6 +38,9 @@ static void check_same(const sidecar_t *a, const sidecar_t *b)
     if (a->yanked)
         FU_CHECK(str_eq(a->yank_reason, b->yank_reason));
     FU_CHECK(str_eq(a->uploader, b->uploader));
+    FU_CHECK(a->has_ident == b->has_ident);
+    if (a->has_ident)
+        FU_CHECK(a->ino == b->ino && a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec);
     FU_CHECK(a->has_metadata == b->has_metadata);
     if (a->has_metadata)
         FU_CHECK(a->metadata_len == b->metadata_len && strcmp(a->metadata_sha256, b->metadata_sha256) == 0);

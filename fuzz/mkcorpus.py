@@ -585,6 +585,8 @@ def corpus():
         "minimal-end": rec(base, keep_end=True),
         "full": rec(base.replace(b"yanked 0", b"yanked 1") + b"requires-python >=3.8%2c%20<4\n"
                     b"yank-reason broken%20build\nuploader alice\nmetadata 321 " + b"cd" * 32 + b"\n"),
+        "ident": rec(base + b"ident 1234567 1700000000.000000002\n", keep_end=True),
+        "ident-dup": rec(base + b"ident 1 1.000000000\nident 1 1.000000000\n"),
         "dup": rec(base + b"size 1\n"),
         "unknown-key": rec(base + b"color blue\n"),
         "bad-escape": rec(base + b"uploader a%0\n"),
