@@ -285,6 +285,17 @@ static int held_matches(const void *bytes, size_t len)
 }
 
 
+/* alice uploads the test wheel (demo-pkg 1.0): 200. */
+static void upload_wheel_ok(void)
+{
+    buf_t b;
+    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
+    struct reply r = POST(&b);
+    ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
+    free(r.raw);
+    buf_free(&b);
+}
+
 /* The record of the test wheel alice uploaded is complete: hash,
  * Requires-Python, uploader, METADATA, size. */
 static void assert_wheel_record(void)
@@ -613,12 +624,9 @@ END_TEST
  * other files of the release; --overwrite allows the rebuild. */
 START_TEST(test_upload_build_tag_shadow)
 {
+    upload_wheel_ok();
     buf_t b;
-    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
-    struct reply r = POST(&b);
-    ck_assert_int_eq(r.status, 200);
-    free(r.raw);
-    buf_free(&b);
+    struct reply r;
     twine_body(&b, "demo-pkg", "1.0", "demo_pkg-1.0-1-py3-none-any.whl", other_bytes, other_len);
     r = POST(&b);
     ck_assert_msg(r.status == 409, "%d %s", r.status, r.body);
@@ -1057,12 +1065,9 @@ END_TEST
 
 START_TEST(test_remove_pkg)
 {
+    upload_wheel_ok();
     buf_t b;
-    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
-    struct reply r = POST(&b);
-    ck_assert_int_eq(r.status, 200);
-    free(r.raw);
-    buf_free(&b);
+    struct reply r;
     buf_init(&b, 4096);
     field(&b, ":action", "remove_pkg");
     field(&b, "name", "Demo_Pkg");
@@ -1129,12 +1134,9 @@ END_TEST
  * deleted once the grace period is over; with no grace it goes at once. */
 START_TEST(test_remove_pkg_holds_file)
 {
+    upload_wheel_ok();
     buf_t b;
-    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
-    struct reply r = POST(&b);
-    ck_assert_int_eq(r.status, 200);
-    free(r.raw);
-    buf_free(&b);
+    struct reply r;
     char *p = path_of("demo-pkg/" WHEEL_NAME);
     int reader = open(p, O_RDONLY | O_CLOEXEC);
     ck_assert_int_ge(reader, 0);
@@ -1201,12 +1203,9 @@ static void assert_nothing_written(void)
 
 START_TEST(test_remove_pkg_urlencoded)
 {
+    upload_wheel_ok();
     buf_t b;
-    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
-    struct reply r = POST(&b);
-    ck_assert_int_eq(r.status, 200);
-    free(r.raw);
-    buf_free(&b);
+    struct reply r;
     /* Escaped name, '+' in no field we read, an unknown field skipped, in
      * every chunking. */
     b = text_body("%3Aaction=remove_pkg&&name=Demo%5fPkg&comment=a+b&version=1.0.0");
