@@ -218,6 +218,7 @@ bed_down() {
     local p left=0 i
     if bed_alive "$W/vm/qemu.pid"; then
         # The suite's web servers and responders (their pid files), then the mounts.
+        # shellcheck disable=SC2016 # expanded in the guest
         bed_sh 'for f in /run/pfnfs/*/lighttpd.pid; do
                 [ -e "$f" ] || continue; p=$(cat "$f"); kids=$(pgrep -P "$p")
                 kill -INT "$p" 2>/dev/null; sleep 1; kill -KILL "$p" $kids 2>/dev/null; rm -f "$f"
@@ -260,7 +261,7 @@ bed_status() {
     echo "work directory: $W"
     echo "namespace: $(ip netns list | grep -w "$BED_NS" || echo none)"
     bed_alive "$W/server/ganesha.pid" && echo "nfs-ganesha: pid $(cat "$W/server/ganesha.pid")" || echo "nfs-ganesha: not running"
-    echo "nfs-ganesha restarts: $(cat "$W/server/restarts.log" 2>/dev/null | grep -c .)"
+    echo "nfs-ganesha restarts: $(grep -c . "$W/server/restarts.log" 2>/dev/null)"
     bed_alive "$W/vm/qemu.pid" && echo "qemu: pid $(cat "$W/vm/qemu.pid")" || echo "qemu: not running"
     [ -e "$W/ctl/ready" ] && bed_sh "awk '\$3 ~ /^nfs/ { print \"guest mount: \" \$2 \" \" \$4 }' /proc/mounts" 30
 }
