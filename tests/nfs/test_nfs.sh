@@ -310,7 +310,7 @@ scenario2() {
         if grep -q "^$(basename "$w10") $(sha "$w10")\$" <<<"$out"; then
             pass "2 $L: $h's very next request lists the file uploaded through $IA"
         else
-            fail "2 $L: $h's very next request lists the file uploaded through $IA" "$out"
+            fail "2 $L: $h's very next request lists the file uploaded through $IA" "listed: ${out:-nothing (the page is 404 or empty)}"
         fi
     done
     venv=$R/venv
@@ -328,23 +328,23 @@ scenario2() {
     gsh "cp $w11 $RA/vis-demo/.copy.tmp && mv $RA/vis-demo/.copy.tmp $RA/vis-demo/$(basename "$w11")" 60
     out=$(listed "$IB" vis-demo)
     if grep -q "^$(basename "$w11") $(sha "$w11")\$" <<<"$out"; then
-        pass "2 $L: a file copied by hand into the project through $IA's mount: $IB's next request lists it"
+        pass "2 $L: a file copied by hand into the project (through $RA): $IB's next request lists it"
     else
-        fail "2 $L: a file copied by hand into the project through $IA's mount: $IB's next request lists it" "$out"
+        fail "2 $L: a file copied by hand into the project (through $RA): $IB's next request lists it" "listed: ${out:-nothing (the page is 404 or empty)}"
     fi
     curl -s -o /dev/null "$(url_of "$IB")/simple/vis-new/"
     gsh "mkdir $RA/vis-new && cp $wn $RA/vis-new/.copy.tmp && mv $RA/vis-new/.copy.tmp $RA/vis-new/$(basename "$wn")" 60
     out=$(listed "$IB" vis-new)
     if grep -q "^$(basename "$wn") $(sha "$wn")\$" <<<"$out"; then
-        pass "2 $L: a new project copied by hand through $IA's mount: $IB's next request for its page lists the file"
+        pass "2 $L: a new project copied by hand (through $RA): $IB's next request for its page lists the file"
     else
-        fail "2 $L: a new project copied by hand through $IA's mount: $IB's next request for its page lists the file" "$out"
+        fail "2 $L: a new project copied by hand (through $RA): $IB's next request for its page lists the file" "listed: ${out:-nothing (the page is 404 or empty)}"
     fi
     out=$(python3 "$PAGES" projects "$(url_of "$IC")" 2>&1)
     if grep -qx vis-new <<<"$out"; then
         pass "2 $L: ... and $IC's next /simple/ lists the new project"
     else
-        fail "2 $L: ... and $IC's next /simple/ lists the new project" "$out"
+        fail "2 $L: ... and $IC's next /simple/ lists the new project" "listed: ${out:-nothing (the page is 404 or empty)}"
     fi
     stop_all
 }
@@ -577,7 +577,12 @@ scenario6() {
     ca=$(inst_log "$IA" | grep -c 'reading it whole for its record')
     cb=$(inst_log "$IB" | grep -c 'reading it whole for its record')
     total=$((ca + cb))
-    expect_eq "6 $L: each file is read whole once across both hosts ($IA: $ca, $IB: $cb)" $n "$total"
+    if [ "$(grep -c '\.whl [0-9a-f]\{64\} ' "$R/s6-a")" != $n ] || [ "$(grep -c '\.whl [0-9a-f]\{64\} ' "$R/s6-b")" != $n ]; then
+        # A host that lists fewer files read fewer: the count would prove nothing.
+        fail "6 $L: each file is read whole once across both hosts ($IA: $ca, $IB: $cb)" "not judged: a page does not list the $n files"
+    else
+        expect_eq "6 $L: each file is read whole once across both hosts ($IA: $ca, $IB: $cb)" $n "$total"
+    fi
     stop_all
 }
 
