@@ -15,8 +15,8 @@
 #
 # NFS=1 runs, after all of that, the multi-host NFS suite (tests/nfs/run.sh:
 # as root, it brings up its own NFS server and an emulated NFS client, about
-# 5 minutes, then about 20 more for the suite; see tests/nfs/README.md) and
-# counts its results with the others.
+# a few minutes the first time, then about 10 more for the suite; see
+# tests/nfs/README.md) and counts its results with the others.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
