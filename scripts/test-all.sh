@@ -14,8 +14,8 @@
 # sizes) and stops.
 #
 # NFS=1 runs, after all of that, the multi-host NFS suite (tests/nfs/run.sh:
-# as root, it brings up its own NFS server and an emulated NFS client, about
-# a few minutes the first time, then about 10 more for the suite; see
+# as root, it brings up its own NFS server and an emulated NFS client, which
+# takes a few minutes the first time, then about 10 more for the suite; see
 # tests/nfs/README.md) and counts its results with the others.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
