@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # deps.sh: installs the Debian 12 packages pypi-fcgi needs to build, serve and test.
-# Usage: scripts/deps.sh [build|serve|test|bench]...   (default: test)
+# Usage: scripts/deps.sh [build|serve|test|bench|nfs]...   (default: test)
+# nfs: the multi-host NFS test bed of tests/nfs/ (a userspace NFS server and
+# an emulated Linux guest as the NFS client), with what its suite runs.
 set -euo pipefail
 
 build=(build-essential autoconf automake pkg-config libfcgi-dev libssl-dev libarchive-dev libcrypt-dev libexpat1-dev check)
@@ -9,6 +11,8 @@ serve=(lighttpd curl)
 test=(apache2-utils libfcgi-bin python3 python3-venv python3-pip-whl python3-setuptools-whl python3-wheel-whl spawn-fcgi valgrind twine
       apache2 libapache2-mod-fcgid libapache2-mod-xsendfile nginx-light wrk clang libclang-rt-14-dev systemd)
 bench=(wrk strace)
+nfs=(nfs-ganesha nfs-ganesha-vfs nfs-common rpcbind qemu-system-x86 busybox-static socat lighttpd curl python3 python3-venv
+     python3-pip-whl python3-setuptools-whl python3-wheel-whl apache2-utils)
 
 want=()
 [ $# -gt 0 ] || set -- test
@@ -18,6 +22,7 @@ for what in "$@"; do
     serve) want+=("${build[@]}" "${serve[@]}") ;;
     test) want+=("${build[@]}" "${serve[@]}" "${test[@]}") ;;
     bench) want+=("${build[@]}" "${serve[@]}" "${test[@]}" "${bench[@]}") ;;
+    nfs) want+=("${nfs[@]}") ;;
     *) echo "deps.sh: unknown set '$what'" >&2; exit 2 ;;
     esac
 done

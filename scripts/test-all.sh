@@ -12,6 +12,11 @@
 # FUZZ=0 the fuzzers. STATIC=only runs the static checks of the tree (each
 # one result: references, banned calls, the fuzz list, file and function
 # sizes) and stops.
+#
+# NFS=1 runs, after all of that, the multi-host NFS suite (tests/nfs/run.sh:
+# as root, it brings up its own NFS server and an emulated NFS client, which
+# takes a few minutes the first time, then about 10 more for the suite; see
+# tests/nfs/README.md) and counts its results with the others.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -243,6 +248,19 @@ if [ "${FUZZ:-1}" != 0 ]; then
     else
         echo "not ok - make fuzz-build"
         tail -n 20 "$build/fuzz-build.log"
+        add 0 1
+    fi
+fi
+
+if [ "${NFS:-0}" = 1 ]; then
+    # Several hosts on one tree over NFS; the last line is "nfs: N passed, N failed, N skipped".
+    echo "== NFS multi-host tests"
+    PYPI_FCGI="$build/src/pypi-fcgi" bash "$top/tests/nfs/run.sh" 2>&1 | tee "$build/nfs.log"
+    line=$(grep -h '^nfs: ' "$build/nfs.log" | tail -n 1)
+    if [[ $line =~ ^nfs:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped ]]; then
+        add "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+    else
+        echo "the NFS suite did not report"
         add 0 1
     fi
 fi
