@@ -155,9 +155,12 @@ static void judge_nfs(struct mnt_info *out, const struct opt_state *st)
     out->attr_cached = !out->noac && !(out->acregmax == 0 && out->acdirmax == 0);
     if (st->local_lock.p && (sv_eq(st->local_lock, SV_LIT("flock")) || sv_eq(st->local_lock, SV_LIT("all")))) {
         out->locks = MNT_LOCKS_NOT_SHARED;
+        /* The kernel shows an NFSv3 mount made with nolock this way too. */
+        bool all = sv_eq(st->local_lock, SV_LIT("all"));
         snprintf(out->why, sizeof out->why,
-                 "%s mounted with local_lock=%.*s: flock locks are kept on this host and not seen by other hosts",
-                 out->fstype, (int)st->local_lock.len, st->local_lock.p);
+                 "%s mounted with local_lock=%.*s%s: flock locks are kept on this host and not seen by other hosts",
+                 out->fstype, (int)st->local_lock.len, st->local_lock.p,
+                 all && out->nfs_vers != 4 ? " (as nolock shows)" : "");
     } else if (st->nolock && out->nfs_vers != 4) {
         /* Without vers=, an "nfs" mount is version 2 or 3 here: the kernel
          * shows version 4 as "nfs4". */
