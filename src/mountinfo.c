@@ -247,24 +247,6 @@ __attribute__((format(printf, 4, 5))) static enum pf_err fail(struct mnt_info *o
     return err;
 }
 
-/* A decimal number up to max: digits only, no sign. */
-static bool parse_uint(sv_t s, uint64_t max, uint64_t *out)
-{
-    if (s.len == 0 || s.len > 20)
-        return false;
-    uint64_t n = 0;
-    for (size_t i = 0; i < s.len; i++) {
-        if (!ascii_isdigit(s.p[i]))
-            return false;
-        unsigned d = (unsigned)(s.p[i] - '0');
-        if (n > (max - d) / 10)
-            return false;
-        n = n * 10 + d;
-    }
-    *out = n;
-    return true;
-}
-
 /* Whether every backslash of s starts an escape \ooo of a byte 1..255. */
 static bool escapes_ok(sv_t s)
 {
@@ -347,9 +329,9 @@ static enum pf_err parse_line(sv_t line, unsigned long lineno, uint64_t mnt_id, 
     }
     uint64_t id, parent, major, minor;
     sv_t mm = f[2], majs = sv_split(&mm, ':');
-    if (!parse_uint(f[0], UINT64_MAX, &id) || !parse_uint(f[1], UINT64_MAX, &parent))
+    if (!sv_to_u64(f[0], UINT64_MAX, &id) || !sv_to_u64(f[1], UINT64_MAX, &parent))
         return fail(out, PF_ECORRUPT, lineno, "a mount ID that is not a number");
-    if (!parse_uint(majs, UINT32_MAX, &major) || !parse_uint(mm, UINT32_MAX, &minor) || majs.len == f[2].len)
+    if (!sv_to_u64(majs, UINT32_MAX, &major) || !sv_to_u64(mm, UINT32_MAX, &minor) || majs.len == f[2].len)
         return fail(out, PF_ECORRUPT, lineno, "a device number that is not major:minor");
     sv_t fst = f[sep + 1];
     for (size_t i = 0; i < fst.len; i++)

@@ -143,30 +143,12 @@ static enum pf_err get_field(sv_t v, char **dst)
     return *dst ? PF_EOK : PF_ENOMEM;
 }
 
-/* Strict unsigned decimal: digits only, no sign, no overflow. */
-static bool parse_u64(sv_t v, uint64_t *out)
-{
-    if (v.len == 0 || v.len > 20)
-        return false;
-    uint64_t n = 0;
-    for (size_t i = 0; i < v.len; i++) {
-        if (v.p[i] < '0' || v.p[i] > '9')
-            return false;
-        uint64_t d = (uint64_t)(v.p[i] - '0');
-        if (n > (UINT64_MAX - d) / 10)
-            return false;
-        n = n * 10 + d;
-    }
-    *out = n;
-    return true;
-}
-
 /* "SECONDS.NANOSECONDS", nine digits after the point. */
 static bool parse_time(sv_t v, int64_t *sec, long *nsec)
 {
     sv_t s = sv_split(&v, '.');
     uint64_t a, b;
-    if (!parse_u64(s, &a) || a > INT64_MAX || v.len != 9 || !parse_u64(v, &b))
+    if (!sv_to_u64(s, UINT64_MAX, &a) || a > INT64_MAX || v.len != 9 || !sv_to_u64(v, UINT64_MAX, &b))
         return false;
     *sec = (int64_t)a;
     *nsec = (long)b;
@@ -210,14 +192,15 @@ enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec)
         }
         seen |= bit;
         if (sv_eq(key, SV_LIT("size"))) {
-            if (!parse_u64(line, &rec->size))
+            if (!sv_to_u64(line, UINT64_MAX, &rec->size))
                 e = PF_ECORRUPT;
         } else if (sv_eq(key, SV_LIT("mtime"))) {
             if (!parse_time(line, &rec->mtime_sec, &rec->mtime_nsec))
                 e = PF_ECORRUPT;
         } else if (sv_eq(key, SV_LIT("ident"))) {
             sv_t ino = sv_split(&line, ' ');
-            if (rec->has_ident || !parse_u64(ino, &rec->ino) || !parse_time(line, &rec->ctime_sec, &rec->ctime_nsec))
+            if (rec->has_ident || !sv_to_u64(ino, UINT64_MAX, &rec->ino) ||
+                !parse_time(line, &rec->ctime_sec, &rec->ctime_nsec))
                 e = PF_ECORRUPT;
             else
                 rec->has_ident = true;
@@ -227,7 +210,7 @@ enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec)
             else
                 { memcpy(rec->sha256, line.p, DIGEST_HEX_LEN); rec->sha256[DIGEST_HEX_LEN] = 0; }
         } else if (sv_eq(key, SV_LIT("first-seen"))) {
-            if (!parse_u64(line, &n) || n > INT64_MAX)
+            if (!sv_to_u64(line, UINT64_MAX, &n) || n > INT64_MAX)
                 e = PF_ECORRUPT;
             else
                 rec->first_seen_usec = (int64_t)n;
@@ -244,7 +227,8 @@ enum pf_err sidecar_decode(const char *p, size_t len, sidecar_t *rec)
             e = get_field(line, &rec->uploader);
         } else if (sv_eq(key, SV_LIT("metadata"))) {
             sv_t l = sv_split(&line, ' ');
-            if (rec->has_metadata || !parse_u64(l, &rec->metadata_len) || !digest_is_hex64(line.p, line.len))
+            if (rec->has_metadata || !sv_to_u64(l, UINT64_MAX, &rec->metadata_len) ||
+                !digest_is_hex64(line.p, line.len))
                 e = PF_ECORRUPT;
             else {
                 memcpy(rec->metadata_sha256, line.p, DIGEST_HEX_LEN);

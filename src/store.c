@@ -402,20 +402,28 @@ out:
     return e;
 }
 
-int store_cleanup(const char *root)
+/* Opens root/rel for reading its entries; NULL when it is not there. */
+static DIR *open_sub(const char *root, const char *rel)
 {
     int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0)
-        return 0;
-    int tfd = openat(rootfd, STORE_TMP_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        return NULL;
+    int fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
     close(rootfd);
-    if (tfd < 0)
+    if (fd < 0)
+        return NULL;
+    DIR *d = fdopendir(fd);
+    if (!d)
+        close(fd);
+    return d;
+}
+
+int store_cleanup(const char *root)
+{
+    DIR *d = open_sub(root, STORE_TMP_DIR);
+    if (!d)
         return 0;
-    DIR *d = fdopendir(tfd);
-    if (!d) {
-        close(tfd);
-        return 0;
-    }
+    int tfd = dirfd(d);
     int removed = 0;
     struct dirent *de;
     while ((de = readdir(d))) {
@@ -441,18 +449,10 @@ int store_cleanup(const char *root)
 
 int store_reap(const char *root, long grace)
 {
-    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (rootfd < 0)
+    DIR *d = open_sub(root, STORE_HOLD_DIR);
+    if (!d)
         return 0;
-    int hfd = openat(rootfd, STORE_HOLD_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-    close(rootfd);
-    if (hfd < 0)
-        return 0;
-    DIR *d = fdopendir(hfd);
-    if (!d) {
-        close(hfd);
-        return 0;
-    }
+    int hfd = dirfd(d);
     int removed = 0;
     long long now = (long long)time(NULL);
     struct dirent *de;

@@ -47,3 +47,20 @@ long sv_index(sv_t s, char c)
     const char *q = s.len ? memchr(s.p, c, s.len) : NULL;
     return q ? (long)(q - s.p) : -1;
 }
+
+bool sv_to_u64(sv_t s, uint64_t max, uint64_t *out)
+{
+    if (s.len == 0 || s.len > 20)
+        return false;
+    uint64_t n = 0;
+    for (size_t i = 0; i < s.len; i++) {
+        if (!ascii_isdigit(s.p[i]))
+            return false;
+        uint64_t d = (uint64_t)(s.p[i] - '0');
+        if (n > (max - d) / 10)
+            return false;
+        n = n * 10 + d;
+    }
+    *out = n;
+    return true;
+}

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 typedef struct {
@@ -34,6 +35,9 @@ static inline bool sv_ends_with(sv_t s, sv_t suffix)
 
 /* ASCII case-insensitive comparisons. */
 bool sv_ieq(sv_t a, sv_t b);
+/* A strict decimal number up to max: one or more digits, no sign, no
+ * space, no overflow. False (and *out untouched) otherwise. */
+bool sv_to_u64(sv_t s, uint64_t max, uint64_t *out);
 bool sv_iends_with(sv_t s, sv_t suffix);
 /* s without leading and trailing spaces and tabs. */
 sv_t sv_trim(sv_t s);
