@@ -473,9 +473,10 @@ int store_reap(const char *root, long grace)
     return removed;
 }
 
-/* Tries link(2) in the staging directory of rootfd: a new name works, an
- * existing one is refused with EEXIST. NULL when it behaves; else why not.
- * *skipped is set when the directory cannot be written (nothing known). */
+/* Tries flock(2) and link(2) in the staging directory of rootfd: the lock
+ * is granted, a new name works, an existing one is refused with EEXIST.
+ * NULL when they behave; else why not. *skipped is set when the directory
+ * cannot be written (nothing known). */
 static const char *probe_link(int rootfd, bool *skipped, char *err, size_t errsz)
 {
     char name[80], a[sizeof name + sizeof STORE_TMP_DIR + 1], b[sizeof a + 8];
@@ -495,9 +496,15 @@ static const char *probe_link(int rootfd, bool *skipped, char *err, size_t errsz
         *skipped = true;
         return err;
     }
-    (void)flock(fd, LOCK_EX | LOCK_NB); /* a cleanup elsewhere leaves it alone */
     const char *why = NULL;
-    if (linkat(rootfd, a, rootfd, b, 0) != 0) {
+    /* Locked, a cleanup elsewhere leaves it alone. ENOLCK: an NFSv3 mount
+     * whose lock service (rpc.statd, the server's lock manager) does not
+     * answer; every upload would fail on the directory's lock. */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        snprintf(err, errsz, "flock(2) fails there: %s%s", strerror(errno),
+                 errno == ENOLCK ? " (on NFSv3: is rpc.statd running, here and on the server?)" : "");
+        why = err;
+    } else if (linkat(rootfd, a, rootfd, b, 0) != 0) {
         snprintf(err, errsz, "link(2) fails there: %s", strerror(errno));
         why = err;
     } else if (linkat(rootfd, a, rootfd, b, 0) == 0 || errno != EEXIST) {
@@ -530,8 +537,9 @@ void store_probe(const char *root, bool single_publisher, struct store_probe *ou
     close(rootfd);
     char why[300];
     log_safe(sv_cstr(mi.why), why, sizeof why);
-    snprintf(out->what, sizeof out->what, "%s; link(2) %s%s%s", why,
-             skipped ? "not tried (" : lwhy ? "unusable: " : "refuses an existing name, as publishing needs",
+    snprintf(out->what, sizeof out->what, "%s; %s%s%s", why,
+             skipped ? "flock(2) and link(2) not tried (" : lwhy ? "publishing cannot work here: "
+                                                                 : "flock(2) and link(2) work as publishing needs",
              skipped || lwhy ? lerr : "", skipped ? ")" : "");
     if (lwhy && !skipped) {
         out->refuse = true;

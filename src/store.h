@@ -98,8 +98,9 @@ struct store_probe {
 };
 /* Looks at the filesystem of root (its type and options in the kernel's
  * mount table: does it share flock locks between hosts?) and tries
- * link(2) in its staging directory (does it refuse an existing name?).
- * Publishing is refused where link(2) does not work as publication needs,
+ * flock(2) and link(2) in its staging directory (is the lock granted?
+ * does link(2) refuse an existing name?). Publishing is refused where
+ * either does not work as publication needs,
  * and, unless single_publisher, where locks are not shared between hosts
  * or pypi-fcgi cannot tell that they are. A root that cannot be written
  * is not refused here: an upload then fails with its own error. */

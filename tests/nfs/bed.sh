@@ -189,7 +189,15 @@ bed_mounts() {
         grep -q ' /mnt/a nfs' /proc/mounts || mount -t nfs -o vers=4.2 $BED_SERVER_IP:/export /mnt/a
         grep -q ' /mnt/b nfs' /proc/mounts || mount -t nfs -o vers=3,proto=tcp,mountproto=tcp $BED_SERVER_IP:$W/export /mnt/b
         grep -q ' /mnt/c nfs' /proc/mounts || mount -t nfs -o vers=4.2,nosharecache $BED_SERVER_IP:/export /mnt/c
-        grep ' nfs' /proc/mounts" 300
+        grep ' nfs' /proc/mounts" 300 || return 1
+    # NFSv3 locks need the server's lock manager and the guest's rpc.statd:
+    # a bed whose /mnt/b gives ENOLCK would fail the suite for the bed's sake.
+    bed_sh "i=0; until python3 -c 'import fcntl, os
+fd = os.open(\"/mnt/b/.bed-lock\", os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)' 2>/dev/null; do
+            i=\$((i + 1)); [ \$i -ge 60 ] && { echo 'bed: NFSv3 locks on /mnt/b do not work (ENOLCK?)'; exit 1; }
+            sleep 1
+        done; rm -f /mnt/b/.bed-lock; echo 'bed: NFSv3 locks work'" 120
 }
 
 bed_up() {

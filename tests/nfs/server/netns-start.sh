@@ -14,6 +14,10 @@ mount -t tmpfs tmpfs /var/lib/nfs
 mkdir -p /run/ganesha /run/rpcbind /run/lock /var/lib/nfs/sm /var/lib/nfs/sm.bak /var/lib/nfs/ganesha
 rpcbind -f -w </dev/null >"$S/rpcbind.out" 2>&1 &
 echo $! >"$S/rpcbind.pid"
+# The lock manager registers with rpcbind when nfs-ganesha starts: started
+# before rpcbind answers, NFSv3 clients get ENOLCK for every lock.
+i=0
+until rpcinfo -p 127.0.0.1 >/dev/null 2>&1 || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 rpc.statd -F --no-notify </dev/null >"$S/statd.out" 2>&1 &
 echo $! >"$S/statd.pid"
 (
@@ -30,3 +34,5 @@ echo $! >"$S/statd.pid"
 echo $! >"$S/loop.pid"
 i=0
 while [ ! -s "$S/ganesha.pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+i=0
+until rpcinfo -p 127.0.0.1 2>/dev/null | grep -q nlockmgr || [ $i -ge 200 ]; do sleep 0.1; i=$((i + 1)); done
