@@ -1145,6 +1145,7 @@ START_TEST(test_remove_pkg_holds_file)
     r = post_urlenc(&b, 0, NULL, AUTH_ALICE, NULL);
     ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
     free(r.raw);
+    buf_free(&b);
     ck_assert(!exists("demo-pkg/" WHEEL_NAME));
     ck_assert_int_eq(held_matches(wheel_bytes, wheel_len), 1);
     char *got = malloc(wheel_len + 1);
@@ -1169,11 +1170,7 @@ START_TEST(test_remove_pkg_holds_file)
     close_all();
     cfg.removal_grace = 0;
     open_all();
-    twine_body(&b, "demo-pkg", "1.0", WHEEL_NAME, wheel_bytes, wheel_len);
-    r = POST(&b);
-    ck_assert_int_eq(r.status, 200);
-    free(r.raw);
-    buf_free(&b);
+    upload_wheel_ok();
     b = text_body(":action=remove_pkg&name=demo-pkg&version=1.0");
     r = post_urlenc(&b, 0, NULL, AUTH_ALICE, NULL);
     ck_assert_msg(r.status == 200, "%d %s", r.status, r.body);
