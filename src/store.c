@@ -31,6 +31,16 @@ static void say(buf_t *err, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Makes ROOT/.pypi-fcgi and ROOT/rel below it (one of the store's
+ * directories) where missing. 0, or -1 with errno set. */
+static int mkdir_store(int rootfd, const char *rel)
+{
+    if ((mkdirat(rootfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST) ||
+        (mkdirat(rootfd, rel, 0755) != 0 && errno != EEXIST))
+        return -1;
+    return 0;
+}
+
 /* A name no other staging file of any process has. */
 static void unique_name(char *out, size_t n, const char *prefix)
 {
@@ -64,8 +74,7 @@ enum pf_err store_tmp_open(const char *root, struct store_tmp *t, buf_t *err)
         goto fail;
     }
     /* No O_TMPFILE here (NFS, for one): a named file, locked while we live. */
-    if ((mkdirat(t->rootfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST) ||
-        (mkdirat(t->rootfd, STORE_TMP_DIR, 0755) != 0 && errno != EEXIST)) {
+    if (mkdir_store(t->rootfd, STORE_TMP_DIR) != 0) {
         e = fs_write_err(errno);
         say(err, "%s/%s: %s", root, STORE_TMP_DIR, strerror(errno));
         goto fail;
@@ -111,22 +120,6 @@ enum pf_err store_tmp_write(struct store_tmp *t, const void *data, size_t n)
     return PF_EOK;
 }
 
-void store_tmp_discard(struct store_tmp *t)
-{
-    if (t->fd >= 0) {
-        if (t->name[0]) {
-            char rel[sizeof t->name + sizeof STORE_TMP_DIR + 1];
-            snprintf(rel, sizeof rel, "%s/%s", STORE_TMP_DIR, t->name);
-            (void)unlinkat(t->rootfd, rel, 0);
-        }
-        close(t->fd);
-    }
-    if (t->rootfd >= 0)
-        close(t->rootfd);
-    t->fd = t->rootfd = -1;
-    t->name[0] = '\0';
-}
-
 /* Removes the staging file's name once the file has its own (nothing
  * to do with O_TMPFILE): the discard that follows then only closes it. */
 static void drop_tmp_name(struct store_tmp *t)
@@ -139,6 +132,18 @@ static void drop_tmp_name(struct store_tmp *t)
     t->name[0] = '\0';
 }
 
+void store_tmp_discard(struct store_tmp *t)
+{
+    if (t->fd >= 0) {
+        drop_tmp_name(t);
+        close(t->fd);
+    }
+    if (t->rootfd >= 0)
+        close(t->rootfd);
+    t->fd = t->rootfd = -1;
+    t->name[0] = '\0';
+}
+
 /* Moves (or, with keep, links) dirfd/filename into the root's holding
  * directory under a name that starts with the time it was put there:
  * a host still sending it keeps reading the same file, which
@@ -146,8 +151,7 @@ static void drop_tmp_name(struct store_tmp *t)
  * set (EXDEV: the file is on another filesystem than the root). */
 static int hold(int rootfd, int dirfd, const char *filename, bool keep)
 {
-    if ((mkdirat(rootfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST) ||
-        (mkdirat(rootfd, STORE_HOLD_DIR, 0755) != 0 && errno != EEXIST))
+    if (mkdir_store(rootfd, STORE_HOLD_DIR) != 0)
         return -1;
     char prefix[32], name[96], rel[sizeof name + sizeof STORE_HOLD_DIR + 1];
     snprintf(prefix, sizeof prefix, "%lld.", (long long)time(NULL));
@@ -481,8 +485,7 @@ static const char *probe_link(int rootfd, bool *skipped, char *err, size_t errsz
 {
     char name[80], a[sizeof name + sizeof STORE_TMP_DIR + 1], b[sizeof a + 8];
     *skipped = false;
-    if ((mkdirat(rootfd, SIDECAR_DIR, 0755) != 0 && errno != EEXIST) ||
-        (mkdirat(rootfd, STORE_TMP_DIR, 0755) != 0 && errno != EEXIST)) {
+    if (mkdir_store(rootfd, STORE_TMP_DIR) != 0) {
         snprintf(err, errsz, "%s", strerror(errno));
         *skipped = true;
         return err;
