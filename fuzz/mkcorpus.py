@@ -536,6 +536,8 @@ def corpus():
         "many-values": "Name: many\n" + "".join("Classifier: C %d\nProject-URL: L%d, https://x.test/%d\n" % (i, i % 7, i)
                                                  for i in range(60)),
         "only-body": "\nJust a body, no fields.\n",
+        # Project-URL labels that are all empty: nothing to sort them by.
+        "empty-labels": "Name: e\nProject-URL: , https://a.test/\nProject-URL: ,https://b.test/\nProject-URL:\n",
     }
 
     # mountinfo: a first line with the mount ID to look for, then a /proc/self/mountinfo table.

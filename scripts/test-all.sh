@@ -243,7 +243,11 @@ if [ "${FUZZ:-1}" != 0 ]; then
         for t in "${all[@]}"; do
             line=$(grep -h "^fuzz_$t: " "$build"/fuzz-[12].log | tail -n 1)
             echo "${line:-fuzz_$t: no result}"
-            if [[ $line == *": ok" ]]; then add 1 0; else add 0 1; fi
+            if [[ $line == *": ok" ]]; then add 1 0; else
+                add 0 1
+                # the sanitizer's words and the input, as the fuzz target printed them
+                sed -n "/^fuzz_$t: /,/^fuzz_/{/^  /p}" "$build"/fuzz-[12].log
+            fi
         done
     else
         echo "not ok - make fuzz-build"

@@ -79,7 +79,8 @@ static int by_label(const void *a, const void *b, void *base)
     const struct label *x = a, *y = b;
     const char *k = base;
     size_t n = x->len < y->len ? x->len : y->len;
-    int c = memcmp(k + x->off, k + y->off, n);
+    /* base is NULL when every label is empty: nothing to compare then */
+    int c = n ? memcmp(k + x->off, k + y->off, n) : 0;
     if (!c)
         c = x->len < y->len ? -1 : x->len > y->len;
     return c ? c : (x->i < y->i ? -1 : x->i > y->i);
@@ -117,7 +118,7 @@ static void put_project_urls(buf_t *out, buf_t *tmp, const struct pkginfo *pi)
     if (!buf_err(out) && n) {
         qsort_r(ls, n, sizeof *ls, by_label, keys.p);
         for (size_t k = 1; k < n; k++)
-            dup[ls[k].i] = ls[k].len == ls[k - 1].len && memcmp(keys.p + ls[k].off, keys.p + ls[k - 1].off, ls[k].len) == 0;
+            dup[ls[k].i] = ls[k].len == ls[k - 1].len && (!ls[k].len || memcmp(keys.p + ls[k].off, keys.p + ls[k - 1].off, ls[k].len) == 0);
     }
     size_t shown = 0;
     for (size_t i = 0; i < pi->nmulti && !buf_err(out); i++) {

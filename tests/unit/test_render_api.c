@@ -385,6 +385,11 @@ START_TEST(test_render_api_project_urls)
                   "Project-URL: \xff, https://3.test/\nProject-URL: \xfe, https://4.test/\n");
     assert_has(page, "\"project_urls\":{\"Two words\":\"https://1.test/\",\"\\ufffd\":\"https://3.test/\"},");
     free(page);
+    /* Every label empty: one key "", the first value (the labels' scratch
+     * buffer is never allocated then). */
+    page = RENDER(p, 0, false, "Project-URL: , https://1.test/\nProject-URL: ,https://2.test/\nProject-URL:  ,\n");
+    assert_has(page, "\"project_urls\":{\"\":\"https://1.test/\"},");
+    free(page);
     free_project(p);
 }
 END_TEST
