@@ -13,6 +13,7 @@ import bz2
 import gzip
 import hashlib
 import io
+import json
 import os
 import shutil
 import struct
@@ -370,6 +371,71 @@ def corpus():
         "controls": b"\x01\x1f\xff\xed\xa0\x80\xef\xbf\xbe<&>\r",
     }
 
+    # upstream_page: an upstream's project pages, one control byte (low bit:
+    # 0 JSON, 1 HTML) then the page, as PyPI serves them and hostile ones.
+    h1, h2 = hashlib.sha256(b"whl").hexdigest(), hashlib.sha256(b"sdist").hexdigest()
+    hm = hashlib.sha256(b"METADATA").hexdigest()
+    up_json = {
+        "meta": {"_last-serial": 20513520, "api-version": "1.1"}, "name": "demo-pkg", "versions": ["1.0", "1.1rc1"],
+        "files": [
+            {"core-metadata": {"sha256": hm}, "data-dist-info-metadata": {"sha256": hm},
+             "filename": "demo_pkg-1.0-py3-none-any.whl", "hashes": {"sha256": h1}, "requires-python": ">=3.8",
+             "size": 4821, "upload-time": "2023-01-01T00:00:00.123456Z", "yanked": False,
+             "url": "https://files.example/packages/ab/cd/demo_pkg-1.0-py3-none-any.whl"},
+            {"core-metadata": False, "filename": "demo-pkg-1.0.tar.gz", "hashes": {"sha256": h2.upper(), "md5": "0"},
+             "requires-python": None, "size": 3100, "upload-time": "2023-01-01T01:00:00+01:00",
+             "url": "../../packages/demo-pkg-1.0.tar.gz#sha256=" + h2, "yanked": "broken build"},
+            {"dist-info-metadata": True, "filename": "Demo.Pkg-1.1rc1.zip", "hashes": {}, "url": "/f/Demo.Pkg-1.1rc1.zip",
+             "yanked": True},
+        ]}
+
+    def up(fmt, page):
+        return bytes([fmt]) + (page.encode() if isinstance(page, str) else page)
+
+    def anchor(href, text, attrs=""):
+        return '<a href="%s"%s>%s</a><br />\n' % (href, attrs, text)
+
+    up_html = ('<!DOCTYPE html>\n<html>\n<head>\n<meta name="pypi:repository-version" content="1.1">\n'
+               "<title>Links for demo-pkg</title>\n</head>\n<body>\n<h1>Links for demo-pkg</h1>\n" +
+               anchor("https://files.example/packages/demo_pkg-1.0-py3-none-any.whl#sha256=" + h1,
+                      "demo_pkg-1.0-py3-none-any.whl",
+                      ' data-requires-python="&gt;=3.8" data-dist-info-metadata="sha256=%s" '
+                      'data-core-metadata="sha256=%s"' % (hm, hm)) +
+               anchor("../../packages/demo-pkg-1.0.tar.gz#sha256=" + h2, "demo-pkg-1.0.tar.gz",
+                      ' data-requires-python="&gt;=3.6,&lt;4" data-yanked="broken &amp; bad"') +
+               anchor("/f/Demo.Pkg-1.1rc1.zip#md5=00", "Demo.Pkg-1.1rc1.zip", ' data-yanked="" data-core-metadata="true"') +
+               anchor("demo_pkg-2.0%2B1-py3-none-any.whl?x=1#egg=x&amp;sha256=" + h1, "") +
+               "</body>\n</html>\n<!--SERIAL 20513520-->\n")
+    lol = "".join('<!ENTITY l%d "%s">' % (i + 1, "&l%d;" % i * 10) for i in range(6))
+    c["upstream_page"] = {
+        "json-pypi": up(0, json.dumps(up_json)),
+        "json-min": up(0, '{"meta":{"api-version":"1.0"},"files":[]}'),
+        "json-v2": up(0, '{"meta":{"api-version":"2.0"},"files":[]}'),
+        "json-dup-key": up(0, '{"meta":{"api-version":"1.0"},"files":[],"files":[]}'),
+        "json-types": up(0, '{"meta":{"api-version":"1.0"},"name":"Demo_Pkg","files":[{"filename":"demo-pkg-1.0.zip",'
+                            '"url":"x","hashes":{"sha256":"' + h1 + '"},"yanked":1,"size":"1"}]}'),
+        "json-hostile": up(0, json.dumps({"meta": {"api-version": "1.0"}, "files": [
+            {"filename": "../demo-pkg-1.0.tar.gz", "url": "x"},
+            {"filename": "other-1.0.tar.gz", "url": "x"},
+            {"filename": "demo-pkg-1.0.tar.gz", "url": "javascript:alert(1)"},
+            {"filename": "demo-pkg-1.0.tar.gz", "url": "https://h/a", "hashes": {"sha256": "abc"}},
+            {"filename": "demo-pkg-1.0.tar.gz", "url": "b"},
+            {"filename": "demo-pkg-1.0.tar.gz", "url": "c"}]})),
+        "json-deep": up(0, '{"meta":{"api-version":"1.0"},"files":[],"x":' + "[" * 40 + "]" * 40 + "}"),
+        "json-truncated": up(0, json.dumps(up_json)[:200]),
+        "html-pypi": up(1, up_html),
+        "html-hostile": up(1, "<html><head><script>'<a href=\"demo-pkg-6.0.tar.gz\">x</a>'</script>"
+                              '<base href="https://cdn.example/x/"></head><body><!-- <a href="y">y</a> -->'
+                              "<![CDATA[<a href=\"z\">]]>" + anchor("javascript:alert(1)", "x") +
+                              anchor("x/..%2Fdemo-pkg-1.0.tar.gz", "") + anchor("demo-pkg-1.0.tar.gz%00.zip", "") +
+                              anchor("demo-pkg-1.0.tar.gz#sha256=xyz", "") + "</body></html>"),
+        "html-laughs": up(1, '<!DOCTYPE html [<!ENTITY l0 "lol">' + lol + '<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                             '<html><body><a href="demo-pkg-1.0.tar.gz" data-yanked="&l6;&x;">x</a></body></html>'),
+        "html-v2": up(1, '<html><head><meta name="pypi:repository-version" content="2.0"></head></html>'),
+        "html-latin1": up(1, b'<a href="demo-pkg-1.0.tar.gz" data-yanked="caf\xe9">x</a>'),
+        "content-type": b"application/vnd.pypi.simple.v1+json; charset=utf-8",
+    }
+
     # distfile: real and odd distribution filenames (seed files are numbered:
     # a filename as the file's name could pass tar's 99-byte path limit).
     c["distfile"] = {"%02d" % i: n for i, n in enumerate([
@@ -454,6 +520,32 @@ def corpus():
         "invalid-project": "alice\n-upload-\n" + acl,
     }
 
+    # upstream_names: a name line, then a claims file.
+    claims = ("# names that are ours: never looked up upstream\n"
+              "acme-*\n"
+              "  Internal_Tools  \n"
+              "secret.project\r\n"
+              "\n"
+              "zz?\n"
+              "acme-exact\n")
+    c["upstream_names"] = {
+        "claimed-glob": "Acme_Foo\n" + claims,
+        "claimed-exact": "internal-tools\n" + claims,
+        "claimed-wild": "zzz\n" + claims,
+        "free": "requests\n" + claims,
+        "invalid-name": "-acme\n" + claims,
+        "star": "anything\n*\n",
+        "empty": "name\n",
+        "comments-only": "x\n# a\n  # b\n\t\n\r\n",
+        "bad-char": "acme\nacme\nbad/name\n",
+        "bad-space": "acme\nacme # trailing\n",
+        "nul": "acme\nac\0me\n",
+        "lone-cr": "acme\nacme\rother\r",
+        "edge-sep": "acme\n-acme\n",
+        "long-line": "acme\n" + "a" * 201 + "\n",
+        "many-globs": "a-b-c-d-e-f-g-h\n" + "".join("*%s*?\n" % chr(97 + i) for i in range(26)),
+    }
+
     # conf: config files.
     c["conf"] = {
         "full": ("# pypi-fcgi.conf\nroot = /srv/packages\nroot = /srv/mirror\nthreads = 8\n"
@@ -471,6 +563,14 @@ def corpus():
         "pypiserver-run": "run -P /etc/h -a update,download,list -o --disable-fallback -vv /srv/p\n",
         "pypiserver-base-url": "--server-base-url pypi/ --hash-algo sha256 -t -- run\n",
         "pypiserver-refused": "-p 8080 --fallback-url https://pypi.org/simple/ /srv/p\n",
+        "upstream": ("root = /srv/p\nupstream = https://pypi.org/simple\nupstream-ca = /etc/ca.pem\n"
+                     "upstream-netrc = /etc/pypi-fcgi/netrc\nupstream-cache = /var/cache/up\nupstream-ttl = 15m\n"
+                     "upstream-min-age = 3d\nupstream-fetches = 8\nupstream-timeout = 20\n"
+                     "upstream-allow = django*\nupstream-allow = req?ests\nupstream-deny = acme-*\n"
+                     "upstream-claims = /etc/pypi-fcgi/claims\n"),
+        "upstream-args": ("--upstream http://[::1]:3141/root/pypi/ --upstream-ttl=90 --upstream-allow a* "
+                          "--upstream-allow=b --upstream-deny c? --upstream-min-age 12h /srv/p\n"),
+        "upstream-bad": "upstream = https://u:p@h/\nupstream-ttl = 31d\nupstream-allow = a b\n",
     }
 
     # meta: archives as uploaded.
@@ -594,6 +694,52 @@ def corpus():
         "bad-escape": rec(base + b"uploader a%0\n"),
         "garbage": b"\x01pypi-fcgi-sidecar 1\nend 00\n",
     }
+    # upstream_store: the upstream cache's page records; first byte even =
+    # "end" line appended by the harness (see fuzz_upstream_store.c).
+    def page_rec(body, keep_end=False):
+        body = b"pypi-fcgi-upstream-page 1\n" + body
+        if keep_end:
+            return b"\x01" + body + b"end " + hashlib.sha256(body).hexdigest().encode() + b"\n"
+        return b"\x00" + body
+
+    whl, tgz = b"demo_pkg-1.0-py3-none-any.whl", b"demo-pkg-1.0.tar.gz"
+    page_head = (b"name demo-pkg\npage-url https://pypi.org/simple/demo-pkg/\netag \"a1b2\"\n"
+                 b"last-modified Sat,%2005%20Dec%202026%2010:00:00%20GMT\nfetched 1796551200\nchecked 1796554800\n")
+    page_full = (page_head + b"skipped 1 file%202:%20its%20filename%20is%20another%20project's%20(\"x-1.0.tar.gz\")\n"
+                 b"files 2\nfile " + whl + b" https://f.example/" + whl + b" sha256=" + h1.encode() +
+                 b" rp=>=3.8 meta=" + hm.encode() + b" size=4821 time=1672531200123456\n"
+                 b"file " + tgz + b" https://f.example/" + tgz + b" yanked=broken%20build meta\n"
+                 b"versions 2\nversion 1.0\nversion 1.1rc1\n")
+    c["upstream_store"] = {
+        "full": page_rec(page_full),
+        "full-end": page_rec(page_full, keep_end=True),
+        "minimal": page_rec(b"name a\npage-url x\nfetched 0\nchecked 0\nskipped 0\nfiles 0\n"),
+        "versions-empty": page_rec(page_head + b"skipped 0\nfiles 0\nversions 0\n"),
+        "escapes": page_rec(page_head + b"skipped 0\nfiles 1\nfile " + tgz + b" https://f.example/a%25b rp=%09%0a%c3%a9 "
+                            b"yanked=\nversions 2\nversion %20\nversion %f0%9f%90%8d\n"),
+        "bad-escape": page_rec(page_head + b"skipped 0\nfiles 1\nfile " + tgz + b" https://f.example/x rp=%41\n"),
+        "misplaced": page_rec(page_head + b"skipped 0\nfiles 1\nfile " + tgz + b" https://f.example/x size=1 yanked\n"),
+        "other-project": page_rec(page_head + b"skipped 0\nfiles 1\nfile other-1.0.tar.gz https://f.example/x\n"),
+        "count": page_rec(page_head + b"skipped 0\nfiles 3\nfile " + tgz + b" https://f.example/x\n"),
+        "garbage": b"\x01pypi-fcgi-upstream-page 1\nend 00\n",
+    }
+    # upstream_http: the header lines of an upstream's answers.
+    c["upstream_http"] = {
+        "pypi": "HTTP/2 200\r\ncontent-type: application/vnd.pypi.simple.v1+json\r\netag: \"Tx5XH3rO1Kv3g\"\r\n"
+                "last-modified: Sat, 05 Dec 2026 10:00:00 GMT\r\nx-pypi-last-serial: 123\r\n\r\n",
+        "not-modified": "HTTP/1.1 304 Not Modified\r\nETag: W/\"abc\"\r\n\r\n",
+        "redirect": "HTTP/1.1 301 Moved Permanently\r\nLocation: ../bar/\r\nETag: \"old\"\r\n\r\n"
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n",
+        "continue": "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nETag: \"x\"\r\n\r\n",
+        "control": "HTTP/1.1 200 OK\r\nETag: \"a\x01b\"\r\n",
+        "tab": "HTTP/1.1 200 OK\r\nContent-Type:\t text/html;\tcharset=utf-8 \t\r\n",
+        "repeated": "HTTP/1.1 200 OK\r\nETag: \"1\"\r\netag: \"2\"\r\nETAG:\r\n",
+        "long-value": "HTTP/1.1 200 OK\r\nETag: \"" + "e" * 1030 + "\"\r\n",
+        "many-lines": "HTTP/1.1 200 OK\r\n" + "".join("X-Filler-%d: %s\r\n" % (i, "f" * 100) for i in range(700)),
+        "bare-lf": "HTTP/1.0 200 OK\nLast-Modified: Sat, 05 Dec 2026 10:00:00 GMT\n\n",
+        "no-colon": "HTTP/1.1 200 OK\r\nnot a header\r\n:\r\nETag\r\n",
+    }
+
     return c
 
 

@@ -6,10 +6,11 @@
 # an emulated Linux guest as the NFS client), with what its suite runs.
 set -euo pipefail
 
-build=(build-essential autoconf automake pkg-config libfcgi-dev libssl-dev libarchive-dev libcrypt-dev libexpat1-dev check)
+build=(build-essential autoconf automake pkg-config libfcgi-dev libssl-dev libarchive-dev libcrypt-dev libexpat1-dev libcurl4-openssl-dev libjansson-dev libxml2-dev check)
 serve=(lighttpd curl)
 test=(apache2-utils libfcgi-bin python3 python3-venv python3-pip-whl python3-setuptools-whl python3-wheel-whl spawn-fcgi valgrind twine
-      apache2 libapache2-mod-fcgid libapache2-mod-xsendfile nginx-light wrk clang libclang-rt-14-dev systemd)
+      apache2 libapache2-mod-fcgid libapache2-mod-xsendfile nginx-light wrk clang libclang-rt-14-dev systemd
+      lighttpd-mod-openssl openssl python3-poetry)
 bench=(wrk strace)
 nfs=(nfs-ganesha nfs-ganesha-vfs nfs-common rpcbind qemu-system-x86 busybox-static socat lighttpd curl python3 python3-venv
      python3-pip-whl python3-setuptools-whl python3-wheel-whl apache2-utils)

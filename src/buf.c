@@ -127,3 +127,13 @@ enum pf_err buf_reject(buf_t *err, const char *fmt, ...)
     va_end(ap);
     return PF_EINVAL;
 }
+
+enum pf_err buf_refuse(buf_t *err, enum pf_err e, const char *fmt, ...)
+{
+    va_list ap;
+    buf_reset(err);
+    va_start(ap, fmt);
+    (void)buf_vprintf(err, fmt, ap);
+    va_end(ap);
+    return e;
+}

@@ -53,6 +53,8 @@ enum pf_err buf_vprintf(buf_t *b, const char *fmt, va_list ap);
 /* Replaces what err holds with the formatted message and returns
  * PF_EINVAL: how a parser says why it refuses its input. */
 enum pf_err buf_reject(buf_t *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same, returning e (PF_ECORRUPT, PF_ETOOBIG, ...). */
+enum pf_err buf_refuse(buf_t *err, enum pf_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Takes the content away from b (the caller frees it) and empties b,
  * clearing the error: check buf_err first. */
 char *buf_steal(buf_t *b);

@@ -4,10 +4,12 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <check.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -226,4 +228,41 @@ void tu_resp_free(struct tu_resp *r)
     buf_free(&r->raw);
     buf_free(&r->log);
     free(r->head);
+}
+
+pid_t tu_python_start(const char *script, const char *const *args, unsigned *port)
+{
+    const char *argv[16] = { "python3", script };
+    size_t n = 2;
+    for (; args && *args && n < 15; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    int out[2];
+    ck_assert_int_eq(pipe(out), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(out[1], 1);
+        close(out[0]), close(out[1]);
+        execvp("python3", (char *const *)argv);
+        _exit(127);
+    }
+    close(out[1]);
+    char line[32] = "";
+    size_t len = 0;
+    ssize_t r;
+    while (len < sizeof line - 1 && !strchr(line, '\n') && (r = read(out[0], line + len, sizeof line - 1 - len)) > 0)
+        line[len += (size_t)r] = '\0';
+    close(out[0]);
+    *port = (unsigned)strtoul(line, NULL, 10);
+    ck_assert_msg(*port > 0, "the python3 server %s did not start: '%s'", script, line);
+    return pid;
+}
+
+void tu_python_stop(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    int st;
+    waitpid(pid, &st, 0);
 }

@@ -4,6 +4,7 @@
 #define PF_TESTUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "buf.h"
 
 struct app;
@@ -34,6 +35,12 @@ char *tu_capture_end(void);
 size_t tu_count(const char *haystack, const char *needle);
 /* Runs a shell command; returns its exit status. */
 int tu_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Starts `python3 SCRIPT ARGS...` (args NULL-terminated), killed with the
+ * test process, and reads the port it prints as its first line; asserts
+ * that one came. tu_python_stop kills and reaps it. */
+pid_t tu_python_start(const char *script, const char *const *args, unsigned *port);
+void tu_python_stop(pid_t pid);
 
 /* Writes ROOT-htpasswd beside root, with the one user alice (password
  * "secret", {SHA}); returns its path (malloc'd). */
