@@ -7,7 +7,7 @@
 # tests under TSan, and the upload tests with the responder under valgrind.
 # The last line counts the results of all of them.
 #
-# Then every libFuzzer harness runs for FUZZ_SECONDS (default 30).
+# Then every libFuzzer harness runs for FUZZ_SECONDS (default 20).
 # SANITIZERS=0 skips the sanitizer passes (they roughly double the time),
 # FUZZ=0 the fuzzers. STATIC=only runs the static checks of the tree (each
 # one result: references, banned calls, the fuzz list, file and function
@@ -196,7 +196,7 @@ if [ "${SANITIZERS:-1}" != 0 ]; then
         # responder sits near 300 MiB and moves by +-10 MiB as it fills, which
         # is ASan's noise, not ours; 16 MiB fills during the warm-up.
         ASAN_OPTIONS="$ASAN_OPTIONS:quarantine_size_mb=16" \
-            BIG_UPLOAD_MIB=64 DEPLOY_BIG_MIB=16 SOAK_SECONDS=60 e2e_tests asan "$asan"
+            BIG_UPLOAD_MIB=64 DEPLOY_BIG_MIB=16 SOAK_SECONDS=60 UPSTREAM_BIG_MIB=64 e2e_tests asan "$asan"
         unset ASAN_OPTIONS UBSAN_OPTIONS
         # Errors only: a refused allocation leaves a one-line WARNING.
         no_reports "ASan+UBSan" "$reports" 'ERROR: |runtime error|SUMMARY: '
@@ -232,13 +232,13 @@ fi
 
 if [ "${FUZZ:-1}" != 0 ]; then
     # Two halves side by side (two cores); each harness is one result.
-    echo "== fuzzing (${FUZZ_SECONDS:-30} s per harness)"
+    echo "== fuzzing (${FUZZ_SECONDS:-20} s per harness)"
     if make -C "$build" fuzz-build >"$build/fuzz-build.log" 2>&1; then
         targets=$(make -s -C "$build" --no-print-directory print-fuzz-targets | tail -n 1)
         read -ra all <<<"$targets"
         half=$(((${#all[@]} + 1) / 2))
-        make -C "$build" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_TARGETS="${all[*]:0:half}" >"$build/fuzz-1.log" 2>&1 &
-        make -C "$build" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-30}" FUZZ_TARGETS="${all[*]:half}" >"$build/fuzz-2.log" 2>&1
+        make -C "$build" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" FUZZ_TARGETS="${all[*]:0:half}" >"$build/fuzz-1.log" 2>&1 &
+        make -C "$build" fuzz FUZZ_SECONDS="${FUZZ_SECONDS:-20}" FUZZ_TARGETS="${all[*]:half}" >"$build/fuzz-2.log" 2>&1
         wait
         for t in "${all[@]}"; do
             line=$(grep -h "^fuzz_$t: " "$build"/fuzz-[12].log | tail -n 1)

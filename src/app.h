@@ -8,6 +8,7 @@
 
 struct auth;
 struct store_probe;
+struct upstream;
 
 /* Set up once at start by main (or a test) and immutable while requests
  * are served; each part is owned by whoever opened it and outlives every
@@ -19,6 +20,8 @@ struct app {
     /* What store_probe found about each root (cfg->nroots of them), or
      * NULL: publishing allowed everywhere (tests). */
     const struct store_probe *publish;
+    /* The upstream index's cache (--upstream), or NULL: none. */
+    struct upstream *upstream;
 };
 
 #endif

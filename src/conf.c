@@ -383,8 +383,42 @@ const struct conf_setting conf_settings[] = {
       .unset = "none: X-Forwarded-* headers are ignored", .parse = parse_proxies,
       .help = "comma-separated addresses of proxies whose X-Forwarded-Host, -Proto and -Prefix set the URLs "
               "pypi-fcgi prints, for requests whose REMOTE_ADDR is one of them" },
+    { .name = "upstream", .arg = "URL", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(upstream),
+      .unset = "none", .parse = conf_parse_upstream,
+      .help = "a pull-through cache of this index (its simple URL, http or https), asked for projects that have "
+              "no local file" },
+    { .name = "upstream-ca", .arg = "FILE", .deflt = "(system CAs)", .type = CONF_PATH, .field = FIELD(upstream_ca),
+      .unset = "the system CAs", .help = "a PEM bundle that replaces the system CAs for the upstream" },
+    { .name = "upstream-netrc", .arg = "FILE", .deflt = "(none)", .type = CONF_PATH, .field = FIELD(upstream_netrc),
+      .unset = "none", .help = "the upstream's credentials, in netrc format" },
+    { .name = "upstream-cache", .arg = "DIR", .deflt = "(STATE_DIR/upstream)", .type = CONF_PATH,
+      .field = FIELD(upstream_cache), .unset = "STATE_DIR/upstream",
+      .help = "where pages and files from the upstream are kept; apart from every root" },
+    { .name = "upstream-ttl", .arg = "DURATION", .deflt = "10m", .type = CONF_DURATION, .field = FIELD(upstream_ttl),
+      .lo = 0, .hi = 30 * 86400,
+      .help = "a project page from the upstream is used this long before it is asked again (0: every request; "
+              "s, m, h, d)" },
+    { .name = "upstream-min-age", .arg = "DURATION", .deflt = "0", .type = CONF_DURATION,
+      .field = FIELD(upstream_min_age), .lo = 0, .hi = 365 * 86400,
+      .help = "an upstream file uploaded less than this long ago is not offered (0: off; s, m, h, d)" },
+    { .name = "upstream-fetches", .arg = "N", .deflt = "4", .type = CONF_LONG, .field = FIELD(upstream_fetches),
+      .lo = 1, .hi = 256, .help = "upstream file transfers at once per process (1..256)" },
+    { .name = "upstream-timeout", .arg = "SECONDS", .deflt = "30", .type = CONF_LONG,
+      .field = FIELD(upstream_timeout), .lo = 1, .hi = 3600,
+      .help = "connecting to the upstream, and each wait for its bytes, gives up after this long (1..3600)" },
+    { .name = "upstream-allow", .arg = "GLOB", .deflt = "(every name)", .type = CONF_LIST,
+      .field = FIELD(upstream_allow), .count = FIELD(nupstream_allow), .unset = "every name",
+      .parse = conf_parse_name_glob,
+      .help = "only project names matching a pattern ('*', '?') are asked of the upstream; repeat for several" },
+    { .name = "upstream-deny", .arg = "GLOB", .deflt = "(none)", .type = CONF_LIST, .field = FIELD(upstream_deny),
+      .count = FIELD(nupstream_deny), .unset = "none", .parse = conf_parse_name_glob,
+      .help = "project names matching a pattern are never asked of the upstream; repeat for several" },
+    { .name = "upstream-claims", .arg = "FILE", .deflt = "(none)", .type = CONF_PATH,
+      .field = FIELD(upstream_claims), .unset = "none",
+      .help = "names claimed for local use, never asked of the upstream even before they have a file" },
 };
 const size_t conf_nsettings = sizeof conf_settings / sizeof conf_settings[0];
+_Static_assert(sizeof conf_settings / sizeof conf_settings[0] <= 64, "conf_parse_args keeps a bit per row");
 
 const char conf_tcp_trust_refusal[] =
     "trust-remote-user: the FastCGI socket is TCP, and anyone who can connect to it can send REMOTE_USER "
@@ -408,6 +442,7 @@ void conf_init(struct config *cfg)
         /* Cannot fail: test_conf sets every such default the same way. */
         if (!conf_settings[i].unset && conf_set(cfg, conf_settings[i].name, conf_settings[i].deflt, &err))
             abort();
+    cfg->upstream_given = NULL;
     buf_free(&err);
 }
 
@@ -446,6 +481,8 @@ void conf_free(struct config *cfg)
     for (size_t i = 0; i < conf_nsettings; i++)
         if (conf_settings[i].type == CONF_PATH)
             free(*(char **)((char *)cfg + conf_settings[i].field));
+        else if (conf_settings[i].type == CONF_LIST)
+            conf_list_clear(cfg, &conf_settings[i]);
     /* What the rows of their own kind keep, and -c. */
     for (size_t i = 0; i < cfg->nroots; i++)
         free(cfg->roots[i]);
@@ -468,6 +505,8 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
     if (!s)
         return buf_reject(err, "unknown setting '%s'", name);
     void *field = (char *)cfg + s->field;
+    if (strncmp(s->name, "upstream-", 9) == 0 && !cfg->upstream_given)
+        cfg->upstream_given = s->name;
     if (s->parse)
         return s->parse(cfg, s, v, err);
     switch (s->type) {
@@ -479,6 +518,10 @@ enum pf_err conf_set(struct config *cfg, const char *name, const char *v, buf_t 
         return parse_bool(s->name, v, field, err);
     case CONF_PATH:
         return *v ? set_str(field, v) : buf_reject(err, "%s: empty path", s->name);
+    case CONF_DURATION:
+        return conf_parse_duration(s, v, field, err);
+    case CONF_LIST:
+        return conf_list_add(cfg, s, v);
     case CONF_OWN:
         break;
     }
@@ -591,7 +634,7 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
     }
     size_t file_roots = cfg->nroots;
     bool cmdline_roots = false;
-    uint64_t seen = 0;
+    uint64_t seen = 0, cmdline_lists = 0;
     enum pf_err e;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -639,6 +682,12 @@ enum pf_err conf_parse_args(int argc, char **argv, struct config *cfg, const cha
             const char *v = eq ? eq + 1 : !s->arg ? "yes" : (i + 1 < argc ? argv[++i] : NULL);
             if (!v)
                 return buf_reject(err, "option --%s needs a value", s->name);
+            /* A list on the command line replaces the file's, as roots do. */
+            uint64_t bit = UINT64_C(1) << (s - conf_settings);
+            if (s->type == CONF_LIST && !(cmdline_lists & bit)) {
+                conf_list_clear(cfg, s);
+                cmdline_lists |= bit;
+            }
             if ((e = conf_set(cfg, s->name, v, err)))
                 return e;
             continue;
@@ -682,7 +731,7 @@ enum pf_err conf_check(struct config *cfg, buf_t *err)
         return buf_reject(err, "password-checks: %ld is not below threads (%ld): a thread must stay free for the "
                          "pages while passwords are checked",
                     cfg->password_checks, cfg->threads);
-    return PF_EOK;
+    return conf_check_upstream(cfg, err);
 }
 
 void conf_usage(FILE *f)
@@ -712,7 +761,11 @@ void conf_print(const struct config *cfg, FILE *f)
     for (size_t i = 0; i < conf_nsettings; i++) {
         const struct conf_setting *s = &conf_settings[i];
         const void *field = (const char *)cfg + s->field;
-        if (s->print)
+        char d[32];
+        /* Not a line while unused, so that -t's output is a valid file. */
+        if (!cfg->upstream && strncmp(s->name, "upstream-", 9) == 0)
+            fprintf(f, "# %s: unused without upstream\n", s->name);
+        else if (s->print)
             s->print(cfg, s, f);
         else if (s->type == CONF_LONG)
             fprintf(f, "%s = %ld\n", s->name, *(const long *)field);
@@ -720,7 +773,13 @@ void conf_print(const struct config *cfg, FILE *f)
             fprintf(f, "%s = %" PRIu64 "\n", s->name, *(const uint64_t *)field);
         else if (s->type == CONF_BOOL)
             fprintf(f, "%s = %s\n", s->name, *(const bool *)field ? "yes" : "no");
-        else if (*(char *const *)field)
+        else if (s->type == CONF_DURATION) {
+            conf_print_duration(*(const long *)field, d, sizeof d);
+            fprintf(f, "%s = %s\n", s->name, d);
+        } else if (s->type == CONF_LIST && *(const size_t *)((const char *)cfg + s->count)) {
+            for (size_t k = 0; k < *(const size_t *)((const char *)cfg + s->count); k++)
+                fprintf(f, "%s = %s\n", s->name, (*(char *const *const *)field)[k]);
+        } else if (*(char *const *)field)
             fprintf(f, "%s = %s\n", s->name, *(char *const *)field);
         else
             fprintf(f, "# %s: %s\n", s->name, s->unset);

@@ -61,6 +61,21 @@ struct config {
     char *trusted_proxy; /* the list as given; NULL: X-Forwarded-* never believed */
     struct conf_addr proxies[CONF_MAX_PROXIES]; /* ... parsed */
     size_t nproxies;
+    /* The pull-through cache of an upstream index; every upstream-* setting needs --upstream. */
+    char *upstream;        /* http(s) URL of its simple index, ending in exactly one '/'; NULL: no upstream */
+    char *upstream_ca;     /* PEM bundle replacing the system CAs; NULL: the system CAs */
+    char *upstream_netrc;  /* the upstream's credentials, netrc format; NULL: none */
+    char *upstream_cache;  /* where its pages and files are kept; conf_check: absolute, STATE_DIR/upstream if unset */
+    long upstream_ttl;     /* seconds a cached project page is used before asking again; 0: every request */
+    long upstream_min_age; /* seconds since its upload before an upstream file is offered; 0: off */
+    long upstream_fetches; /* upstream file transfers at once per process */
+    long upstream_timeout; /* seconds: the upstream's connect and read timeout */
+    char **upstream_allow; /* name patterns (GLOB) that may be looked up upstream; none: every name */
+    size_t nupstream_allow;
+    char **upstream_deny;  /* name patterns never looked up upstream */
+    size_t nupstream_deny;
+    char *upstream_claims; /* file of names claimed for local use; NULL: none */
+    const char *upstream_given; /* the first upstream-* setting given (its row's name), for "needs --upstream" */
     char *conf_file;   /* the -c file, if any */
     bool check_only;     /* -t */
 };
@@ -71,6 +86,8 @@ enum conf_type {
     CONF_SIZE, /* uint64_t bytes, a number with K, M, G or T (1024-based); 0 too when lo is 0 */
     CONF_BOOL, /* bool: yes, true, on, 1 or no, false, off, 0 */
     CONF_PATH, /* char *, not empty; NULL while unset */
+    CONF_DURATION, /* long seconds from lo to hi: a number with an optional s, m, h or d */
+    CONF_LIST, /* char ** at field, its size_t count at count; each value adds one; NULL while empty */
     CONF_OWN,  /* the row's parse and print hooks do everything */
 };
 
@@ -84,7 +101,8 @@ struct conf_setting {
     const char *help;
     enum conf_type type;
     size_t field;       /* offsetof(struct config, the field) */
-    long lo, hi;        /* CONF_LONG: the range; CONF_SIZE: lo 0 accepts 0 */
+    long lo, hi;        /* CONF_LONG, CONF_DURATION: the range; CONF_SIZE: lo 0 accepts 0 */
+    size_t count;       /* CONF_LIST: offsetof(struct config, the count) */
     /* Non-NULL: the setting starts unset (its field zero, deflt describes
      * what that means) and conf_print writes "# NAME: UNSET" while it is. */
     const char *unset;
@@ -130,6 +148,24 @@ extern const size_t conf_npypiserver;
  * *seen keeps a bit per row given before (for "again"); start it at 0. */
 enum pf_err conf_pypiserver_take(struct config *cfg, int argc, char **argv, int *i, uint64_t *seen, bool *taken,
                                  buf_t *err) PF_WUR;
+
+/* For conf.c (conf_upstream.c): a duration, a number of seconds with an
+ * optional suffix s, m, h or d (90, 90s, 15m, 12h, 3d), from s->lo to
+ * s->hi; and the shortest form of n that reads back the same ("10m"). */
+enum pf_err conf_parse_duration(const struct conf_setting *s, const char *v, long *out, buf_t *err) PF_WUR;
+void conf_print_duration(long n, char *out, size_t len);
+/* Adds v (copied) to the row's CONF_LIST; empties it, freeing its values. */
+enum pf_err conf_list_add(struct config *cfg, const struct conf_setting *s, const char *v) PF_WUR;
+void conf_list_clear(struct config *cfg, const struct conf_setting *s);
+/* The rows' hooks: --upstream's URL, a name pattern of --upstream-allow
+ * or --upstream-deny. */
+enum pf_err conf_parse_upstream(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err);
+enum pf_err conf_parse_name_glob(struct config *cfg, const struct conf_setting *s, const char *v, buf_t *err);
+/* For conf_check, after the roots are real paths: refuses an upstream-*
+ * setting without --upstream; with it, checks the files and the cache
+ * directory (not a root, neither inside one nor holding one) and makes
+ * upstream_cache absolute (STATE_DIR/upstream by default). Creates nothing. */
+enum pf_err conf_check_upstream(struct config *cfg, buf_t *err) PF_WUR;
 
 /* Why trust-remote-user = yes is refused on a TCP socket (conf_check for
  * --listen tcp:, the server for an inherited socket). */

@@ -53,9 +53,10 @@ const struct conf_pypiserver conf_pypiserver[] = {
     { .spell = { "--server-base-url" }, .arg = "PATH", .setting = "url-prefix", .parse = parse_base_url },
     { .spell = { "--disable-fallback" } },
     { .spell = { "--fallback-url" }, .arg = "URL",
-      .why = "pypi-fcgi sends no request for a project it does not have to another index, it answers 404: a "
-             "redirect would install whatever anyone registered under that name there (dependency "
-             "confusion); put the public files you need in a root (pip download -d ROOT)" },
+      .why = "pypi-fcgi never redirects a name it does not have to another index: that would install whatever "
+             "anyone registered under the name there (dependency confusion); use --upstream URL, a pull-through "
+             "cache that never looks up a name that has local files, or put the files in a root (pip download -d "
+             "ROOT)" },
     { .spell = { "-p", "--port" }, .arg = "PORT", .why = why_listen },
     { .spell = { "-i", "-H", "--interface", "--host" }, .arg = "HOST", .why = why_listen },
     { .spell = { "--server" }, .arg = "METHOD",

@@ -114,8 +114,29 @@ void http_resp_hold(struct http_resp *resp, void (*release)(void *owner, void *r
     resp->hold.ref = ref;
 }
 
+static void drop_producer(struct http_resp *resp)
+{
+    if (resp->produce_free)
+        resp->produce_free(resp->produce_ctx);
+    resp->produce = NULL;
+    resp->produce_free = NULL;
+    resp->produce_ctx = NULL;
+}
+
+void http_resp_produce(struct http_resp *resp,
+                       int (*produce)(void *ctx, struct http_resp *resp, const struct http_out *out),
+                       void (*produce_free)(void *ctx), void *ctx, uint64_t len)
+{
+    drop_producer(resp);
+    resp->produce = produce;
+    resp->produce_free = produce_free;
+    resp->produce_ctx = ctx;
+    resp->produce_len = len;
+}
+
 void http_resp_free(struct http_resp *resp, struct http_scratch *s)
 {
+    drop_producer(resp);
     give(&s->head, &resp->head);
     give(&s->own, &resp->own);
     if (resp->file_fd >= 0)
@@ -148,7 +169,13 @@ void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
 
 void http_error(struct http_resp *resp, int status, const char *fmt, ...)
 {
-    /* Drop whatever the handler had prepared. */
+    /* Drop whatever the handler had prepared. A producer that fails
+     * before its first byte turns its response into this error: it is
+     * freed with the response, not under its own feet. */
+    if (resp->producing)
+        resp->produce = NULL;
+    else
+        drop_producer(resp);
     buf_reset(&resp->head);
     buf_reset(&resp->own);
     if (resp->file_fd >= 0)
@@ -405,7 +432,7 @@ static size_t fmt_length(char *b, uint64_t len)
     return 18 + d;
 }
 
-int http_send(struct http_resp *resp, bool head, const struct http_out *out)
+int http_send_head(struct http_resp *resp, const struct http_out *out)
 {
     /* A header that did not fit left the head without it (and without any
      * header after it): send none of it, but a plain 500. */
@@ -413,8 +440,11 @@ int http_send(struct http_resp *resp, bool head, const struct http_out *out)
         LOG(LOG_ERROR, "a response's headers passed %zu bytes: answered 500 instead", resp->head.cap);
         http_error(resp, 500, "The response's headers exceed their size limit.");
     }
-    const char *body = resp->body ? resp->body : (resp->own.p ? resp->own.p : "");
-    uint64_t len = resp->file_fd >= 0 ? resp->file_len : resp->body ? resp->body_len : resp->own.len;
+    resp->head_sent = true;
+    uint64_t len = resp->produce    ? resp->produce_len
+                   : resp->file_fd >= 0 ? resp->file_len
+                   : resp->body       ? resp->body_len
+                                      : resp->own.len;
     /* One write of the whole head; no printf on this path. */
     char line[64];
     buf_t *h = &resp->head;
@@ -431,14 +461,33 @@ int http_send(struct http_resp *resp, bool head, const struct http_out *out)
     /* 304 and offloaded files carry no body of ours: the web server sets
      * their length. */
     bool offloaded = resp->offload && resp->status == 200;
-    if (resp->status != 304 && !offloaded) {
+    if (resp->status != 304 && !offloaded && len != HTTP_LEN_UNKNOWN) {
         n = fmt_length(line, len);
         if (out->write(out->ctx, line, n))
             return -1;
     }
     if (out->write(out->ctx, "\r\n", 2))
         return -1;
-    if (head || resp->status == 304 || offloaded)
+    return 0;
+}
+
+int http_send(struct http_resp *resp, bool head, const struct http_out *out)
+{
+    if (resp->produce && !head && resp->status == 200) {
+        /* The producer sends the head with its first byte; one that fails
+         * before it has made resp an error page, sent below. */
+        resp->producing = true;
+        int rc = resp->produce(resp->produce_ctx, resp, out);
+        resp->producing = false;
+        if (resp->head_sent)
+            return rc;
+    }
+    if (http_send_head(resp, out))
+        return -1;
+    const char *body = resp->body ? resp->body : (resp->own.p ? resp->own.p : "");
+    uint64_t len = resp->file_fd >= 0 ? resp->file_len : resp->body ? resp->body_len : resp->own.len;
+    bool offloaded = resp->offload && resp->status == 200;
+    if (head || resp->status == 304 || offloaded || resp->produce)
         return 0;
     if (resp->file_fd < 0)
         return out->write(out->ctx, body, (size_t)len);

@@ -47,9 +47,11 @@ struct http_req {
     void *log_ctx;
 };
 
+struct http_out;
+
 /* A response being built. The body is either borrowed (body/body_len,
- * kept alive by the reference in hold), owned (own), or a file streamed
- * from file_fd. */
+ * kept alive by the reference in hold), owned (own), a file streamed
+ * from file_fd, or made while it is sent (produce). */
 struct http_resp {
     int status;
     buf_t head;             /* extra header lines, each ending in \r\n */
@@ -60,6 +62,23 @@ struct http_resp {
     bool reason_from_body;  /* an error whose message is also the reason phrase (twine shows it) */
     int file_fd;            /* -1: none */
     uint64_t file_len;
+    /* A body made while it is sent (a file arriving from the upstream):
+     * http_send calls produce(ctx, resp, out), which sends the head with
+     * http_send_head before its first byte, then the body, and returns 0,
+     * or -1 to cut the answer short (with a Content-Length sent, the
+     * client then sees an incomplete body, never a complete wrong one). A
+     * producer that fails before its first byte turns resp into an error
+     * page (http_error) instead, which http_send then sends. produce_len
+     * is the Content-Length, or HTTP_LEN_UNKNOWN for none. A HEAD gets the
+     * head alone, without produce. produce_free(ctx) runs once when the
+     * response is freed or replaced, whether or not produce ran. Set with
+     * http_resp_produce. */
+    int (*produce)(void *ctx, struct http_resp *resp, const struct http_out *out);
+    void (*produce_free)(void *ctx);
+    void *produce_ctx;
+    uint64_t produce_len;
+    bool producing;         /* produce is running */
+    bool head_sent;         /* http_send_head has begun */
     /* The one reference a borrowed body needs (every page borrows from a
      * single snapshot), released by http_resp_free as release(owner, ref);
      * release is NULL when none is held. */
@@ -68,6 +87,9 @@ struct http_resp {
         void *owner, *ref;
     } hold;
 };
+
+/* produce_len when the length is not known beforehand. */
+#define HTTP_LEN_UNKNOWN UINT64_MAX
 
 /* Where a response is written: the FastCGI stream or a test buffer.
  * write returns 0, or -1 when the client is gone. */
@@ -122,6 +144,11 @@ void http_resp_free(struct http_resp *resp, struct http_scratch *s);
  * released by http_resp_free with release(owner, ref). A reference held
  * already is released first: the body must not borrow from it any more. */
 void http_resp_hold(struct http_resp *resp, void (*release)(void *owner, void *ref), void *owner, void *ref);
+/* Makes resp's body the output of produce (see struct http_resp), len
+ * bytes or HTTP_LEN_UNKNOWN; a producer set before is freed first. */
+void http_resp_produce(struct http_resp *resp,
+                       int (*produce)(void *ctx, struct http_resp *resp, const struct http_out *out),
+                       void (*produce_free)(void *ctx), void *ctx, uint64_t len);
 /* Appends a header line "name: value". */
 void http_header(struct http_resp *resp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -158,5 +185,9 @@ bool http_etag_match(const char *if_none_match, const char *etag);
  * Content-Length, body unless head). Returns 0, or -1 when the client
  * went away. */
 int http_send(struct http_resp *resp, bool head, const struct http_out *out);
+/* Writes the Status line, the headers and the Content-Length (when known)
+ * of resp: for a producer, before its first byte. 0, or -1 when the
+ * client went away. */
+int http_send_head(struct http_resp *resp, const struct http_out *out);
 
 #endif

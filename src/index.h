@@ -35,6 +35,15 @@ void index_close(index_t *idx);
  * file of that project. */
 enum pf_err index_project(index_t *idx, const char *name, struct index_project **out) PF_WUR;
 void index_project_release(index_t *idx, struct index_project *p);
+/* A snapshot of a project that is not in the tree (one an upstream index
+ * serves), of the n files given (a malloc'd array, taken over with what
+ * each file's strings and record own, also on failure; root is not used),
+ * sorted and with its versions listed as a tree's project is. Not in the
+ * snapshot cache; release it with index_project_release. */
+enum pf_err index_project_make(const char *name, struct index_file *files, size_t n,
+                               struct index_project **out) PF_WUR;
+/* Frees n files and the array (what index_project_make takes over). */
+void index_files_free(struct index_file *files, size_t n);
 /* The page of p in format fmt, rendered on first use; owned by p. */
 enum pf_err index_project_page(index_t *idx, struct index_project *p, enum page_format fmt,
                                const struct page **out) PF_WUR;

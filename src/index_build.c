@@ -332,3 +332,40 @@ out:
     }
     return e;
 }
+
+enum pf_err index_project_make(const char *name, struct index_file *files, size_t n, struct index_project **out)
+{
+    *out = NULL;
+    struct index_project *p = calloc(1, sizeof *p);
+    if (!p || !(p->name = strdup(name))) {
+        free(p);
+        index_files_free(files, n);
+        return PF_ENOMEM;
+    }
+    atomic_init(&p->refs, 1);
+    p->files = files;
+    p->nfiles = n;
+    enum pf_err e = sort_files(p);
+    if (!e)
+        e = list_versions(p);
+    if (!e && !(p->api = calloc(INDEX_API_BASES * (p->nversions + 1), sizeof *p->api)))
+        e = PF_ENOMEM;
+    if (e) {
+        project_free(p);
+        return e;
+    }
+    p->cost = project_cost(p);
+    *out = p;
+    return PF_EOK;
+}
+
+void index_files_free(struct index_file *files, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(files[i].filename);
+        free(files[i].relpath);
+        free(files[i].version);
+        sidecar_clear(&files[i].rec);
+    }
+    free(files);
+}

@@ -44,13 +44,7 @@ void page_free(struct page *pg)
 
 void project_free(struct index_project *p)
 {
-    for (size_t i = 0; i < p->nfiles; i++) {
-        free(p->files[i].filename);
-        free(p->files[i].relpath);
-        free(p->files[i].version);
-        sidecar_clear(&p->files[i].rec);
-    }
-    free(p->files);
+    index_files_free(p->files, p->nfiles);
     for (size_t i = 0; i < p->nversions; i++)
         free(p->versions[i]);
     free(p->versions);

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <time.h>
 #include "app.h"
+#include "upstream.h"
+#include "upstream_http.h"
+#include "upstream_page.h"
 #include "auth.h"
 #include "conf.h"
 #include "index.h"
@@ -105,6 +108,39 @@ static void clean_roots(const struct config *cfg, const struct store_probe *prob
         store_reap(cfg->roots[r], cfg->removal_grace);
 }
 
+/* libcurl and libxml2 are set up once, before any thread. */
+static enum pf_err open_upstream(const struct config *cfg, struct upstream **up, buf_t *err)
+{
+    enum pf_err e = uphttp_global_init(err);
+    if (e)
+        return e;
+    up_page_init();
+    if ((e = upstream_open(cfg, up, err))) {
+        uphttp_global_cleanup();
+        return e;
+    }
+    LOG(LOG_INFO, "projects without local files come from %s, kept in %s", cfg->upstream, cfg->upstream_cache);
+    return PF_EOK;
+}
+
+/* Serves until told to stop, with the upstream cache when one is set. */
+static int serve(const struct config *cfg, index_t *idx, struct auth *auth, const struct store_probe *probes,
+                 buf_t *err)
+{
+    struct upstream *up = NULL;
+    if (cfg->upstream && open_upstream(cfg, &up, err) != PF_EOK) {
+        fprintf(stderr, "pypi-fcgi: the upstream cache cannot be set up: %s\n", err->p ? err->p : "out of memory");
+        return 1;
+    }
+    struct app app = { cfg, idx, auth, probes, up };
+    int rc = server_run(&app);
+    if (up) {
+        upstream_close(up);
+        uphttp_global_cleanup();
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
@@ -177,8 +213,7 @@ int main(int argc, char **argv)
     clean_roots(&cfg, probes);
     if ((cfg.authenticate & AUTH_UPDATE) && !cfg.htpasswd && !cfg.trust_remote_user)
         LOG(LOG_INFO, "uploads are off: they need a login and neither --htpasswd nor --trust-remote-user is set");
-    struct app app = { &cfg, idx, auth, probes };
-    rc = server_run(&app);
+    rc = serve(&cfg, idx, auth, probes, &err);
     free(probes);
     index_close(idx);
     auth_close(auth);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "escape.h"
 #include "pages.h"
+#include "upstream.h"
 #include "urlpath.h"
 
 /* Cache-Control of a file and of its .metadata. A file that needs a login
@@ -123,6 +124,10 @@ void page_files(const struct app *app, struct http_req *req, struct http_resp *r
         /* Traversal attempts and names no index file can have. */
         http_log(req, LOG_WARN, "refused file path (outside the roots or not a file name)");
         http_error(resp, 404, "Not Found");
+        return;
+    }
+    if (app->upstream && sv_starts_with(rel, SV_LIT(UPSTREAM_PATH))) {
+        page_upstream_files(app, req, resp, sv_make(rel.p + strlen(UPSTREAM_PATH), rel.len - strlen(UPSTREAM_PATH)));
         return;
     }
     bool want_md = sv_ends_with(rel, SV_LIT(".metadata"));

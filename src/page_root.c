@@ -6,6 +6,7 @@
 #include <string.h>
 #include "escape.h"
 #include "pages.h"
+#include "upstream.h"
 #include "welcome.h"
 
 /* The --welcome file filled in, into o. The values are pypiserver's: URL
@@ -112,6 +113,13 @@ void page_health(const struct app *app, struct http_req *req, struct http_resp *
         http_header(resp, "Content-Type", "text/plain; charset=utf-8");
         http_header(resp, "Cache-Control", "no-store");
         (void)buf_append_str(&resp->own, "ok\n");
+        /* The upstream's state, which never fails the check: cached
+         * pages are served while it is away. */
+        if (app->upstream) {
+            (void)buf_append_str(&resp->own, "upstream: ");
+            upstream_health(app->upstream, &resp->own);
+            (void)buf_append_str(&resp->own, "\n");
+        }
     }
     buf_free(&reason);
 }

@@ -5,6 +5,7 @@
 #include "accept.h"
 #include "name.h"
 #include "pages.h"
+#include "upstream.h"
 
 /* One validator per representation: the bytes of text/html and v1+html
  * are equal but their Content-Type is not. */
@@ -50,6 +51,43 @@ static void root_page(const struct app *app, struct http_req *req, struct http_r
     send_page(req, resp, pg, t);
 }
 
+/* The page of a project no root holds, from the upstream's (upstream.h):
+ * only for a name the rules let through. */
+static void upstream_project_page(const struct app *app, struct http_req *req, struct http_resp *resp,
+                                  const char *norm, enum accept_type t)
+{
+    char why[256];
+    if (!upstream_name_ok(app->upstream, norm, why, sizeof why)) {
+        http_log(req, LOG_INFO, "%s is not looked up upstream: %s", norm, why);
+        http_error(resp, 404, "Not Found: no project called %s here (%s).", norm, why);
+        return;
+    }
+    struct index_project *p;
+    struct upstream_result res;
+    enum pf_err e = upstream_project(app->upstream, norm, &p, &res);
+    if (e) {
+        if (res.status != 404)
+            http_log(req, LOG_WARN, "%s", res.why);
+        http_error(resp, res.status ? res.status : pf_errstatus(e), "%s.", res.why);
+        if (res.status == 503)
+            http_header(resp, "Retry-After", "30");
+        return;
+    }
+    page_hold_project(app, resp, p);
+    const struct page *pg;
+    e = index_project_page(app->idx, p, t == ACCEPT_V1_JSON ? PAGE_JSON : PAGE_HTML, &pg);
+    if (e) {
+        http_log(req, LOG_ERROR, "cannot build the page of %s: %s", norm, pf_strerror(e));
+        http_err_page(resp, e, HTTP_BLAME_SERVER, "The page of %s could not be built", norm);
+        return;
+    }
+    /* How long ago the upstream last confirmed this copy. */
+    http_header(resp, "Age", "%lld", (long long)res.age);
+    if (res.offline)
+        http_log(req, LOG_WARN, "served the copy of %s from %lld s ago: %s", norm, (long long)res.age, res.why);
+    send_page(req, resp, pg, t);
+}
+
 void page_simple(const struct app *app, struct http_req *req, struct http_resp *resp)
 {
     sv_t path = buf_sv(&req->path);
@@ -84,8 +122,13 @@ void page_simple(const struct app *app, struct http_req *req, struct http_resp *
     enum pf_err e = index_project(app->idx, norm, &p);
     if (!e)
         page_hold_project(app, resp, p);
+    if (e == PF_ENOTFOUND && app->upstream) {
+        upstream_project_page(app, req, resp, norm, t);
+        return;
+    }
     if (e == PF_ENOTFOUND) {
-        /* Never a fallback to a public index: that invites dependency confusion. */
+        /* Never a redirect to a public index: that invites dependency
+         * confusion (pip would merge both indexes' candidates). */
         http_error(resp, 404, "Not Found: no project called %s here.", norm);
         return;
     }

@@ -55,6 +55,10 @@ void page_project_redirect(const struct app *app, struct http_req *req, struct h
 void page_api(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* page_upload.c */
 void page_upload(const struct app *app, struct http_req *req, struct http_resp *resp);
+/* page_upstream.c */
+/* A file of the upstream cache: rel is what follows
+ * /packages/+upstream/ (upstream.h). */
+void page_upstream_files(const struct app *app, struct http_req *req, struct http_resp *resp, sv_t rel);
 /* page_files.c */
 void page_files(const struct app *app, struct http_req *req, struct http_resp *resp);
 /* /packages/: every file with its sha256 (pip --find-links); /packages

@@ -202,8 +202,14 @@ static void serve(struct server *s, FCGX_Request *r, struct http_scratch *scratc
     }
     int sent = busy ? route_serve_busy(s->app, r->envp, &out, fcgi_log, r->err, scratch)
                     : route_serve(s->app, r->envp, &in, &out, fcgi_log, r->err, scratch);
-    if (sent != 0)
-        LOG(LOG_DEBUG, "client went away during the response (error %d)", FCGX_GetError(r->out));
+    if (sent != 0) {
+        LOG(LOG_DEBUG, "client went away during the response, or it was cut short (error %d)",
+            FCGX_GetError(r->out));
+        /* A body cut short (an upstream file that failed its hash) must
+         * not end like a whole one: the web server sees the connection
+         * drop without the end of the request, and drops its client. */
+        (void)shutdown(r->ipcFd, SHUT_RDWR);
+    }
     /* Detached, libfcgi's close is a plain close(2). A body refused for
      * want of a thread is not drained: that would take a thread kept for
      * the index. */

@@ -35,6 +35,7 @@
     X(render_api)     \
     X(sidecar)        \
     X(upload)         \
+    X(upstream)       \
     X(upstream_file)  \
     X(upstream_http)  \
     X(upstream_names) \

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "buf.h"
 #include "conf.h"
@@ -345,6 +346,15 @@ static const struct args_case args_cases[] = {
     { { "/r", "--", "/b\nroot = /c", NULL }, PF_EINVAL, "root: a control character", NULL, 0, false, { NULL },
       { NULL } },
     { { "", NULL }, PF_EINVAL, "root: empty path", NULL, 0, false, { NULL }, { NULL } },
+    { { "--upstream", "https://pypi.org/simple", "--upstream-ttl=1d", NULL }, PF_EOK, NULL, "serve", 0, false,
+      { NULL }, { "upstream = https://pypi.org/simple/", "upstream-ttl = 1d", "upstream-fetches = 4" } },
+    { { "--upstream=https://me:pw@pypi.example/", NULL }, PF_EINVAL,
+      "upstream: a URL with '@' (user:password@): credentials go in --upstream-netrc, never on the command line",
+      NULL, 0, false, { NULL }, { NULL } },
+    { { "--upstream-allow", NULL }, PF_EINVAL, "--upstream-allow needs a value", NULL, 0, false, { NULL },
+      { NULL } },
+    { { "--upstream-ttl", "1w", NULL }, PF_EINVAL, "upstream-ttl: '1w' is not a duration from 0 to 30d", NULL, 0,
+      false, { NULL }, { NULL } },
     { { "-c", NULL }, PF_EINVAL, "-c", NULL, 0, false, { NULL }, { NULL } },
     { { "--config", NULL }, PF_EINVAL, "--config", NULL, 0, false, { NULL }, { NULL } },
 };
@@ -584,7 +594,8 @@ static const struct refusal_case refusal_cases[] = {
     { { "--host", "0.0.0.0", NULL }, { "'--host'", "--listen", NULL } },
     { { "--interface=127.0.0.1", NULL }, { "'--interface=127.0.0.1'", "--listen", NULL } },
     { { "--server", "gunicorn", NULL }, { "'--server'", "--threads", "contrib/" } },
-    { { "--fallback-url", "https://pypi.org/simple/", NULL }, { "404", "dependency confusion", "pip download" } },
+    { { "--fallback-url", "https://pypi.org/simple/", NULL },
+      { "dependency confusion", "--upstream URL", "never looks up a name that has local files" } },
     { { "--hash-algo", "md5", NULL }, { "'--hash-algo md5'", "sha256", NULL } },
     { { "--hash-algo", "off", NULL }, { "'--hash-algo off'", "always carry sha256", NULL } },
     { { "--backend", "simple-dir", NULL }, { "'--backend simple-dir'", "--rescan-interval", NULL } },
@@ -888,7 +899,10 @@ static bool default_is_prose(const char *name)
 {
     return !strcmp(name, "root") || !strcmp(name, "listen") || !strcmp(name, "url-prefix") ||
            !strcmp(name, "htpasswd") || !strcmp(name, "upload-acl") || !strcmp(name, "password-checks") ||
-           !strcmp(name, "state-dir") || !strcmp(name, "welcome") || !strcmp(name, "trusted-proxy");
+           !strcmp(name, "state-dir") || !strcmp(name, "welcome") || !strcmp(name, "trusted-proxy") ||
+           !strcmp(name, "upstream") || !strcmp(name, "upstream-ca") || !strcmp(name, "upstream-netrc") ||
+           !strcmp(name, "upstream-cache") || !strcmp(name, "upstream-allow") || !strcmp(name, "upstream-deny") ||
+           !strcmp(name, "upstream-claims");
 }
 
 START_TEST(test_conf_defaults_match_table)
@@ -1506,6 +1520,547 @@ START_TEST(test_conf_env_number_table)
 }
 END_TEST
 
+/* ---- the upstream cache's settings ---- */
+
+/* conf_set on a configuration whose upstream is set (so that -t prints the
+ * upstream-* lines); for name "upstream", on a fresh one. */
+static const struct set_case upstream_cases[] = {
+    { "upstream", "https://pypi.org/simple/", PF_EOK, "upstream = https://pypi.org/simple/" },
+    { "upstream", "https://pypi.org/simple", PF_EOK, "upstream = https://pypi.org/simple/" },
+    { "upstream", "https://pypi.org/simple///", PF_EOK, "upstream = https://pypi.org/simple/" },
+    { "upstream", "https://pypi.org", PF_EOK, "upstream = https://pypi.org/" },
+    { "upstream", "https://pypi.org/", PF_EOK, "upstream = https://pypi.org/" },
+    { "upstream", "http://10.0.0.1:8080/root/pypi", PF_EOK, "upstream = http://10.0.0.1:8080/root/pypi/" },
+    { "upstream", "http://[::1]:3141/simple/", PF_EOK, "upstream = http://[::1]:3141/simple/" },
+    { "upstream", "https://[fd00::2]/", PF_EOK, "upstream = https://[fd00::2]/" },
+    { "upstream", "https://mirror_1.example-x.org:65535/a/b", PF_EOK,
+      "upstream = https://mirror_1.example-x.org:65535/a/b/" },
+    { "upstream", "https://h/a%20b/~c", PF_EOK, "upstream = https://h/a%20b/~c/" },
+    /* Credentials: refused without quoting what may be a password. */
+    { "upstream", "https://user:secret@pypi.example/simple/", PF_EINVAL,
+      "credentials go in --upstream-netrc, never on the command line" },
+    { "upstream", "https://token@pypi.example/", PF_EINVAL, "credentials go in --upstream-netrc" },
+    { "upstream", "https://pypi.example/simple/@evil/", PF_EINVAL, "credentials go in --upstream-netrc" },
+    { "upstream", "@", PF_EINVAL, "credentials go in --upstream-netrc" },
+    { "upstream", "ftp://pypi.example/simple/", PF_EINVAL, "'ftp://pypi.example/simple/' is not an http:// or" },
+    { "upstream", "file:///srv/simple/", PF_EINVAL, "is not an http:// or https:// URL" },
+    { "upstream", "HTTPS://pypi.org/", PF_EINVAL, "is not an http:// or https:// URL" },
+    { "upstream", "pypi.org", PF_EINVAL, "'pypi.org' is not an http:// or https:// URL" },
+    { "upstream", "pypi.org/simple/", PF_EINVAL, "is not an http:// or https:// URL" },
+    { "upstream", "//pypi.org/simple/", PF_EINVAL, "is not an http:// or https:// URL" },
+    { "upstream", "https:/pypi.org/", PF_EINVAL, "is not an http:// or https:// URL" },
+    { "upstream", "", PF_EINVAL, "'' is not an http:// or https:// URL" },
+    { "upstream", "https://", PF_EINVAL, "'https://' has no host" },
+    { "upstream", "https:///simple/", PF_EINVAL, "has no host" },
+    { "upstream", "https://:443/", PF_EINVAL, "has no host" },
+    { "upstream", "https://h:/", PF_EINVAL, "has no host" },
+    { "upstream", "https://h:0/", PF_EINVAL, "has no host" },
+    { "upstream", "https://h:65536/", PF_EINVAL, "has no host" },
+    { "upstream", "https://h:443x/", PF_EINVAL, "has no host" },
+    { "upstream", "https://h:-1/", PF_EINVAL, "has no host" },
+    { "upstream", "https://[::1/", PF_EINVAL, "has no host" },
+    { "upstream", "https://[]/", PF_EINVAL, "has no host" },
+    { "upstream", "https://[::1]x/", PF_EINVAL, "has no host" },
+    { "upstream", "https://h%2e/", PF_EINVAL, "has no host" },
+    { "upstream", "https://h\\evil/", PF_EINVAL, "has no host" },
+    { "upstream", "https://pypi.org/simple/?x=1", PF_EINVAL, "a query ('?') or a fragment ('#')" },
+    { "upstream", "https://pypi.org/simple/#top", PF_EINVAL, "a query ('?') or a fragment ('#')" },
+    { "upstream", "https://pypi.org/sim ple/", PF_EINVAL, "a space or a byte that is not printable ASCII" },
+    { "upstream", "https://pypi.org/\tsimple/", PF_EINVAL, "not printable ASCII" },
+    { "upstream", " https://pypi.org/", PF_EINVAL, "not printable ASCII" },
+    { "upstream", "https://pypi.org/sim\xc3\xa9/", PF_EINVAL, "not printable ASCII" },
+    { "upstream", "https://pypi.org/\x7f", PF_EINVAL, "a control character" },
+    { "upstream-ca", "/etc/ssl/private-ca.pem", PF_EOK, "upstream-ca = /etc/ssl/private-ca.pem" },
+    { "upstream-ca", "", PF_EINVAL, "empty path" },
+    { "upstream-netrc", "/etc/pypi-fcgi/netrc", PF_EOK, "upstream-netrc = /etc/pypi-fcgi/netrc" },
+    { "upstream-netrc", "", PF_EINVAL, "empty path" },
+    { "upstream-claims", "/etc/pypi-fcgi/claims", PF_EOK, "upstream-claims = /etc/pypi-fcgi/claims" },
+    { "upstream-claims", "", PF_EINVAL, "empty path" },
+    { "upstream-cache", "/var/cache/up", PF_EOK, "upstream-cache = /var/cache/up" },
+    { "upstream-cache", "", PF_EINVAL, "empty path" },
+    /* Durations: a number, or one with s, m, h or d; printed in the largest exact unit. */
+    { "upstream-ttl", "0", PF_EOK, "upstream-ttl = 0" },
+    { "upstream-ttl", "0s", PF_EOK, "upstream-ttl = 0" },
+    { "upstream-ttl", "0d", PF_EOK, "upstream-ttl = 0" },
+    { "upstream-ttl", "90", PF_EOK, "upstream-ttl = 90s" },
+    { "upstream-ttl", "90s", PF_EOK, "upstream-ttl = 90s" },
+    { "upstream-ttl", "120", PF_EOK, "upstream-ttl = 2m" },
+    { "upstream-ttl", "15m", PF_EOK, "upstream-ttl = 15m" },
+    { "upstream-ttl", "90m", PF_EOK, "upstream-ttl = 90m" },
+    { "upstream-ttl", "60m", PF_EOK, "upstream-ttl = 1h" },
+    { "upstream-ttl", "12h", PF_EOK, "upstream-ttl = 12h" },
+    { "upstream-ttl", "48h", PF_EOK, "upstream-ttl = 2d" },
+    { "upstream-ttl", "3d", PF_EOK, "upstream-ttl = 3d" },
+    { "upstream-ttl", "30d", PF_EOK, "upstream-ttl = 30d" },
+    { "upstream-ttl", "2592000", PF_EOK, "upstream-ttl = 30d" },
+    { "upstream-ttl", "007m", PF_EOK, "upstream-ttl = 7m" },
+    { "upstream-ttl", "2592001", PF_EINVAL, "'2592001' is not a duration from 0 to 30d" },
+    { "upstream-ttl", "31d", PF_EINVAL, "'31d' is not a duration" },
+    { "upstream-ttl", "721h", PF_EINVAL, "'721h'" },
+    { "upstream-ttl", "-1", PF_EINVAL, "'-1'" },
+    { "upstream-ttl", "-0", PF_EINVAL, "'-0'" },
+    { "upstream-ttl", "+5m", PF_EINVAL, "'+5m'" },
+    { "upstream-ttl", " 5m", PF_EINVAL, "' 5m'" },
+    { "upstream-ttl", "5 m", PF_EINVAL, "'5 m'" },
+    { "upstream-ttl", "5M", PF_EINVAL, "'5M'" },
+    { "upstream-ttl", "5w", PF_EINVAL, "'5w'" },
+    { "upstream-ttl", "5ms", PF_EINVAL, "'5ms'" },
+    { "upstream-ttl", "5mm", PF_EINVAL, "'5mm'" },
+    { "upstream-ttl", "1h30m", PF_EINVAL, "'1h30m'" },
+    { "upstream-ttl", "1.5h", PF_EINVAL, "'1.5h'" },
+    { "upstream-ttl", "m", PF_EINVAL, "'m'" },
+    { "upstream-ttl", "", PF_EINVAL, "''" },
+    { "upstream-ttl", "0x10", PF_EINVAL, "'0x10'" },
+    { "upstream-ttl", "99999999999999999999d", PF_EINVAL, "'99999999999999999999d'" },
+    { "upstream-ttl", "9223372036854775807", PF_EINVAL, "'9223372036854775807'" },
+    { "upstream-ttl", "106751991167300d", PF_EINVAL, "'106751991167300d'" },
+    { "upstream-min-age", "0", PF_EOK, "upstream-min-age = 0" },
+    { "upstream-min-age", "3d", PF_EOK, "upstream-min-age = 3d" },
+    { "upstream-min-age", "36h", PF_EOK, "upstream-min-age = 36h" },
+    { "upstream-min-age", "365d", PF_EOK, "upstream-min-age = 365d" },
+    { "upstream-min-age", "366d", PF_EINVAL, "'366d' is not a duration from 0 to 365d" },
+    { "upstream-min-age", "31536001s", PF_EINVAL, "'31536001s'" },
+    { "upstream-min-age", "1y", PF_EINVAL, "'1y'" },
+    { "upstream-fetches", "1", PF_EOK, "upstream-fetches = 1" },
+    { "upstream-fetches", "256", PF_EOK, "upstream-fetches = 256" },
+    { "upstream-fetches", "0", PF_EINVAL, "'0' is not a number from 1 to 256" },
+    { "upstream-fetches", "257", PF_EINVAL, "'257'" },
+    { "upstream-fetches", "4k", PF_EINVAL, "'4k'" },
+    { "upstream-timeout", "1", PF_EOK, "upstream-timeout = 1" },
+    { "upstream-timeout", "3600", PF_EOK, "upstream-timeout = 3600" },
+    { "upstream-timeout", "0", PF_EINVAL, "'0' is not a number from 1 to 3600" },
+    { "upstream-timeout", "3601", PF_EINVAL, "'3601'" },
+    { "upstream-timeout", "30s", PF_EINVAL, "'30s'" },
+    /* Name patterns. */
+    { "upstream-allow", "requests", PF_EOK, "upstream-allow = requests" },
+    { "upstream-allow", "django*", PF_EOK, "upstream-allow = django*" },
+    { "upstream-allow", "*", PF_EOK, "upstream-allow = *" },
+    { "upstream-allow", "Zope.Interface_?-x", PF_EOK, "upstream-allow = Zope.Interface_?-x" },
+    { "upstream-deny", "acme-*", PF_EOK, "upstream-deny = acme-*" },
+    { "upstream-deny", "?", PF_EOK, "upstream-deny = ?" },
+    { "upstream-allow", "", PF_EINVAL, "'' is not a name pattern" },
+    { "upstream-deny", "", PF_EINVAL, "'' is not a name pattern" },
+    { "upstream-allow", "a b", PF_EINVAL, "'a b' is not a name pattern" },
+    { "upstream-allow", "foo/bar", PF_EINVAL, "'foo/bar'" },
+    { "upstream-allow", "../x", PF_EINVAL, "'../x'" },
+    { "upstream-allow", "[abc]", PF_EINVAL, "'[abc]'" },
+    { "upstream-allow", "a,b", PF_EINVAL, "'a,b'" },
+    { "upstream-deny", "caf\xc3\xa9", PF_EINVAL, "is not a name pattern" },
+    { "upstream-deny", "x\ty", PF_EINVAL, "is not a name pattern" },
+    { "upstream-deny", "x\ny", PF_EINVAL, "a control character" },
+    { "upstream-deny", "x=y", PF_EINVAL, "'x=y'" },
+};
+
+START_TEST(test_conf_upstream_set_table)
+{
+    const struct set_case *c = &upstream_cases[_i];
+    struct config cfg;
+    buf_t err;
+    conf_init(&cfg);
+    buf_init(&err, 4096);
+    if (strcmp(c->name, "upstream") != 0)
+        ck_assert_int_eq(conf_set(&cfg, "upstream", "https://pypi.org/simple/", &err), PF_EOK);
+    enum pf_err e = conf_set(&cfg, c->name, c->value, &err);
+    ck_assert_msg(e == c->err, "conf_set(%s, \"%s\") = %s, want %s (%s)", c->name, c->value, pf_errname(e),
+                  pf_errname(c->err), err.p ? err.p : "");
+    if (e == PF_EOK) {
+        const char *lines[] = { c->want, NULL };
+        check_lines(&cfg, lines);
+    } else {
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%s: ", c->name);
+        ck_assert_msg(strstr(err.p, c->want) != NULL, "\"%s\" not in \"%s\"", c->want, err.p);
+        ck_assert_msg(strncmp(err.p, prefix, strlen(prefix)) == 0, "\"%s\" does not start with \"%s\"", err.p,
+                      prefix);
+        ck_assert_ptr_null(strchr(err.p, '\n'));
+        /* A URL with credentials is never repeated. */
+        if (strchr(c->value, '@') && strlen(c->value) > 1)
+            ck_assert_ptr_null(strstr(err.p, c->value));
+        /* A refused value leaves the setting as it was. */
+        if (strcmp(c->name, "upstream") == 0)
+            ck_assert_ptr_null(cfg.upstream);
+    }
+    buf_free(&err);
+    conf_free(&cfg);
+}
+END_TEST
+
+/* Values far over the caps: refused whole, with a message of bounded size. */
+START_TEST(test_conf_upstream_huge)
+{
+    struct config cfg;
+    buf_t err;
+    size_t big = 1 << 20;
+    char *v = malloc(big + 32);
+    ck_assert_ptr_nonnull(v);
+    conf_init(&cfg);
+    buf_init(&err, 4096);
+
+    /* 2048 bytes are taken, 2049 are not. */
+    strcpy(v, "https://h/");
+    memset(v + 10, 'a', 2048 - 10);
+    v[2048] = '\0';
+    ck_assert_msg(conf_set(&cfg, "upstream", v, &err) == PF_EOK, "%s", err.p);
+    ck_assert_uint_eq(strlen(cfg.upstream), 2049);
+    ck_assert_int_eq(cfg.upstream[2048], '/');
+    v[2048] = 'a';
+    v[2049] = '\0';
+    ck_assert_int_eq(conf_set(&cfg, "upstream", v, &err), PF_EINVAL);
+    ck_assert_str_eq(err.p, "upstream: longer than 2048 bytes");
+    /* A megabyte, and one with credentials in it. */
+    memset(v + 10, 'a', big);
+    v[big + 10] = '\0';
+    ck_assert_int_eq(conf_set(&cfg, "upstream", v, &err), PF_EINVAL);
+    ck_assert_str_eq(err.p, "upstream: longer than 2048 bytes");
+    v[500] = '@';
+    ck_assert_int_eq(conf_set(&cfg, "upstream", v, &err), PF_EINVAL);
+    ck_assert_str_eq(err.p, "upstream: longer than 2048 bytes");
+
+    /* Name patterns: 200 bytes, not 201; a megabyte is refused unquoted. */
+    memset(v, 'n', 200);
+    v[200] = '\0';
+    ck_assert_int_eq(conf_set(&cfg, "upstream-allow", v, &err), PF_EOK);
+    ck_assert_uint_eq(cfg.nupstream_allow, 1);
+    v[200] = 'n';
+    v[201] = '\0';
+    ck_assert_int_eq(conf_set(&cfg, "upstream-deny", v, &err), PF_EINVAL);
+    ck_assert_str_eq(err.p, "upstream-deny: a pattern longer than 200 bytes");
+    memset(v, '*', big);
+    v[big] = '\0';
+    ck_assert_int_eq(conf_set(&cfg, "upstream-allow", v, &err), PF_EINVAL);
+    ck_assert_str_eq(err.p, "upstream-allow: a pattern longer than 200 bytes");
+    ck_assert_uint_eq(cfg.nupstream_allow, 1);
+
+    /* A duration of a megabyte of digits. */
+    memset(v, '9', big);
+    ck_assert_int_eq(conf_set(&cfg, "upstream-ttl", v, &err), PF_EINVAL);
+    ck_assert_uint_lt(err.len, 200);
+    ck_assert_ptr_nonnull(strstr(err.p, "is not a duration from 0 to 30d"));
+    ck_assert_int_eq(cfg.upstream_ttl, 600);
+
+    buf_free(&err);
+    conf_free(&cfg);
+    free(v);
+}
+END_TEST
+
+/* Lists: each line or option adds one pattern; the command line's replace
+ * the file's (as its roots do); other settings keep the last value. */
+START_TEST(test_conf_upstream_lists)
+{
+    char *dir = tu_mkdtemp();
+    char file[1024];
+    struct config cfg;
+    const char *action;
+    buf_t err;
+    buf_init(&err, 4096);
+
+    const char *args[] = { "--upstream", "https://pypi.org/simple", "--upstream-allow", "a*",
+                           "--upstream-deny=b?", "--upstream-allow=c", "--upstream-ttl", "1h",
+                           "--upstream-ttl=5m", "/r", NULL };
+    ck_assert_msg(parse(args, &cfg, &action, &err) == PF_EOK, "%s", err.p);
+    ck_assert_uint_eq(cfg.nupstream_allow, 2);
+    ck_assert_str_eq(cfg.upstream_allow[0], "a*");
+    ck_assert_str_eq(cfg.upstream_allow[1], "c");
+    ck_assert_uint_eq(cfg.nupstream_deny, 1);
+    ck_assert_str_eq(cfg.upstream_deny[0], "b?");
+    ck_assert_int_eq(cfg.upstream_ttl, 300);
+    const char *lines[] = { "upstream-allow = a*", "upstream-allow = c", "upstream-deny = b?",
+                            "upstream-ttl = 5m", NULL };
+    check_lines(&cfg, lines);
+    conf_free(&cfg);
+
+    const char *text = "upstream = http://[::1]:3141/root/pypi/+simple/\n"
+                       "upstream-deny = x1\nupstream-deny = x2\nupstream-deny = x3\n"
+                       "upstream-allow = keep*\nupstream-timeout = 5\nupstream-timeout = 7\n";
+    snprintf(file, sizeof file, "%s/p.conf", dir);
+    tu_write_file(file, text, strlen(text));
+    const char *fargs[] = { "-c", file, NULL };
+    ck_assert_msg(parse(fargs, &cfg, &action, &err) == PF_EOK, "%s", err.p);
+    ck_assert_uint_eq(cfg.nupstream_deny, 3);
+    ck_assert_str_eq(cfg.upstream_deny[2], "x3");
+    ck_assert_uint_eq(cfg.nupstream_allow, 1);
+    ck_assert_int_eq(cfg.upstream_timeout, 7);
+    conf_free(&cfg);
+
+    const char *cargs[] = { "-c", file, "--upstream-deny", "y1", "--upstream-deny", "y2", NULL };
+    ck_assert_msg(parse(cargs, &cfg, &action, &err) == PF_EOK, "%s", err.p);
+    ck_assert_uint_eq(cfg.nupstream_deny, 2);
+    ck_assert_str_eq(cfg.upstream_deny[0], "y1");
+    ck_assert_str_eq(cfg.upstream_deny[1], "y2");
+    ck_assert_uint_eq(cfg.nupstream_allow, 1); /* not given on the command line: the file's */
+    ck_assert_str_eq(cfg.upstream_allow[0], "keep*");
+    conf_free(&cfg);
+
+    /* A bad pattern names its line; nothing is half-added. */
+    ck_assert_int_eq(conf_parse_text(&cfg, "upstream-allow = ok\nupstream-allow = not ok\n", "t.conf", &err),
+                     PF_EINVAL);
+    conf_free(&cfg);
+    conf_init(&cfg);
+    ck_assert_int_eq(conf_parse_text(&cfg, "upstream-allow = ok\nupstream-allow = not ok\n", "t.conf", &err),
+                     PF_EINVAL);
+    ck_assert_str_eq(err.p, "t.conf:2: upstream-allow: 'not ok' is not a name pattern (letters, digits, '-', '_', "
+                            "'.', '*' and '?')");
+    ck_assert_uint_eq(cfg.nupstream_allow, 1);
+    conf_free(&cfg);
+
+    buf_free(&err);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* -t's output with an upstream parses again to the same output; without
+ * one, the upstream-* lines are comments, so that it passes conf_check. */
+START_TEST(test_conf_upstream_print_roundtrip)
+{
+    static const char *const texts[] = {
+        "upstream = https://pypi.org/simple\n",
+        ("upstream = http://127.0.0.1:8080/simple//\nupstream-ca = /etc/ca.pem\nupstream-netrc = /etc/n\n"
+         "upstream-cache = /var/cache/up\nupstream-ttl = 86400\nupstream-min-age = 7200s\n"
+         "upstream-fetches = 256\nupstream-timeout = 1\nupstream-allow = a*\nupstream-allow = b\n"
+         "upstream-deny = c?\nupstream-deny = *-internal\nupstream-claims = /etc/claims\n"),
+        "upstream = https://h/\nupstream-ttl = 0\nupstream-min-age = 1\nupstream-allow = *\n",
+    };
+    for (size_t i = 0; i < NELEM(texts); i++) {
+        struct config a, b;
+        buf_t err;
+        buf_init(&err, 4096);
+        conf_init(&a);
+        conf_init(&b);
+        ck_assert_msg(conf_parse_text(&a, texts[i], "t", &err) == PF_EOK, "%s", err.p);
+        char *pa = printed(&a);
+        ck_assert_msg(conf_parse_text(&b, pa, "printed", &err) == PF_EOK, "%s: %s", pa, err.p);
+        char *pb = printed(&b);
+        ck_assert_str_eq(pa, pb);
+        ck_assert_str_eq(a.upstream, b.upstream);
+        ck_assert_int_eq(a.upstream_ttl, b.upstream_ttl);
+        ck_assert_int_eq(a.upstream_min_age, b.upstream_min_age);
+        ck_assert_uint_eq(a.nupstream_allow, b.nupstream_allow);
+        ck_assert_uint_eq(a.nupstream_deny, b.nupstream_deny);
+        ck_assert_ptr_null(strstr(pa, "unused without upstream"));
+        free(pa);
+        free(pb);
+        conf_free(&a);
+        conf_free(&b);
+        buf_free(&err);
+    }
+    /* Every duration in range prints as one that reads back the same. */
+    const struct conf_setting *ttl = NULL;
+    for (size_t i = 0; i < conf_nsettings; i++)
+        if (strcmp(conf_settings[i].name, "upstream-min-age") == 0)
+            ttl = &conf_settings[i];
+    ck_assert_ptr_nonnull(ttl);
+    buf_t err;
+    buf_init(&err, 4096);
+    for (long n = 0; n <= ttl->hi; n += n < 200000 ? 1 : 997) {
+        char d[32];
+        long back = -1;
+        conf_print_duration(n, d, sizeof d);
+        ck_assert_msg(conf_parse_duration(ttl, d, &back, &err) == PF_EOK && back == n, "%ld -> %s", n, d);
+    }
+    buf_free(&err);
+
+    /* Without an upstream: comments only, and conf_check takes the output. */
+    char *dir = tu_mkdtemp();
+    struct config a, b;
+    buf_init(&err, 4096);
+    conf_init(&a);
+    ck_assert_int_eq(conf_set(&a, "root", dir, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&a, &err), PF_EOK);
+    char *pa = printed(&a);
+    ck_assert(has_line(pa, "# upstream: none"));
+    ck_assert(has_line(pa, "# upstream-ttl: unused without upstream"));
+    conf_init(&b);
+    ck_assert_int_eq(conf_parse_text(&b, pa, "printed", &err), PF_EOK);
+    ck_assert_msg(conf_check(&b, &err) == PF_EOK, "%s", err.p);
+    free(pa);
+    conf_free(&a);
+    conf_free(&b);
+    buf_free(&err);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* Every upstream-* setting without --upstream: conf_check refuses, naming it. */
+START_TEST(test_conf_upstream_needed)
+{
+    char *dir = tu_mkdtemp();
+    char file[1024], root[1024], cachedir[1024];
+    snprintf(file, sizeof file, "%s/f", dir);
+    snprintf(cachedir, sizeof cachedir, "%s/cache", dir);
+    tu_write_file(file, "x\n", 2);
+    snprintf(root, sizeof root, "%s/root", dir);
+    ck_assert_int_eq(mkdir(root, 0755), 0);
+    size_t n = 0;
+    for (size_t i = 0; i < conf_nsettings; i++) {
+        const struct conf_setting *s = &conf_settings[i];
+        if (strncmp(s->name, "upstream-", 9) != 0)
+            continue;
+        const char *v = strcmp(s->name, "upstream-cache") == 0 ? cachedir
+                        : s->type == CONF_PATH                ? file
+                        : s->type == CONF_LIST                ? "x*"
+                                                              : s->deflt;
+        struct config cfg;
+        buf_t err;
+        char want[128];
+        buf_init(&err, 4096);
+        conf_init(&cfg);
+        ck_assert_int_eq(conf_set(&cfg, "root", root, &err), PF_EOK);
+        ck_assert_int_eq(conf_set(&cfg, "state-dir", dir, &err), PF_EOK);
+        /* Even set to its default. */
+        ck_assert_msg(conf_set(&cfg, s->name, v, &err) == PF_EOK, "%s = %s: %s", s->name, v, err.p);
+        ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+        snprintf(want, sizeof want, "%s: needs --upstream", s->name);
+        ck_assert_str_eq(err.p, want);
+        /* With it, the same passes (the cache in the state directory). */
+        ck_assert_int_eq(conf_set(&cfg, "upstream", "https://pypi.org/simple/", &err), PF_EOK);
+        ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s = %s: %s", s->name, v, err.p);
+        conf_free(&cfg);
+        buf_free(&err);
+        n++;
+    }
+    ck_assert_uint_eq(n, 10);
+    tu_rmrf(dir);
+    free(dir);
+}
+END_TEST
+
+/* conf_check with --upstream: its files must be readable, and its cache
+ * directory apart from the roots; nothing is created. */
+START_TEST(test_conf_upstream_check)
+{
+    char *dir = tu_mkdtemp();
+    char *real = realpath(dir, NULL);
+    char root[1200], root2[1200], file[1200], path[1400], want[3000];
+    struct config cfg;
+    buf_t err;
+    buf_init(&err, 4096);
+    ck_assert_ptr_nonnull(real);
+    snprintf(root, sizeof root, "%s/root", real);
+    snprintf(root2, sizeof root2, "%s/two/root", real);
+    snprintf(file, sizeof file, "%s/file", real);
+    ck_assert_int_eq(mkdir(root, 0755), 0);
+    snprintf(path, sizeof path, "%s/two", real);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    ck_assert_int_eq(mkdir(root2, 0755), 0);
+    tu_write_file(file, "machine h login u password p\n", 29);
+
+#define UP_START()                                                                                            \
+    do {                                                                                                      \
+        conf_init(&cfg);                                                                                      \
+        ck_assert_int_eq(conf_set(&cfg, "root", root, &err), PF_EOK);                                         \
+        ck_assert_int_eq(conf_set(&cfg, "root", root2, &err), PF_EOK);                                        \
+        ck_assert_int_eq(conf_set(&cfg, "upstream", "https://pypi.org/simple/", &err), PF_EOK);               \
+    } while (0)
+
+    /* Neither --upstream-cache nor --state-dir. */
+    UP_START();
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_msg(strstr(err.p, "--upstream-cache DIR or --state-dir DIR") != NULL, "%s", err.p);
+    conf_free(&cfg);
+
+    /* The state directory's upstream/, which need not exist; made absolute. */
+    UP_START();
+    snprintf(path, sizeof path, "%s/state", real);
+    ck_assert_int_eq(conf_set(&cfg, "state-dir", path, &err), PF_EOK);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    snprintf(want, sizeof want, "%s/state/upstream", real);
+    ck_assert_str_eq(cfg.upstream_cache, want);
+    struct stat st;
+    ck_assert_int_ne(stat(path, &st), 0); /* nothing created */
+    conf_free(&cfg);
+
+    /* A cache given wins over the state directory; "." and ".." are taken out. */
+    UP_START();
+    ck_assert_int_eq(conf_set(&cfg, "state-dir", real, &err), PF_EOK);
+    snprintf(path, sizeof path, "%s/./x/../cache//", real);
+    ck_assert_int_eq(conf_set(&cfg, "upstream-cache", path, &err), PF_EOK);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    snprintf(want, sizeof want, "%s/cache", real);
+    ck_assert_str_eq(cfg.upstream_cache, want);
+    conf_free(&cfg);
+
+    /* Inside a root, a root, or holding a root: refused, existing or not,
+     * also through ".." and through a symbolic link. */
+    /* Below the test's directory; the last one is "/" itself. */
+    const char *bad[] = { "/root/cache", "/root", "/root/", "/two/root/x/y", "/two", "", "/two/../root/c",
+                          "/link/c", "/root/exists", NULL };
+    snprintf(path, sizeof path, "%s/link", real);
+    ck_assert_int_eq(symlink(root, path), 0);
+    snprintf(path, sizeof path, "%s/root/exists", real);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+    for (size_t i = 0; i < NELEM(bad); i++) {
+        UP_START();
+        snprintf(path, sizeof path, "%s%s", bad[i] ? real : "/", bad[i] ? bad[i] : "");
+        ck_assert_int_eq(conf_set(&cfg, "upstream-cache", path, &err), PF_EOK);
+        ck_assert_msg(conf_check(&cfg, &err) == PF_EINVAL, "%s is taken", path);
+        ck_assert_msg(strncmp(err.p, "upstream-cache: ", 16) == 0 && strstr(err.p, "package root"), "%s: %s", path,
+                      err.p);
+        conf_free(&cfg);
+    }
+    UP_START();
+    snprintf(path, sizeof path, "%s/link/exists", real);
+    ck_assert_int_eq(conf_set(&cfg, "upstream-cache", path, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    snprintf(want, sizeof want, "upstream-cache: %s/root/exists is or is inside the package root %s/root", real,
+             real);
+    ck_assert_msg(strncmp(err.p, want, strlen(want)) == 0, "%s", err.p);
+    conf_free(&cfg);
+    /* A relative directory is taken from the working directory. */
+    UP_START();
+    ck_assert_int_eq(conf_set(&cfg, "upstream-cache", "./no-such-cache/../up-cache", &err), PF_EOK);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    char cwd[PATH_MAX];
+    ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+    char *rcwd = realpath(cwd, NULL);
+    ck_assert_ptr_nonnull(rcwd);
+    snprintf(want, sizeof want, "%s/up-cache", rcwd);
+    ck_assert_str_eq(cfg.upstream_cache, want);
+    free(rcwd);
+    conf_free(&cfg);
+    /* Beside a root whose name it starts with: fine. */
+    UP_START();
+    snprintf(path, sizeof path, "%s/rootcache", real);
+    ck_assert_int_eq(conf_set(&cfg, "upstream-cache", path, &err), PF_EOK);
+    ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+    conf_free(&cfg);
+    /* A file is not a directory. */
+    UP_START();
+    ck_assert_int_eq(conf_set(&cfg, "upstream-cache", file, &err), PF_EOK);
+    ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+    ck_assert_msg(strstr(err.p, "not a directory") != NULL, "%s", err.p);
+    conf_free(&cfg);
+
+    /* The files: readable regular files. */
+    static const char *const files[] = { "upstream-ca", "upstream-netrc", "upstream-claims" };
+    for (size_t i = 0; i < NELEM(files); i++) {
+        UP_START();
+        snprintf(path, sizeof path, "%s/cache", real);
+        ck_assert_int_eq(conf_set(&cfg, "upstream-cache", path, &err), PF_EOK);
+        ck_assert_int_eq(conf_set(&cfg, files[i], file, &err), PF_EOK);
+        ck_assert_msg(conf_check(&cfg, &err) == PF_EOK, "%s", err.p);
+        snprintf(path, sizeof path, "%s/missing", real);
+        ck_assert_int_eq(conf_set(&cfg, files[i], path, &err), PF_EOK);
+        ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+        snprintf(want, sizeof want, "%s: %s: %s", files[i], path, strerror(ENOENT));
+        ck_assert_str_eq(err.p, want);
+        ck_assert_int_eq(conf_set(&cfg, files[i], root, &err), PF_EOK);
+        ck_assert_int_eq(conf_check(&cfg, &err), PF_EINVAL);
+        snprintf(want, sizeof want, "%s: %s: not a regular file", files[i], root);
+        ck_assert_str_eq(err.p, want);
+        conf_free(&cfg);
+    }
+#undef UP_START
+
+    buf_free(&err);
+    tu_rmrf(dir);
+    free(dir);
+    free(real);
+}
+END_TEST
+
 Suite *suite_conf(void)
 {
     Suite *s = suite_create("conf");
@@ -1537,6 +2092,12 @@ Suite *suite_conf(void)
     tcase_add_test(tc, test_conf_man5_lists_settings);
     tcase_add_test(tc, test_conf_example_file);
     tcase_add_loop_test(tc, test_conf_env_number_table, 0, (int)NELEM(env_cases));
+    tcase_add_loop_test(tc, test_conf_upstream_set_table, 0, (int)NELEM(upstream_cases));
+    tcase_add_test(tc, test_conf_upstream_huge);
+    tcase_add_test(tc, test_conf_upstream_lists);
+    tcase_add_test(tc, test_conf_upstream_print_roundtrip);
+    tcase_add_test(tc, test_conf_upstream_needed);
+    tcase_add_test(tc, test_conf_upstream_check);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -894,6 +894,106 @@ START_TEST(test_http_head_overflow_is_500)
 }
 END_TEST
 
+struct producer {
+    int produced, freed, rc;
+};
+
+static int produce_abc(void *ctx, struct http_resp *resp, const struct http_out *out)
+{
+    struct producer *p = ctx;
+    p->produced++;
+    if (p->rc == 1) {
+        /* Fails before its first byte: an error page instead. */
+        http_error(resp, 502, "upstream gone");
+        return 0;
+    }
+    if (http_send_head(resp, out) || out->write(out->ctx, "ab", 2) || out->write(out->ctx, "c", 1))
+        return -1;
+    return p->rc;
+}
+
+static void produce_done(void *ctx)
+{
+    ((struct producer *)ctx)->freed++;
+}
+
+static char *send_produced(struct producer *p, uint64_t len, bool head, int *rc)
+{
+    struct http_resp resp;
+    http_resp_init(&resp, &scratch);
+    http_header(&resp, "Content-Type", "application/octet-stream");
+    http_resp_produce(&resp, produce_abc, produce_done, p, len);
+    buf_t raw;
+    buf_init(&raw, 1 << 20);
+    struct http_out out = { tu_buf_write, &raw };
+    *rc = http_send(&resp, head, &out);
+    http_resp_free(&resp, &scratch);
+    char *r = strdup(raw.p ? raw.p : "");
+    buf_free(&raw);
+    return r;
+}
+
+/* A produced body follows the head, with the Content-Length given or
+ * none; a producer that fails before its first byte sends an error page
+ * instead; a HEAD produces nothing; the producer is freed once in every
+ * case, also when an error page replaces it or another producer does. */
+START_TEST(test_http_produce)
+{
+    struct producer p = { 0 };
+    int rc;
+    char *r = send_produced(&p, 3, false, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(r, "Status: 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 3\r\n\r\nabc");
+    ck_assert_int_eq(p.produced, 1);
+    ck_assert_int_eq(p.freed, 1);
+    free(r);
+
+    p = (struct producer){ 0 };
+    r = send_produced(&p, HTTP_LEN_UNKNOWN, false, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_str_eq(r, "Status: 200 OK\r\nContent-Type: application/octet-stream\r\n\r\nabc");
+    free(r);
+
+    p = (struct producer){ .rc = -1 };
+    r = send_produced(&p, 1000, false, &rc);
+    ck_assert_int_eq(rc, -1); /* cut short: the caller ends the connection */
+    ck_assert_int_eq(p.freed, 1);
+    free(r);
+
+    p = (struct producer){ .rc = 1 };
+    r = send_produced(&p, 3, false, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(p.produced, 1);
+    ck_assert_int_eq(p.freed, 1);
+    ck_assert_msg(strncmp(r, "Status: 502", 11) == 0, "%s", r);
+    ck_assert_ptr_nonnull(strstr(r, "\r\n\r\nupstream gone\n"));
+    ck_assert_ptr_null(strstr(r, "Content-Length: 3\r\n"));
+    free(r);
+
+    p = (struct producer){ 0 };
+    r = send_produced(&p, 3, true, &rc);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_int_eq(p.produced, 0);
+    ck_assert_int_eq(p.freed, 1);
+    ck_assert_ptr_nonnull(strstr(r, "Content-Length: 3\r\n\r\n"));
+    free(r);
+
+    struct producer q = { 0 };
+    p = (struct producer){ 0 };
+    struct http_resp resp;
+    http_resp_init(&resp, &scratch);
+    http_resp_produce(&resp, produce_abc, produce_done, &p, 3);
+    http_resp_produce(&resp, produce_abc, produce_done, &q, 3);
+    ck_assert_int_eq(p.freed, 1);
+    http_error(&resp, 503, "busy");
+    ck_assert_int_eq(q.freed, 1);
+    ck_assert_ptr_null(resp.produce);
+    http_resp_free(&resp, &scratch);
+    ck_assert_int_eq(q.freed, 1);
+    ck_assert_int_eq(p.produced + q.produced, 0);
+}
+END_TEST
+
 Suite *suite_http(void)
 {
     Suite *s = suite_create("http");
@@ -903,6 +1003,7 @@ Suite *suite_http(void)
     tcase_add_test(tc, test_http_err_status_every_error);
     tcase_add_test(tc, test_http_resp_hold_released);
     tcase_add_test(tc, test_http_head_overflow_is_500);
+    tcase_add_test(tc, test_http_produce);
     tcase_add_test(tc, simple_root_html_and_json);
     tcase_add_test(tc, project_html);
     tcase_add_test(tc, project_json_for_pip);
