@@ -126,11 +126,8 @@ enum pf_err upf_open(int cachefd, const char *norm, const char *sha256, const ch
     h->role = UPF_NONE;
     size_t nl = strlen(norm);
     if (!plain_filename(filename) || nl == 0 || nl > NAME_MAX_LEN || !name_is_normalized(sv_make(norm, nl)) ||
-        !digest_is_hex(sha256, strlen(sha256), DIGEST_HEX_LEN))
+        !digest_is_hex64(sha256, strlen(sha256))) /* lower case only: one spelling, one directory */
         return PF_EINVAL;
-    for (size_t i = 0; i < DIGEST_HEX_LEN; i++)
-        if (sha256[i] >= 'A' && sha256[i] <= 'F')
-            return PF_EINVAL; /* one spelling: one directory */
     memcpy(h->name, filename, strlen(filename) + 1);
     if (mkdirat(cachefd, norm, 0755) != 0 && errno != EEXIST)
         return PF_EIO;

@@ -53,14 +53,6 @@ static bool utf8_ok(const char *s)
     return true;
 }
 
-bool upstore_hex64_ok(const char *s)
-{
-    for (size_t i = 0; i < DIGEST_HEX_LEN; i++)
-        if (!ascii_islowerhex(s[i]))
-            return false;
-    return s[DIGEST_HEX_LEN] == '\0';
-}
-
 /* A file's URL as up_page_parse leaves it: http(s), printable ASCII
  * without space, no fragment, at most UP_MAX_URL bytes. */
 static bool url_ok(const char *u)
@@ -87,8 +79,8 @@ static const char *file_wrong(const struct up_file *f, const char *project)
         return "its filename is no distribution file of the project";
     if (!url_ok(f->url))
         return "its URL is not an http(s) URL of printable ASCII without fragment within the cap";
-    if ((f->has_sha256 && !upstore_hex64_ok(f->sha256)) ||
-        (f->has_core_metadata_sha256 && !upstore_hex64_ok(f->core_metadata_sha256)))
+    if ((f->has_sha256 && !digest_is_hex64(f->sha256, strlen(f->sha256))) ||
+        (f->has_core_metadata_sha256 && !digest_is_hex64(f->core_metadata_sha256, strlen(f->core_metadata_sha256))))
         return "a sha256 is not 64 lower-case hex digits";
     if (f->has_core_metadata_sha256 && !f->core_metadata)
         return "a metadata sha256 without metadata";

@@ -202,7 +202,7 @@ enum pf_err upstream_store_save(const char *dir, const char *norm, struct up_cac
 
 enum pf_err upstream_store_touch(const char *dir, const char *norm, struct up_cached *c, int64_t checked_at, buf_t *err)
 {
-    if (!upstream_store_name_ok(norm) || !upstore_hex64_ok(c->record_sha256) || checked_at < 0)
+    if (!upstream_store_name_ok(norm) || !digest_is_hex64(c->record_sha256, strlen(c->record_sha256)) || checked_at < 0)
         return buf_refuse(err, PF_EINVAL, "a bad name, a page that was not stored, or a negative time");
     enum pf_err e = PF_EOK;
     int dfd = open_sub(dir, "pages", true, &e, err);

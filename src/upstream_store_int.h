@@ -11,9 +11,6 @@
 /* The largest check stamp written or read. */
 #define UPSTORE_STAMP_MAX 256
 
-/* True when s is 64 lower-case hex digits. */
-bool upstore_hex64_ok(const char *s);
-
 /* The stamp naming the record sha256 with its check time, in out: its
  * length (always less than UPSTORE_STAMP_MAX). */
 int upstore_stamp_encode(char out[UPSTORE_STAMP_MAX], const char *sha256, int64_t checked_at);
