@@ -723,6 +723,26 @@ def corpus():
         "count": page_rec(page_head + b"skipped 0\nfiles 3\nfile " + tgz + b" https://f.example/x\n"),
         "garbage": b"\x01pypi-fcgi-upstream-page 1\nend 00\n",
     }
+    # upstream_yank: this index's yanks of upstream files, the list of demo-pkg (see fuzz_upstream_yank.c).
+    yank_head = b"pypi-fcgi-upstream-yanked 1\nname demo-pkg\n"
+    zipf = b"Demo.Pkg-1.1rc1.zip"
+    c["upstream_yank"] = {
+        "full": yank_head + b"file " + zipf + b" 100%25%20caf%c3%a9\nfile " + tgz + b"\nfile " + whl +
+                b" broken%20build\nend\n",
+        "empty": yank_head + b"end\n",
+        "escapes": yank_head + b"file " + tgz + b" %25%0a%09%0d%7f%20%c3%a9%f0%9f%90%8d"
+                   b"\"quoted\"!#&'()*+,-./:;<=>?@[\\]^_`{|}~\nend\n",
+        "many": yank_head + b"".join(b"file demo-pkg-1.%d.tar.gz%s\n" % (i, b" r%%20%d" % i if i % 2 else b"")
+                                     for i in range(10, 60)) + b"end\n",
+        "bad-escape": yank_head + b"file " + tgz + b" %41%2A%4\nend\n",
+        "not-utf8": yank_head + b"file " + tgz + b" %ff%c3(\nend\n",
+        "empty-reason": yank_head + b"file " + tgz + b" \nend\n",
+        "order": yank_head + b"file " + whl + b"\nfile " + tgz + b"\nfile " + tgz + b"\nend\n",
+        "other-project": yank_head + b"file other-1.0.tar.gz\nfile demo-pkg.txt\nend\n",
+        "other-name": b"pypi-fcgi-upstream-yanked 1\nname other\nend\n",
+        "after-end": yank_head + b"end\nfile " + tgz + b"\n",
+        "cut": yank_head + b"file " + tgz,
+    }
     # upstream_http: the header lines of an upstream's answers.
     c["upstream_http"] = {
         "pypi": "HTTP/2 200\r\ncontent-type: application/vnd.pypi.simple.v1+json\r\netag: \"Tx5XH3rO1Kv3g\"\r\n"

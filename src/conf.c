@@ -738,7 +738,9 @@ void conf_usage(FILE *f)
 {
     fprintf(f, "usage: pypi-fcgi [options] ROOT...\n"
                "       pypi-fcgi yank [--reason TEXT] [--state-dir DIR] FILE...\n"
-               "       pypi-fcgi unyank [--state-dir DIR] FILE...\n\n"
+               "       pypi-fcgi unyank [--state-dir DIR] FILE...\n"
+               "       pypi-fcgi yank [--reason TEXT] --upstream [--upstream-cache DIR] FILENAME...\n"
+               "       pypi-fcgi unyank --upstream [--upstream-cache DIR] FILENAME...\n\n"
                "A PyPI-compatible package index served as a FastCGI responder.\n\n"
                "  -c FILE            read settings from FILE (key = value); the command line wins\n"
                "  -t                 check the configuration, print it and exit\n"

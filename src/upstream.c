@@ -22,6 +22,7 @@
 #include "upstream_http.h"
 #include "upstream_names.h"
 #include "upstream_store.h"
+#include "upstream_yank.h"
 
 /* Projects whose snapshot a process keeps in memory; past it the oldest
  * entry is dropped (its record stays on disk). */
@@ -34,57 +35,12 @@
  * does not wait out a timeout per request while it is away. */
 #define UPSTREAM_REST_SECONDS 30
 
-/* What a process knows of one project: the record and the snapshot made
- * of it, immutable and shared by reference. */
-struct upsnap {
-    atomic_int refs;
-    char *norm;
-    bool absent;               /* the upstream answered 404/410 at checked */
-    int64_t checked;           /* unix seconds: when the upstream last confirmed this */
-    int64_t used;              /* unix seconds of the last request: the oldest goes first */
-    struct up_cached rec;      /* when not absent */
-    struct index_project *proj; /* when not absent */
-    struct fs_stamp disk[2];   /* the record and its check stamp as they were read (from_disk) */
-    bool from_disk;
-};
-
-struct upstream {
-    const struct config *cfg;
-    struct uphttp_opts http;
-    struct up_names *names;
-    char *dir, *files_path;
-    int filesfd;
-    long ttl, min_age;
-    int fetch_max, follow_max;
-    atomic_int fetches, follows;
-    pthread_mutex_t lock; /* map and each entry's used */
-    hmap_t map;           /* norm -> struct upsnap */
-    pthread_mutex_t hlock; /* the health fields */
-    int64_t last_ok, last_fail, down_since; /* down_since: the first failure after the last answer */
-    int64_t rest_until;    /* no revalidation before this (unix seconds): the upstream just failed */
-    bool down;             /* the last request failed */
-};
-
-static int64_t now_s(void)
-{
-    return fs_now_ns() / 1000000000LL;
-}
-
-static void snap_release(struct upsnap *s)
-{
-    if (!s || atomic_fetch_sub(&s->refs, 1) != 1)
-        return;
-    if (s->proj)
-        index_project_release(NULL, s->proj);
-    up_cached_free(&s->rec);
-    free(s->norm);
-    free(s);
-}
+#include "upstream_int.h"
 
 /* Notes an answer (ok) or a failure of the upstream. */
 static void health(struct upstream *u, bool ok)
 {
-    int64_t now = now_s();
+    int64_t now = up_now_s();
     pthread_mutex_lock(&u->hlock);
     if (ok) {
         u->last_ok = now;
@@ -105,7 +61,7 @@ void upstream_health(struct upstream *u, buf_t *out)
     /* Anyone may read /health: no URL and no error text (the log has
      * them). */
     pthread_mutex_lock(&u->hlock);
-    int64_t ok = u->last_ok, fail = u->last_fail, since = u->down_since, now = now_s();
+    int64_t ok = u->last_ok, fail = u->last_fail, since = u->down_since, now = up_now_s();
     bool down = u->down;
     pthread_mutex_unlock(&u->hlock);
     if (!ok && !fail)
@@ -130,13 +86,14 @@ static enum pf_err make_dir(const char *path, buf_t *err)
  * renames its own within seconds. */
 #define UPSTREAM_STALE_TMP_SECONDS 3600
 
-/* Removes what a crashed writer left in DIR/pages (upstream_store.h). */
-static void sweep_tmp(const char *dir)
+/* Removes what a crashed writer left in DIR/sub (pages/: upstream_store.h,
+ * yanked/: upstream_yank.h). */
+static void sweep_tmp(const char *dir, const char *sub)
 {
-    char *pages = fs_join(dir, "pages");
+    char *pages = fs_join(dir, sub);
     DIR *d = pages ? opendir(pages) : NULL;
     struct dirent *de;
-    int64_t now = now_s();
+    int64_t now = up_now_s();
     while (d && (de = readdir(d))) {
         struct stat st;
         if (strncmp(de->d_name, ".tmp.", 5) != 0 || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
@@ -175,6 +132,16 @@ enum pf_err upstream_open(const struct config *cfg, struct upstream **out, buf_t
         goto fail;
     if ((e = make_dir(u->dir, err)) || (e = make_dir(u->files_path, err)))
         goto fail;
+    /* Made now by the serving user, so that a `pypi-fcgi yank` run by
+     * another (root) does not make one the serving processes cannot write. */
+    static const char *const subs[] = { "pages", "locks", "yanked" };
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0] && !e; i++) {
+        char *sub = fs_join(u->dir, subs[i]);
+        e = sub ? make_dir(sub, err) : PF_ENOMEM;
+        free(sub);
+    }
+    if (e)
+        goto fail;
     u->filesfd = open(u->files_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (u->filesfd < 0) {
         buf_printf(err, "cannot open %s: %s", u->files_path, strerror(errno));
@@ -192,7 +159,8 @@ enum pf_err upstream_open(const struct config *cfg, struct upstream **out, buf_t
     };
     if ((e = up_names_open(&nc, &u->names, err)))
         goto fail;
-    sweep_tmp(u->dir);
+    sweep_tmp(u->dir, "pages");
+    sweep_tmp(u->dir, "yanked");
     *out = u;
     return PF_EOK;
 fail:
@@ -207,7 +175,7 @@ void upstream_close(struct upstream *u)
     size_t pos = 0;
     struct upsnap *s;
     while ((s = hmap_next(&u->map, &pos)))
-        snap_release(s);
+        up_snap_release(s);
     hmap_free(&u->map);
     if (u->names)
         up_names_close(u->names);
@@ -233,108 +201,6 @@ bool upstream_name_ok(struct upstream *u, const char *norm, char *why, size_t wh
     return false;
 }
 
-/* ---- snapshots ---- */
-
-/* The index's file of upstream file uf of project norm, or false when it
- * is left out (no hash, too young, a name that is no distribution of
- * norm). */
-static bool take_file(const struct up_file *uf, const char *norm, int64_t first_seen, int64_t hide_after,
-                      struct index_file *f, enum pf_err *e)
-{
-    distfile_t df;
-    if (!uf->has_sha256 || distfile_parse(sv_cstr(uf->filename), &df) != PF_EOK || strcmp(df.project, norm) != 0)
-        return false;
-    int64_t up_usec = uf->upload_time_usec >= 0 ? uf->upload_time_usec : first_seen * 1000000;
-    if (hide_after >= 0 && up_usec > hide_after)
-        return false;
-    memset(f, 0, sizeof *f);
-    buf_t v, rel;
-    buf_init(&v, VERSION_MAX_LEN * 2);
-    buf_init(&rel, UP_MAX_URL);
-    *e = version_normalize(&df.ver, &v);
-    if (!*e)
-        *e = buf_printf(&rel, UPSTREAM_PATH "%s/%s", norm, uf->filename);
-    if (*e || !(f->filename = strdup(uf->filename)) ||
-        (uf->requires_python && !(f->rec.requires_python = strdup(uf->requires_python))) ||
-        (uf->yanked && uf->yank_reason && !(f->rec.yank_reason = strdup(uf->yank_reason)))) {
-        free(f->filename);
-        sidecar_clear(&f->rec);
-        buf_free(&v);
-        buf_free(&rel);
-        *e = PF_ENOMEM;
-        return false;
-    }
-    f->version = buf_steal(&v);
-    f->relpath = buf_steal(&rel);
-    f->kind = df.kind;
-    f->stored = true;
-    memcpy(f->rec.sha256, uf->sha256, sizeof f->rec.sha256);
-    f->rec.size = uf->size >= 0 ? (uint64_t)uf->size : 0;
-    f->rec.first_seen_usec = up_usec;
-    f->rec.yanked = uf->yanked;
-    if (uf->core_metadata && uf->has_core_metadata_sha256 && df.kind == DISTFILE_WHEEL) {
-        f->rec.has_metadata = true;
-        memcpy(f->rec.metadata_sha256, uf->core_metadata_sha256, sizeof f->rec.metadata_sha256);
-    }
-    return true;
-}
-
-/* The snapshot of the record rec as seen at now. */
-static enum pf_err make_project(struct upstream *u, const struct up_cached *rec, int64_t now,
-                                struct index_project **out)
-{
-    const struct up_page *pg = &rec->page;
-    struct index_file *files = calloc(pg->nfiles ? pg->nfiles : 1, sizeof *files);
-    if (!files)
-        return PF_ENOMEM;
-    int64_t hide_after = u->min_age > 0 ? (now - u->min_age) * 1000000 : -1;
-    size_t n = 0, hidden = 0;
-    enum pf_err e = PF_EOK;
-    for (size_t i = 0; i < pg->nfiles && !e; i++) {
-        bool dup = false;
-        for (size_t j = 0; j < n && !dup; j++)
-            dup = strcmp(files[j].filename, pg->files[i].filename) == 0;
-        if (!dup && take_file(&pg->files[i], pg->name, rec->fetched_at, hide_after, &files[n], &e))
-            n++;
-        else if (!e)
-            hidden++;
-    }
-    if (e) {
-        index_files_free(files, n);
-        return e;
-    }
-    if (hidden)
-        LOG(LOG_DEBUG, "upstream page of %s: %zu of %zu files left out (no sha256, younger than the minimum age, "
-                       "or not a distribution of the project)", pg->name, hidden, pg->nfiles);
-    return index_project_make(pg->name, files, n, out);
-}
-
-static enum pf_err snap_new(struct upstream *u, const char *norm, struct up_cached *rec, bool absent, int64_t checked,
-                            struct upsnap **out)
-{
-    struct upsnap *s = calloc(1, sizeof *s);
-    enum pf_err e = PF_ENOMEM;
-    if (!s || !(s->norm = strdup(norm))) {
-        free(s);
-        up_cached_free(rec);
-        return e;
-    }
-    atomic_init(&s->refs, 1);
-    s->absent = absent;
-    s->checked = checked;
-    s->used = now_s();
-    if (rec) {
-        s->rec = *rec;
-        memset(rec, 0, sizeof *rec);
-    }
-    if (!absent && (e = make_project(u, &s->rec, now_s(), &s->proj))) {
-        snap_release(s);
-        return e;
-    }
-    *out = s;
-    return PF_EOK;
-}
-
 /* Drops the least recently used entry (lock held). */
 static void evict_one(struct upstream *u)
 {
@@ -345,7 +211,7 @@ static void evict_one(struct upstream *u)
             old = s;
     if (old) {
         hmap_del(&u->map, sv_cstr(old->norm));
-        snap_release(old);
+        up_snap_release(old);
     }
 }
 
@@ -358,9 +224,9 @@ static void install(struct upstream *u, struct upsnap *s)
         evict_one(u);
     atomic_fetch_add(&s->refs, 1);
     if (hmap_put(&u->map, sv_cstr(s->norm), s) != PF_EOK)
-        snap_release(s); /* not kept: asked again next time */
+        up_snap_release(s); /* not kept: asked again next time */
     pthread_mutex_unlock(&u->lock);
-    snap_release(prev);
+    up_snap_release(prev);
 }
 
 /* The entry of norm, referenced, or NULL. */
@@ -370,7 +236,7 @@ static struct upsnap *lookup(struct upstream *u, const char *norm)
     struct upsnap *s = hmap_get(&u->map, sv_cstr(norm));
     if (s) {
         atomic_fetch_add(&s->refs, 1);
-        s->used = now_s();
+        s->used = up_now_s();
     }
     pthread_mutex_unlock(&u->lock);
     return s;
@@ -425,7 +291,7 @@ static struct upsnap *from_disk(struct upstream *u, const char *norm, struct ups
     }
     buf_free(&err);
     struct upsnap *s = NULL;
-    if (snap_new(u, norm, &rec, false, rec.checked_at, &s))
+    if (up_snap_new(u, norm, &rec, false, rec.checked_at, &s))
         return NULL;
     s->from_disk = true;
     memcpy(s->disk, st, sizeof s->disk);
@@ -473,7 +339,7 @@ static void failed(struct upstream *u, const char *norm, const struct uphttp_pag
 static struct upsnap *ask(struct upstream *u, const char *norm, const struct upsnap *have,
                           struct upstream_result *res, enum pf_err *e)
 {
-    const struct up_cached *old = have && !have->absent ? &have->rec : NULL;
+    const struct up_cached *old = have && !have->absent ? &have->rec->c : NULL;
     buf_t url, err;
     buf_init(&url, UP_MAX_URL + NAME_MAX_LEN + 2);
     buf_init(&err, 1024);
@@ -483,13 +349,13 @@ static struct upsnap *ask(struct upstream *u, const char *norm, const struct ups
     if (!*e)
         *e = uphttp_page(&u->http, url.p, old ? old->etag : NULL, old ? old->last_modified : NULL, UP_MAX_BODY, &pg,
                          &err);
-    int64_t now = now_s();
+    int64_t now = up_now_s();
     if (*e == PF_ENOMEM)
         goto out;
     *e = PF_EOK;
     if (pg.kind == UPHTTP_NO && (pg.status == 404 || pg.status == 410)) {
         health(u, true);
-        snap_new(u, norm, NULL, true, now, &s);
+        *e = up_snap_new(u, norm, NULL, true, now, &s);
         goto out;
     }
     if (pg.kind != UPHTTP_OK) {
@@ -511,7 +377,7 @@ static struct upsnap *ask(struct upstream *u, const char *norm, const struct ups
             up_cached_free(&rec);
             goto out;
         }
-        snap_new(u, norm, &rec, false, now, &s);
+        *e = up_snap_new(u, norm, &rec, false, now, &s);
         goto out;
     }
     enum up_format fmt = up_page_format(pg.head.content_type);
@@ -546,7 +412,7 @@ static struct upsnap *ask(struct upstream *u, const char *norm, const struct ups
     buf_reset(&err);
     if (upstream_store_save(u->dir, norm, &rec, &err))
         LOG(LOG_WARN, "upstream cache: the page of %s cannot be kept on disk: %s", norm, err.p ? err.p : "");
-    *e = snap_new(u, norm, &rec, false, now, &s);
+    *e = up_snap_new(u, norm, &rec, false, now, &s);
 out:
     uphttp_page_free(&pg);
     buf_free(&url);
@@ -596,7 +462,7 @@ static enum pf_err current(struct upstream *u, const char *norm, struct upsnap *
      * offline copy are the steps of one decision, in this order. */
     memset(res, 0, sizeof *res);
     *out = NULL;
-    int64_t now = now_s();
+    int64_t now = up_now_s();
     struct upsnap *s = lookup(u, norm);
     if (s && fresh(u, s, now))
         goto done;
@@ -605,7 +471,7 @@ static enum pf_err current(struct upstream *u, const char *norm, struct upsnap *
     if (d) {
         if (d != s)
             install(u, d);
-        snap_release(s);
+        up_snap_release(s);
         s = d;
         if (fresh(u, s, now))
             goto done;
@@ -641,7 +507,7 @@ static enum pf_err current(struct upstream *u, const char *norm, struct upsnap *
         /* Another revalidated it between our look and the lock. */
         if (d != s)
             install(u, d);
-        snap_release(s);
+        up_snap_release(s);
         s = d;
         if (fresh(u, s, now)) {
             upstream_store_unlock(fd);
@@ -653,14 +519,14 @@ static enum pf_err current(struct upstream *u, const char *norm, struct upsnap *
     upstream_store_unlock(fd);
     if (n) {
         install(u, n);
-        snap_release(s);
+        up_snap_release(s);
         s = n;
     } else if (s && !s->absent) {
         res->offline = true;
         LOG(LOG_WARN, "upstream cache: serving the copy of %s checked %lld s ago: %s", norm,
             (long long)(now - s->checked), res->why);
     } else {
-        snap_release(s);
+        up_snap_release(s);
         if (!res->status) {
             res->status = 503;
             snprintf(res->why, sizeof res->why, "the upstream index could not be asked about %s", norm);
@@ -668,8 +534,9 @@ static enum pf_err current(struct upstream *u, const char *norm, struct upsnap *
         return e ? e : PF_EUNAVAIL;
     }
 done:
+    s = up_with_yanks(u, s);
     if (s->absent) {
-        snap_release(s);
+        up_snap_release(s);
         res->status = 404;
         snprintf(res->why, sizeof res->why, "no project called %s here or on the upstream index", norm);
         return PF_ENOTFOUND;
@@ -689,7 +556,7 @@ enum pf_err upstream_project(struct upstream *u, const char *norm, struct index_
         return e;
     atomic_fetch_add(&s->proj->refs, 1);
     *out = s->proj;
-    snap_release(s);
+    up_snap_release(s);
     return PF_EOK;
 }
 
@@ -705,11 +572,11 @@ enum pf_err upstream_file(struct upstream *u, const char *norm, const char *file
     for (size_t i = 0; i < s->proj->nfiles && !listed; i++)
         listed = strcmp(s->proj->files[i].filename, filename) == 0;
     const struct up_file *uf = NULL;
-    for (size_t i = 0; listed && i < s->rec.page.nfiles && !uf; i++)
-        if (strcmp(s->rec.page.files[i].filename, filename) == 0)
-            uf = &s->rec.page.files[i];
+    for (size_t i = 0; listed && i < s->rec->c.page.nfiles && !uf; i++)
+        if (strcmp(s->rec->c.page.files[i].filename, filename) == 0)
+            uf = &s->rec->c.page.files[i];
     if (!uf) {
-        snap_release(s);
+        up_snap_release(s);
         res->status = 404;
         snprintf(res->why, sizeof res->why, "%s has no file %s", norm, filename);
         return PF_ENOTFOUND;
@@ -719,7 +586,7 @@ enum pf_err upstream_file(struct upstream *u, const char *norm, const char *file
     out->size = uf->size;
     out->core_metadata = uf->core_metadata && uf->has_core_metadata_sha256;
     memcpy(out->core_metadata_sha256, uf->core_metadata_sha256, sizeof out->core_metadata_sha256);
-    snap_release(s);
+    up_snap_release(s);
     return PF_EOK;
 }
 

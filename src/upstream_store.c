@@ -40,7 +40,7 @@ bool upstream_store_name_ok(const char *norm)
 
 /* ---- The rules a page keeps, checked before writing and after reading ---- */
 
-static bool utf8_ok(const char *s)
+bool upstore_utf8_ok(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s);
@@ -84,9 +84,9 @@ static const char *file_wrong(const struct up_file *f, const char *project)
         return "a sha256 is not 64 lower-case hex digits";
     if (f->has_core_metadata_sha256 && !f->core_metadata)
         return "a metadata sha256 without metadata";
-    if (f->requires_python && (strlen(f->requires_python) > UP_MAX_TEXT || !utf8_ok(f->requires_python)))
+    if (f->requires_python && (strlen(f->requires_python) > UP_MAX_TEXT || !upstore_utf8_ok(f->requires_python)))
         return "its requires-python is over the cap or not UTF-8";
-    if (f->yank_reason && (!f->yanked || strlen(f->yank_reason) > UP_MAX_TEXT || !utf8_ok(f->yank_reason)))
+    if (f->yank_reason && (!f->yanked || strlen(f->yank_reason) > UP_MAX_TEXT || !upstore_utf8_ok(f->yank_reason)))
         return "its yank reason is over the cap, not UTF-8, or of a file not yanked";
     if (f->size < -1 || f->upload_time_usec < -1)
         return "a negative size or upload time";
@@ -113,7 +113,7 @@ static const char *head_wrong(const struct up_cached *c)
     if (p->nversions > UP_MAX_VERSIONS || (p->nversions && (!p->versions || !p->has_versions)))
         return "too many versions, or versions without the list";
     for (size_t i = 0; i < p->nversions; i++)
-        if (!p->versions[i] || strlen(p->versions[i]) > UP_MAX_TEXT || !utf8_ok(p->versions[i]))
+        if (!p->versions[i] || strlen(p->versions[i]) > UP_MAX_TEXT || !upstore_utf8_ok(p->versions[i]))
             return "a version is missing, over the cap or not UTF-8";
     return NULL;
 }
@@ -148,8 +148,7 @@ static bool needs_escape(unsigned char c)
     return c <= ' ' || c >= 0x7f || c == '%';
 }
 
-/* s with the bytes needs_escape names as %XX; a failure sticks to b. */
-static void put_esc(buf_t *b, const char *s)
+void upstore_put_esc(buf_t *b, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     for (const unsigned char *p = (const unsigned char *)s; !buf_err(b) && *p; p++) {
@@ -164,26 +163,26 @@ static void put_esc(buf_t *b, const char *s)
 static void put_line(buf_t *b, const char *key, const char *val)
 {
     (void)buf_printf(b, "%s ", key);
-    put_esc(b, val);
+    upstore_put_esc(b, val);
     (void)buf_append_char(b, '\n');
 }
 
 static void put_file(buf_t *b, const struct up_file *f)
 {
     (void)buf_append_str(b, "file ");
-    put_esc(b, f->filename);
+    upstore_put_esc(b, f->filename);
     (void)buf_append_char(b, ' ');
-    put_esc(b, f->url);
+    upstore_put_esc(b, f->url);
     if (f->has_sha256)
         (void)buf_printf(b, " sha256=%s", f->sha256);
     if (f->requires_python) {
         (void)buf_append_str(b, " rp=");
-        put_esc(b, f->requires_python);
+        upstore_put_esc(b, f->requires_python);
     }
     if (f->yanked) {
         (void)buf_append_str(b, f->yank_reason ? " yanked=" : " yanked");
         if (f->yank_reason)
-            put_esc(b, f->yank_reason);
+            upstore_put_esc(b, f->yank_reason);
     }
     if (f->core_metadata)
         (void)buf_printf(b, f->has_core_metadata_sha256 ? " meta=%s" : " meta", f->core_metadata_sha256);
@@ -214,7 +213,7 @@ enum pf_err upstream_store_encode(const struct up_cached *c, char **out, size_t 
                      p->nskipped);
     if (p->skipped_why[0]) {
         (void)buf_append_char(&b, ' ');
-        put_esc(&b, p->skipped_why);
+        upstore_put_esc(&b, p->skipped_why);
     }
     (void)buf_append_char(&b, '\n');
     (void)buf_printf(&b, "files %zu\n", p->nfiles);
@@ -295,17 +294,17 @@ static bool get_num(sv_t v, uint64_t max, uint64_t *out)
     return v.len && !(v.p[0] == '0' && v.len > 1) && sv_to_u64(v, max, out);
 }
 
-/* The string written as v (see put_esc), at most cap bytes decoded, into
- * a malloc'd *out. Strict: only the bytes put_esc writes as they are, only
- * lower-case escapes, only of the bytes it escapes. */
-static enum pf_err get_esc(struct rd *r, sv_t v, size_t cap, char **out)
+enum pf_err upstore_unesc(sv_t v, size_t cap, char **out, const char **why)
 {
     *out = NULL;
+    *why = "a string over its cap";
     if (v.len > cap * 3)
-        return bad(r, "a string over its cap");
+        return PF_ECORRUPT;
     char *s = malloc(v.len + 1), *w = s;
-    if (!s)
-        return buf_refuse(r->err, PF_ENOMEM, "out of memory");
+    if (!s) {
+        *why = "out of memory";
+        return PF_ENOMEM;
+    }
     for (size_t i = 0; i < v.len; i++) {
         unsigned char c = (unsigned char)v.p[i];
         if (c == '%') {
@@ -314,22 +313,32 @@ static enum pf_err get_esc(struct rd *r, sv_t v, size_t cap, char **out)
             c = (unsigned char)(hi * 16 + lo);
             if (lo < 0 || !c || !needs_escape(c)) {
                 free(s);
-                return bad(r, "a bad escape");
+                *why = "a bad escape";
+                return PF_ECORRUPT;
             }
             i += 2;
         } else if (needs_escape(c)) {
             free(s);
-            return bad(r, "a byte that must be escaped");
+            *why = "a byte that must be escaped";
+            return PF_ECORRUPT;
         }
         *w++ = (char)c;
     }
     *w = '\0';
     if ((size_t)(w - s) > cap) {
         free(s);
-        return bad(r, "a string over its cap");
+        return PF_ECORRUPT;
     }
     *out = s;
     return PF_EOK;
+}
+
+/* upstore_unesc, its failure told as the line's. */
+static enum pf_err get_esc(struct rd *r, sv_t v, size_t cap, char **out)
+{
+    const char *why;
+    enum pf_err e = upstore_unesc(v, cap, out, &why);
+    return e == PF_ENOMEM ? buf_refuse(r->err, PF_ENOMEM, "out of memory") : e ? bad(r, why) : PF_EOK;
 }
 
 /* "key NUMBER" into *out, at most max. */

@@ -18,8 +18,7 @@
 
 #define STAMP_SUFFIX ".checked"
 
-/* Opens DIR/sub (made when missing and mk): its fd, or -1 with err set. */
-static int open_sub(const char *dir, const char *sub, bool mk, enum pf_err *e, buf_t *err)
+int upstore_open_sub(const char *dir, const char *sub, bool mk, enum pf_err *e, buf_t *err)
 {
     int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd < 0) {
@@ -43,24 +42,22 @@ static int open_sub(const char *dir, const char *sub, bool mk, enum pf_err *e, b
     return fd;
 }
 
-/* The whole regular file name in dfd, at most cap bytes (checked before
- * reading), into a malloc'd *out. */
-static enum pf_err read_whole(int dfd, const char *name, size_t cap, char **out, size_t *outlen, buf_t *err)
+enum pf_err upstore_read_whole(int dfd, const char *name, size_t cap, char **out, size_t *outlen, buf_t *err)
 {
     *out = NULL;
     int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
-        return errno == ENOENT ? buf_refuse(err, PF_ENOTFOUND, "no record")
-                               : buf_refuse(err, errno == ELOOP ? PF_ECORRUPT : PF_EIO, "cannot open the record: %s",
+        return errno == ENOENT ? buf_refuse(err, PF_ENOTFOUND, "no such file")
+                               : buf_refuse(err, errno == ELOOP ? PF_ECORRUPT : PF_EIO, "cannot open the file: %s",
                                               strerror(errno));
     struct stat st;
     enum pf_err e = PF_EOK;
     char *p = NULL;
     size_t got = 0;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        e = buf_refuse(err, PF_ECORRUPT, "the record is not a regular file");
+        e = buf_refuse(err, PF_ECORRUPT, "not a regular file");
     else if ((uint64_t)st.st_size > cap)
-        e = buf_refuse(err, PF_ECORRUPT, "the record is larger than %zu bytes", cap);
+        e = buf_refuse(err, PF_ECORRUPT, "the file is larger than %zu bytes", cap);
     else if (!(p = malloc((size_t)st.st_size + 1)))
         e = buf_refuse(err, PF_ENOMEM, "out of memory");
     while (!e && got < (size_t)st.st_size) {
@@ -68,9 +65,9 @@ static enum pf_err read_whole(int dfd, const char *name, size_t cap, char **out,
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            e = buf_refuse(err, PF_EIO, "cannot read the record: %s", strerror(errno));
+            e = buf_refuse(err, PF_EIO, "cannot read the file: %s", strerror(errno));
         else if (n == 0)
-            e = buf_refuse(err, PF_ECORRUPT, "the record shrank while read");
+            e = buf_refuse(err, PF_ECORRUPT, "the file shrank while read");
         got += n > 0 ? (size_t)n : 0;
     }
     close(fd);
@@ -99,9 +96,8 @@ static int open_temp(int dfd, char name[64])
     return -1;
 }
 
-/* Writes data to name in dfd through a temporary file and a rename;
- * durable: the file and then the directory are fsync'd. */
-static enum pf_err write_atomic(int dfd, const char *name, const void *data, size_t len, bool durable, buf_t *err)
+enum pf_err upstore_write_atomic(int dfd, const char *name, const void *data, size_t len, bool durable, mode_t mode,
+                                 buf_t *err)
 {
     char tmp[64];
     int fd = open_temp(dfd, tmp);
@@ -117,6 +113,8 @@ static enum pf_err write_atomic(int dfd, const char *name, const void *data, siz
         en = w < 0 ? errno : w == 0 ? EIO : 0;
         done += w > 0 ? (size_t)w : 0;
     }
+    if (!en && mode && fchmod(fd, mode) != 0)
+        en = errno, what = "chmod";
     if (!en && durable && fsync(fd) != 0)
         en = errno, what = "fsync";
     if (close(fd) != 0 && !en)
@@ -140,7 +138,7 @@ static int64_t read_stamp(int dfd, const char *norm, const char *sha256)
     buf_t scratch;
     buf_init(&scratch, 256);
     snprintf(name, sizeof name, "%s" STAMP_SUFFIX, norm);
-    enum pf_err e = read_whole(dfd, name, UPSTORE_STAMP_MAX, &p, &len, &scratch);
+    enum pf_err e = upstore_read_whole(dfd, name, UPSTORE_STAMP_MAX, &p, &len, &scratch);
     buf_free(&scratch);
     if (e)
         return -1;
@@ -155,12 +153,12 @@ enum pf_err upstream_store_load(const char *dir, const char *norm, struct up_cac
     if (!upstream_store_name_ok(norm))
         return buf_refuse(err, PF_EINVAL, "not a normalized project name");
     enum pf_err e = PF_EOK;
-    int dfd = open_sub(dir, "pages", false, &e, err);
+    int dfd = upstore_open_sub(dir, "pages", false, &e, err);
     if (dfd < 0)
         return e;
     char *p;
     size_t len;
-    if (!(e = read_whole(dfd, norm, UPSTORE_MAX_RECORD, &p, &len, err))) {
+    if (!(e = upstore_read_whole(dfd, norm, UPSTORE_MAX_RECORD, &p, &len, err))) {
         e = upstream_store_decode(p, len, out, err);
         free(p);
     }
@@ -186,8 +184,8 @@ enum pf_err upstream_store_save(const char *dir, const char *norm, struct up_cac
     enum pf_err e = upstream_store_encode(c, &rec, &len, sum, err);
     if (e)
         return e;
-    int dfd = open_sub(dir, "pages", true, &e, err);
-    if (dfd >= 0 && !(e = write_atomic(dfd, norm, rec, len, true, err))) {
+    int dfd = upstore_open_sub(dir, "pages", true, &e, err);
+    if (dfd >= 0 && !(e = upstore_write_atomic(dfd, norm, rec, len, true, 0, err))) {
         memcpy(c->record_sha256, sum, sizeof sum);
         /* The record now carries the check time: a stamp would name the old one. */
         char stamp[NAME_MAX_LEN + sizeof STAMP_SUFFIX];
@@ -205,13 +203,13 @@ enum pf_err upstream_store_touch(const char *dir, const char *norm, struct up_ca
     if (!upstream_store_name_ok(norm) || !digest_is_hex64(c->record_sha256, strlen(c->record_sha256)) || checked_at < 0)
         return buf_refuse(err, PF_EINVAL, "a bad name, a page that was not stored, or a negative time");
     enum pf_err e = PF_EOK;
-    int dfd = open_sub(dir, "pages", true, &e, err);
+    int dfd = upstore_open_sub(dir, "pages", true, &e, err);
     if (dfd < 0)
         return e;
     char stamp[UPSTORE_STAMP_MAX], name[NAME_MAX_LEN + sizeof STAMP_SUFFIX];
     int n = upstore_stamp_encode(stamp, c->record_sha256, checked_at);
     snprintf(name, sizeof name, "%s" STAMP_SUFFIX, norm);
-    if (!(e = write_atomic(dfd, name, stamp, (size_t)n, false, err)))
+    if (!(e = upstore_write_atomic(dfd, name, stamp, (size_t)n, false, 0, err)))
         c->checked_at = checked_at;
     close(dfd);
     return e;
@@ -253,7 +251,7 @@ enum pf_err upstream_store_trylock(const char *dir, const char *norm, int *fd, b
     if (!upstream_store_name_ok(norm))
         return buf_refuse(err, PF_EINVAL, "not a normalized project name");
     enum pf_err e = PF_EOK;
-    int dfd = open_sub(dir, "locks", true, &e, err);
+    int dfd = upstore_open_sub(dir, "locks", true, &e, err);
     if (dfd < 0)
         return e == PF_ENOTFOUND ? PF_EIO : e;
     int lfd = openat(dfd, norm, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);

@@ -352,6 +352,48 @@ else
     fail "downstream E (--upstream-min-age 3d) started" "$(lt_error)"
 fi
 
+# ---- 10: yanking upstream files (pypi-fcgi yank --upstream) --------------------------
+ynew=$(basename "$NEW_WHL")
+asked_before=$(up_gets '/simple/coolpkg/')
+mkdir -p "$T/notacache"
+out=$("$PYPI_FCGI" yank --upstream --upstream-cache "$T/notacache" "$ynew" 2>&1)
+check "yank --upstream refuses a directory no serving process has opened as its cache, and makes nothing there" \
+    test $? -eq 2 -a -z "$(ls -A "$T/notacache")"
+out=$(umask 077 && "$PYPI_FCGI" yank --upstream --upstream-cache "$AST/upstream" --reason 'breaks on arm64' "$ynew" 2>&1)
+check "pypi-fcgi yank --upstream marks coolpkg 2.0 in A's cache (the list 0644 under umask 077)" \
+    test $? -eq 0 -a "$(stat -c %a "$AST/upstream/yanked/coolpkg" 2>&1)" = 644
+json=$(curl -s -H 'Accept: application/vnd.pypi.simple.v1+json' "$A/simple/coolpkg/")
+check "A's page says coolpkg 2.0 is yanked, with the reason, at the next request" python3 -c '
+import json, sys
+f = {f["filename"]: f for f in json.loads(sys.argv[1])["files"]}
+assert f[sys.argv[2]]["yanked"] == "breaks on arm64", f
+assert f["coolpkg-1.0-py3-none-any.whl"]["yanked"] is False, f
+' "$json" "$ynew"
+if [ -n "$VENV" ]; then
+    out=$(pip_run "$VENV" "$A/simple/" install --force-reinstall coolpkg 2>&1)
+    if [ $? -eq 0 ] && [[ $out == *"Successfully installed coolpkg-1.0"* ]]; then
+        pass "pip skips the yanked upstream coolpkg 2.0 and installs 1.0"
+    else
+        fail "pip skips the yanked upstream coolpkg 2.0 and installs 1.0" "$out"
+    fi
+    out=$(pip_run "$VENV" "$A/simple/" install --force-reinstall coolpkg==2.0 2>&1)
+    if [ $? -eq 0 ] && [[ $out == *"Successfully installed coolpkg-2.0"* ]]; then
+        pass "pinned, the yanked upstream coolpkg 2.0 still installs (PEP 592)"
+    else
+        fail "pinned, the yanked upstream coolpkg 2.0 still installs (PEP 592)" "$out"
+    fi
+fi
+out=$("$PYPI_FCGI" unyank --upstream --upstream-cache "$AST/upstream" "$ynew" 2>&1)
+check "pypi-fcgi unyank --upstream takes the mark away (the list is left with none)" \
+    test $? -eq 0 -a "$(grep -c '^file ' "$AST/upstream/yanked/coolpkg")" = 0
+page=$(curl -s "$A/simple/coolpkg/")
+if [[ $page == *"$ynew"* && $page != *data-yanked* ]]; then
+    pass "A's page has coolpkg 2.0 not yanked again"
+else
+    fail "A's page has coolpkg 2.0 not yanked again" "$page"
+fi
+expect_eq "none of it asked the upstream for the page again" "$asked_before" "$(up_gets '/simple/coolpkg/')"
+
 # ---- 8: two downstreams on one cache ------------------------------------------------
 shared_cache() { sed -i "s#^var.pypi_upstream_cache .*#var.pypi_upstream_cache = \"$SHARED\"#" "$1"; }
 E2E_PF_ARGS="$DOWN_ARGS --upstream-cache $SHARED --upstream-ttl 2s"

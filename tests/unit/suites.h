@@ -41,6 +41,7 @@
     X(upstream_names) \
     X(upstream_page)  \
     X(upstream_store) \
+    X(upstream_yank)  \
     X(urlpath)        \
     X(vec)            \
     X(version)        \

@@ -13,6 +13,7 @@
 #include "testutil.h"
 #include "upstream.h"
 #include "upstream_http.h"
+#include "upstream_yank.h"
 
 /* A static index: DIR/simple/<p>/index.html, with Last-Modified (so a
  * conditional request gets 304); each request is counted in DIR/log. */
@@ -262,6 +263,138 @@ START_TEST(test_claims_and_min_age)
 }
 END_TEST
 
+/* The file of the snapshot p called filename, or NULL. */
+static const struct index_file *file_of(const struct index_project *p, const char *filename)
+{
+    for (size_t i = 0; i < p->nfiles; i++)
+        if (strcmp(p->files[i].filename, filename) == 0)
+            return &p->files[i];
+    return NULL;
+}
+
+/* Whether filename is yanked in the page served now, and with what reason
+ * ("" for none). */
+static bool yanked_now(const char *filename, const char **reason_out, char *reason, size_t sz)
+{
+    struct upstream_result res;
+    struct index_project *p = project("yk", PF_EOK, &res);
+    const struct index_file *f = file_of(p, filename);
+    ck_assert_ptr_nonnull(f);
+    bool y = f->rec.yanked;
+    snprintf(reason, sz, "%s", f->rec.yank_reason ? f->rec.yank_reason : "");
+    *reason_out = reason;
+    index_project_release(NULL, p);
+    return y;
+}
+
+static void mark(const char *filename, bool yank, const char *reason)
+{
+    buf_t err;
+    buf_init(&err, 1024);
+    bool changed;
+    enum pf_err e = up_yank_set(cache, filename, yank, reason, &changed, &err);
+    ck_assert_msg(e == PF_EOK, "%s", err.p ? err.p : "");
+    ck_assert(changed);
+    buf_free(&err);
+}
+
+/* This index's yanks (pypi-fcgi yank --upstream) show at the next request,
+ * without asking the upstream again; its reason goes before the
+ * upstream's; taking them away leaves the upstream's own yank; a list
+ * that cannot be read applies none and the page is still served. */
+START_TEST(test_yanks)
+{
+    put_page("yk", "<a href=\"../../files/yk-1.0.tar.gz#sha256=0000000000000000000000000000000000000000000000000000"
+                   "000000000001\" data-yanked=\"upstream says\">yk-1.0.tar.gz</a>\n"
+                   "<a href=\"../../files/yk-2.0.tar.gz#sha256=0000000000000000000000000000000000000000000000000000"
+                   "000000000002\">yk-2.0.tar.gz</a>\n");
+    open_up(600, 0, NULL);
+    char rb[256];
+    const char *r;
+    ck_assert(yanked_now("yk-1.0.tar.gz", &r, rb, sizeof rb));
+    ck_assert_str_eq(r, "upstream says");
+    ck_assert(!yanked_now("yk-2.0.tar.gz", &r, rb, sizeof rb));
+    mark("yk-2.0.tar.gz", true, "broken on arm64");
+    ck_assert(yanked_now("yk-2.0.tar.gz", &r, rb, sizeof rb));
+    ck_assert_str_eq(r, "broken on arm64");
+    mark("yk-1.0.tar.gz", true, "ours");
+    ck_assert(yanked_now("yk-1.0.tar.gz", &r, rb, sizeof rb));
+    ck_assert_str_eq(r, "ours");
+    /* A yanked file is still served to a client that pins it (PEP 592). */
+    struct upstream_file f;
+    struct upstream_result res;
+    ck_assert_int_eq(upstream_file(up, "yk", "yk-2.0.tar.gz", &f, &res), PF_EOK);
+    mark("yk-1.0.tar.gz", false, NULL);
+    ck_assert(yanked_now("yk-1.0.tar.gz", &r, rb, sizeof rb));
+    ck_assert_str_eq(r, "upstream says");
+    mark("yk-2.0.tar.gz", true, NULL);
+    ck_assert(yanked_now("yk-2.0.tar.gz", &r, rb, sizeof rb));
+    ck_assert_str_eq(r, "");
+    /* A list a hand broke: no yank of ours, the page still served. */
+    char path[4200];
+    snprintf(path, sizeof path, "%s/yanked/yk", cache);
+    const char *cut = "pypi-fcgi-upstream-yanked 1\nname yk\nfile yk-2.0.tar.gz\n"; /* no end line */
+    tu_write_file(path, cut, strlen(cut));
+    ck_assert(!yanked_now("yk-2.0.tar.gz", &r, rb, sizeof rb));
+    ck_assert(yanked_now("yk-1.0.tar.gz", &r, rb, sizeof rb));
+    ck_assert_uint_eq(asked("/simple/yk/"), 1);
+    /* Another process on the cache reads the list with the record. */
+    close_up();
+    ck_assert_int_eq(unlink(path), 0);
+    mark("yk-2.0.tar.gz", true, "again");
+    open_up(600, 0, NULL);
+    ck_assert(yanked_now("yk-2.0.tar.gz", &r, rb, sizeof rb));
+    ck_assert_str_eq(r, "again");
+    ck_assert_uint_eq(asked("/simple/yk/"), 1);
+}
+END_TEST
+
+static void *ask_yk(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 200; i++) {
+        struct index_project *p;
+        struct upstream_result res;
+        if (upstream_project(up, "yk", &p, &res) != PF_EOK)
+            return (void *)1;
+        bool ok = p->nfiles == 1;
+        index_project_release(NULL, p);
+        if (!ok)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+/* Threads asking while the marks change under them: each gets the page,
+ * and the last change is what shows at the end. */
+START_TEST(test_yanks_threads)
+{
+    put_page("yk", "<a href=\"../../files/yk-1.0.tar.gz#sha256=0000000000000000000000000000000000000000000000000000"
+                   "000000000001\">yk-1.0.tar.gz</a>\n");
+    open_up(600, 0, NULL);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, ask_yk, NULL), 0);
+    char reason[32];
+    for (int i = 0; i <= 40; i++) { /* 40 % 3 != 0: the last change is a yank */
+        snprintf(reason, sizeof reason, "round %d", i);
+        mark("yk-1.0.tar.gz", true, reason);
+        if (i % 3 == 0)
+            mark("yk-1.0.tar.gz", false, NULL);
+    }
+    for (int i = 0; i < 4; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        ck_assert_ptr_null(r);
+    }
+    char rb[256];
+    const char *r;
+    ck_assert(yanked_now("yk-1.0.tar.gz", &r, rb, sizeof rb));
+    ck_assert_str_eq(r, "round 40");
+    ck_assert_uint_eq(asked("/simple/yk/"), 1);
+}
+END_TEST
+
 static void *hammer(void *arg)
 {
     (void)arg;
@@ -310,6 +443,8 @@ Suite *suite_upstream(void)
     tcase_add_test(tc, test_second_process);
     tcase_add_test(tc, test_claims_and_min_age);
     tcase_add_test(tc, test_threads);
+    tcase_add_test(tc, test_yanks);
+    tcase_add_test(tc, test_yanks_threads);
     suite_add_tcase(s, tc);
     return s;
 }
