@@ -203,14 +203,10 @@ enum pf_err filewatch_fail_closed(struct filewatch *w)
 struct filewatch_snap *filewatch_get(struct filewatch *w)
 {
     struct fs_stamp now;
-    struct stat sb;
     struct filewatch_snap *s, *old = NULL, *fresh = NULL;
     buf_t msg;
 
-    if (fs_stat_sync(AT_FDCWD, w->path, &sb, 0) == 0)
-        fs_stamp_of(&now, &sb);
-    else
-        now = (struct fs_stamp){ .err = errno ? errno : EIO };
+    fs_stamp_path(w->path, &now);
 
     pthread_mutex_lock(&w->lock);
     if (fs_stamp_eq(&now, &w->loaded)) {

@@ -44,6 +44,15 @@ int fs_stat_sync(int dirfd, const char *path, struct stat *st, int flags)
     return 0;
 }
 
+void fs_stamp_path(const char *path, struct fs_stamp *st)
+{
+    struct stat sb;
+    if (fs_stat_sync(AT_FDCWD, path, &sb, 0) == 0)
+        fs_stamp_of(st, &sb);
+    else
+        *st = (struct fs_stamp){ .err = errno ? errno : EIO };
+}
+
 enum pf_err fs_write_err(int err)
 {
     return err == ENOSPC || err == EDQUOT || err == EFBIG ? PF_ENOSPACE : PF_EIO;

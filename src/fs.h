@@ -57,6 +57,9 @@ static inline bool fs_stamp_eq(const struct fs_stamp *a, const struct fs_stamp *
  * read while serving goes through here, so that a change made through
  * another host is seen at the next look. 0, or -1 with errno set. */
 int fs_stat_sync(int dirfd, const char *path, struct stat *st, int flags);
+/* The stamp of path (symbolic links followed) as fs_stat_sync sees it
+ * now; when it cannot be stat'ed, a stamp of its errno alone. */
+void fs_stamp_path(const char *path, struct fs_stamp *st);
 
 /* The error of a write that failed with errno err: PF_ENOSPACE when the
  * file system has no room (ENOSPC, EDQUOT, or EFBIG: a file size limit),

@@ -254,14 +254,8 @@ static void disk_stamps(const struct upstream *u, const char *norm, struct fs_st
 {
     char path[PATH_MAX];
     for (int i = 0; i < 2; i++) {
-        struct stat sb;
         snprintf(path, sizeof path, "%s/pages/%s%s", u->dir, norm, i ? ".checked" : "");
-        if (fs_stat_sync(AT_FDCWD, path, &sb, 0) == 0)
-            fs_stamp_of(&st[i], &sb);
-        else {
-            memset(&st[i], 0, sizeof st[i]);
-            st[i].err = errno ? errno : EIO;
-        }
+        fs_stamp_path(path, &st[i]);
     }
 }
 

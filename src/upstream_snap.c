@@ -2,12 +2,10 @@
 /* upstream_snap.c: the upstream cache's snapshots: a page record made into an index project, with this index's yanks. */
 #include "config.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "distfile.h"
 #include "index.h"
 #include "log.h"
@@ -115,34 +113,26 @@ static enum pf_err make_project(struct upstream *u, const struct up_cached *rec,
 static void yank_stamp(const struct upstream *u, const char *norm, struct fs_stamp *st)
 {
     char path[PATH_MAX];
-    struct stat sb;
     snprintf(path, sizeof path, "%s/yanked/%s", u->dir, norm);
-    if (fs_stat_sync(AT_FDCWD, path, &sb, 0) == 0)
-        fs_stamp_of(st, &sb);
-    else {
-        memset(st, 0, sizeof *st);
-        st->err = errno ? errno : EIO;
-    }
+    fs_stamp_path(path, st);
 }
 
-/* Makes s's snapshot of its record with the yank list as it is now. */
-static enum pf_err snap_project(struct upstream *u, struct upsnap *s)
+/* Makes s's snapshot of its record with the yank list whose stamp is st
+ * (taken just before). */
+static enum pf_err snap_project(struct upstream *u, struct upsnap *s, const struct fs_stamp *st)
 {
-    yank_stamp(u, s->norm, &s->yanks);
+    s->yanks = *st;
     struct up_yanks y = { 0 };
     buf_t err;
     buf_init(&err, 1024);
-    if (s->yanks.err && s->yanks.err != ENOENT)
-        LOG(LOG_WARN, "upstream cache: %s/yanked/%s cannot be read (%s): none of its yanks is applied until it "
-                      "can be", u->dir, s->norm, strerror(s->yanks.err));
-    enum pf_err e = s->yanks.err ? PF_EOK : up_yanks_load(u->dir, s->norm, &y, &err);
+    enum pf_err e = st->err ? PF_EOK : up_yanks_load(u->dir, s->norm, &y, &err);
     if (e == PF_ENOMEM) {
         buf_free(&err);
         return e;
     }
-    if (e)
+    if (e || (st->err && st->err != ENOENT))
         LOG(LOG_WARN, "upstream cache: %s/yanked/%s cannot be read (%s): none of its yanks is applied until it "
-                      "is mended", u->dir, s->norm, err.p ? err.p : pf_strerror(e));
+                      "can be", u->dir, s->norm, e ? (err.p ? err.p : pf_strerror(e)) : strerror(st->err));
     buf_free(&err);
     e = make_project(u, &s->rec->c, &y, up_now_s(), &s->proj);
     up_yanks_free(&y);
@@ -150,7 +140,7 @@ static enum pf_err snap_project(struct upstream *u, struct upsnap *s)
 }
 
 enum pf_err up_snap_new(struct upstream *u, const char *norm, struct up_cached *rec, bool absent, int64_t checked,
-                            struct upsnap **out)
+                        struct upsnap **out)
 {
     struct upsnap *s = calloc(1, sizeof *s);
     enum pf_err e = PF_ENOMEM;
@@ -171,7 +161,10 @@ enum pf_err up_snap_new(struct upstream *u, const char *norm, struct up_cached *
         s->rec->c = *rec;
         memset(rec, 0, sizeof *rec);
     }
-    if (!absent && (e = snap_project(u, s))) {
+    struct fs_stamp st;
+    if (!absent)
+        yank_stamp(u, norm, &st);
+    if (!absent && (e = snap_project(u, s, &st))) {
         up_snap_release(s);
         return e;
     }
@@ -201,7 +194,7 @@ struct upsnap *up_with_yanks(struct upstream *u, struct upsnap *s)
     atomic_fetch_add(&n->rec->refs, 1);
     memcpy(n->disk, s->disk, sizeof n->disk);
     n->from_disk = s->from_disk;
-    if (snap_project(u, n)) {
+    if (snap_project(u, n, &now)) {
         up_snap_release(n);
         return s;
     }

@@ -119,6 +119,17 @@ START_TEST(test_fs_stamp)
     ck_assert(!fs_stamp_eq(&none1, &denied));
     ck_assert(!fs_stamp_eq(&none1, &b));
     ck_assert(!fs_stamp_eq(&b, &none1));
+
+    /* fs_stamp_path: what stat says, or why there is nothing. */
+    struct fs_stamp c;
+    fs_stamp_path(path, &c);
+    ck_assert(fs_stamp_eq(&b, &c));
+    fs_stamp_path(other, &c);
+    ck_assert_int_eq(c.err, ENOENT);
+    ck_assert(fs_stamp_eq(&none1, &c));
+    snprintf(other, sizeof other, "%s/f/under-a-file", dir);
+    fs_stamp_path(other, &c);
+    ck_assert_int_eq(c.err, ENOTDIR);
     tu_rmrf(dir);
     free(dir);
 }
